@@ -1,0 +1,90 @@
+// Command wbinstrument rewrites Go programs that call OpenAI through
+// github.com/sashabaranov/go-openai so that every call is logged to
+// Weights & Biases, and works with the runs they write.
+//
+// Usage:
+//
+//	wbinstrument <command> [flags] [arguments]
+//
+// Run "wbinstrument help" for the list of commands.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// A command is one subcommand of the CLI. Each lives in a file of its own
+// and registers itself from an init function.
+type command struct {
+	name  string
+	short string // one line for the command list
+	// run executes the command with the arguments after its name and
+	// returns the process exit status.
+	run func(args []string, stdout, stderr io.Writer) int
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) { commands[c.name] = c }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches to a subcommand; it is main without the os.Exit, for tests.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
+		if len(args) > 1 {
+			if c, ok := commands[args[1]]; ok {
+				return c.run([]string{"-h"}, stdout, stderr)
+			}
+		}
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "wbinstrument: unknown command %q\nRun 'wbinstrument help' for usage.\n", args[0])
+		return 2
+	}
+	return c.run(args[1:], stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, "wbinstrument logs every go-openai call of a Go program to Weights & Biases.\n\nUsage:\n\n\twbinstrument <command> [flags] [arguments]\n\nCommands:\n\n")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "\t%-10s %s\n", n, commands[n].short)
+	}
+	fmt.Fprint(w, "\nRun 'wbinstrument help <command>' for a command's flags and examples.\n")
+}
+
+// version is the tool's version; the rewrite requires the runtime module at
+// this version unless -replace points at a local checkout.
+var version = "v0.1.0-dev"
+
+func init() {
+	register(&command{
+		name:  "version",
+		short: "print the version of wbinstrument",
+		run: func(args []string, stdout, stderr io.Writer) int {
+			if len(args) > 0 && strings.HasPrefix(args[0], "-h") {
+				fmt.Fprintln(stdout, "usage: wbinstrument version\n\nPrints the tool's version, which is also the runtime module version that rewrites require.")
+				return 0
+			}
+			fmt.Fprintf(stdout, "wbinstrument %s\n", version)
+			return 0
+		},
+	})
+}

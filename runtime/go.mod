@@ -1,0 +1,3 @@
+module github.com/wbinstrument/wbinstrument/runtime
+
+go 1.18
