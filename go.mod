@@ -1,7 +1,14 @@
 module github.com/wbinstrument/wbinstrument
 
-go 1.23
+go 1.24.0
 
-require github.com/wbinstrument/wbinstrument/runtime v0.0.0
+require (
+	github.com/sashabaranov/go-openai v1.43.0
+	github.com/wbinstrument/wbinstrument/runtime v0.0.0
+	golang.org/x/mod v0.29.0
+	golang.org/x/tools v0.38.0
+)
+
+require golang.org/x/sync v0.17.0 // indirect
 
 replace github.com/wbinstrument/wbinstrument/runtime => ./runtime
