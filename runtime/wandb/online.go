@@ -1,0 +1,313 @@
+package wandb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+func init() { newOnlineSink = newOnlineSender }
+
+// onlineTuning holds the online sender's timing and memory knobs; tests
+// shorten them.
+type onlineTuning struct {
+	flushEvery     time.Duration // batch interval
+	heartbeatEvery time.Duration // empty file_stream while idle
+	maxPending     int           // bytes of unsent records held in memory (twice: inbox and batches)
+	retry          retryPolicy
+	timeout        time.Duration // per HTTP attempt
+}
+
+var onlineDefaults = onlineTuning{
+	flushEvery:     1500 * time.Millisecond,
+	heartbeatEvery: 30 * time.Second,
+	maxPending:     32 << 20,
+	retry:          defaultRetry,
+	timeout:        60 * time.Second,
+}
+
+// onlineSender is the recordSink of online runs. The writer goroutine
+// hands it a copy of every record's bytes (cheap, never blocking); its own
+// goroutine decodes them and feeds the uploader in batches. Memory is
+// bounded: when the server falls so far behind that maxPending bytes wait
+// in the inbox, later records are not kept; Finish then reads them back
+// from the closed run log, which holds every record anyway. What Finish
+// cannot upload before its deadline stays in the run directory, without a
+// .synced marker, for `wbinstrument sync`.
+type onlineSender struct {
+	cfg     sinkConfig
+	logPath string
+	api     *apiClient
+	u       *uploader
+	tune    onlineTuning
+
+	mu         sync.Mutex
+	inbox      []rawRecord
+	inboxBytes int
+	overflow   bool  // records after lastNum were not kept
+	lastNum    int64 // num of the last record kept
+	fatal      error // a final API error; nothing more is sent
+	finishAt   time.Time
+	finishing  bool
+
+	wake   chan struct{} // cap 1
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the loop ends
+	result error         // the loop's outcome, read after done
+}
+
+type rawRecord struct {
+	num     int64
+	payload []byte
+}
+
+func newOnlineSender(cfg sinkConfig) (recordSink, error) {
+	api, err := newAPIClient(cfg.BaseURL, cfg.APIKey)
+	if err != nil {
+		return nil, err
+	}
+	cfg.APIKey = "" // the client holds it; nothing else should
+	tune := onlineDefaults
+	api.retry = tune.retry
+	api.timeout = tune.timeout
+	if cfg.Stderr == nil {
+		cfg.Stderr = io.Discard
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	o := &onlineSender{
+		cfg:     cfg,
+		logPath: filepath.Join(cfg.RunDir, "run-"+cfg.RunID+".wandb"),
+		api:     api,
+		u:       newUploader(api, cfg.FilesDir),
+		tune:    tune,
+		wake:    make(chan struct{}, 1),
+		ctx:     ctx,
+		cancel:  cancel,
+		done:    make(chan struct{}),
+	}
+	go o.loop()
+	return o, nil
+}
+
+// StartLine names where the run goes. The entity may only be known after
+// the first upsert, so without one the line names the server and project.
+func (o *onlineSender) StartLine() string {
+	if o.cfg.Entity != "" && o.cfg.Project != "" {
+		return fmt.Sprintf("wandb: streaming run %s to %s; local copy in %s", o.cfg.RunID,
+			RunURL(o.api.base, o.cfg.Entity, o.cfg.Project, o.cfg.RunID), o.cfg.RunDir)
+	}
+	project := o.cfg.Project
+	if project == "" {
+		project = "your default project"
+	}
+	return fmt.Sprintf("wandb: streaming run %s to %s (%s); local copy in %s", o.cfg.RunID, appURL(o.api.base), project, o.cfg.RunDir)
+}
+
+// RunURL is the web page of a run, derived from the API base URL the way
+// W&B's clients do (api.wandb.ai serves the app at wandb.ai; a self-hosted
+// server serves both).
+func RunURL(baseURL, entity, project, runID string) string {
+	return appURL(baseURL) + "/" + url.PathEscape(entity) + "/" + url.PathEscape(project) + "/runs/" + url.PathEscape(runID)
+}
+
+func appURL(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return baseURL
+	}
+	u.User = nil
+	if strings.HasPrefix(u.Host, "api.") {
+		u.Host = strings.TrimPrefix(u.Host, "api.")
+	}
+	return strings.TrimRight(u.String(), "/")
+}
+
+// Record keeps a copy of one record for the sender goroutine. It runs on
+// the writer goroutine, so it only copies and never waits.
+func (o *onlineSender) Record(num int64, payload []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.fatal != nil || o.finishing {
+		return
+	}
+	if o.overflow || o.inboxBytes+len(payload) > o.tune.maxPending {
+		o.overflow = true
+		return
+	}
+	o.inbox = append(o.inbox, rawRecord{num: num, payload: append([]byte(nil), payload...)})
+	o.inboxBytes += len(payload)
+	o.lastNum = num
+	if len(o.inbox)%batchLines == 0 {
+		select {
+		case o.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// take moves the inbox to the caller.
+func (o *onlineSender) take() []rawRecord {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	in := o.inbox
+	o.inbox, o.inboxBytes = nil, 0
+	return in
+}
+
+// Finish uploads what is left and marks the run complete, within the
+// deadline. The run log is closed by now, so records the inbox could not
+// hold are read back from it. On success the log gets its .synced marker;
+// otherwise the error says how to finish the upload later.
+func (o *onlineSender) Finish(deadline time.Time) error {
+	o.mu.Lock()
+	if o.finishing {
+		o.mu.Unlock()
+		<-o.done
+		return o.result
+	}
+	o.finishing = true
+	o.finishAt = deadline
+	o.mu.Unlock()
+	stop := time.AfterFunc(time.Until(deadline), o.cancel)
+	defer stop.Stop()
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+	<-o.done
+	o.cancel()
+	return o.result
+}
+
+func (o *onlineSender) loop() {
+	defer close(o.done)
+	tick := time.NewTicker(o.tune.flushEvery)
+	defer tick.Stop()
+	lastSend := time.Now()
+	for {
+		select {
+		case <-o.wake:
+		case <-tick.C:
+		}
+		o.mu.Lock()
+		finishing := o.finishing
+		fatal := o.fatal
+		o.mu.Unlock()
+		if fatal == nil && o.u.pendingBytes() < o.tune.maxPending || finishing {
+			o.feed(o.take())
+		}
+		if finishing {
+			o.result = o.finishUpload()
+			return
+		}
+		if fatal != nil {
+			o.take() // drop: nothing more is sent, the log has it all
+			continue
+		}
+		var err error
+		switch {
+		case o.u.dirty():
+			err = o.u.flush(o.ctx, nil)
+			lastSend = time.Now()
+		case time.Since(lastSend) >= o.tune.heartbeatEvery:
+			err = o.u.heartbeat(o.ctx)
+			lastSend = time.Now()
+		}
+		var ue *UploadError
+		if err != nil && (errors.As(err, &ue) || o.ctx.Err() == nil) {
+			// Retries are exhausted only by the finish deadline, so an
+			// error here is final: a rejected key, an unknown entity.
+			o.mu.Lock()
+			o.fatal = err
+			o.inbox, o.inboxBytes = nil, 0
+			o.mu.Unlock()
+			fmt.Fprintf(o.cfg.Stderr, "wandb: warning: online upload stopped: %v; the run is still saved in %s\n", err, o.cfg.RunDir)
+		}
+	}
+}
+
+// feed decodes records into the uploader.
+func (o *onlineSender) feed(recs []rawRecord) {
+	for _, r := range recs {
+		rec, err := decodeRecord(r.payload)
+		if err != nil {
+			continue // cannot happen for records the writer encoded
+		}
+		o.u.add(rec)
+	}
+}
+
+// finishUpload runs on the sender goroutine once the log is closed.
+func (o *onlineSender) finishUpload() error {
+	o.mu.Lock()
+	fatal, overflow, lastNum := o.fatal, o.overflow, o.lastNum
+	o.mu.Unlock()
+	incomplete := func(err error) error {
+		return fmt.Errorf("online upload incomplete (%v); the run is saved in %s: upload it with `wbinstrument sync %s`", o.api.redact(err.Error()), o.cfg.RunDir, o.cfg.RunDir)
+	}
+	if fatal != nil {
+		return incomplete(fatal)
+	}
+	if overflow {
+		if err := o.catchUp(lastNum); err != nil {
+			return incomplete(err)
+		}
+	}
+	if err := o.u.complete(o.ctx, nil); err != nil {
+		return incomplete(err)
+	}
+	if err := writeSyncedMarker(o.logPath); err != nil {
+		return fmt.Errorf("online upload complete, but %v", err)
+	}
+	return nil
+}
+
+// catchUp uploads the records after lastNum from the run log, in batches,
+// so memory stays bounded however far behind the upload fell.
+func (o *onlineSender) catchUp(lastNum int64) error {
+	f, err := os.Open(o.logPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rd, err := NewReader(f)
+	if err != nil {
+		return err
+	}
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if rec.Num <= lastNum {
+			continue
+		}
+		o.u.add(rec)
+		if o.u.pendingRows() >= batchLines || o.u.pendingBytes() >= batchBytes {
+			if err := o.u.flush(o.ctx, nil); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// writeSyncedMarker creates the empty run-<id>.wandb.synced file that
+// tells `wandb sync` and `wbinstrument sync` the run is uploaded.
+func writeSyncedMarker(logPath string) error {
+	f, err := os.OpenFile(logPath+".synced", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("writing the .synced marker: %w", err)
+	}
+	return f.Close()
+}

@@ -1,0 +1,378 @@
+package wandb
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// File names of the file_stream protocol.
+const (
+	historyFile = "wandb-history.jsonl"
+	summaryFile = "wandb-summary.json"
+	outputFile  = "output.log"
+)
+
+// Batch limits of one file_stream request: W&B refuses very large bodies,
+// and smaller batches make a retry cheap.
+const (
+	batchLines = 1000
+	batchBytes = 4 << 20
+)
+
+// uploader turns the records of one run into W&B API calls: it is the one
+// implementation of the upload protocol, fed record by record from the
+// live writer (online mode) or from a .wandb file (sync). It buffers what
+// is not sent yet and keeps the per-file line offsets, so a flush that
+// failed can be run again and continues exactly where the server's data
+// ends. It is used by one goroutine at a time.
+type uploader struct {
+	api      *apiClient
+	filesDir string // the run directory's files/, where uploads are read
+
+	// Entity and project overrides (sync -entity/-project) and fallbacks
+	// (WANDB_ENTITY/WANDB_PROJECT for a run that recorded none).
+	entity, project               string
+	defaultEntity, defaultProject string
+
+	info     *runInfo // nil until the RunRecord is seen
+	upserted bool     // UpsertBucket succeeded at least once
+	// Resolved names from UpsertBucket's answer: the file_stream URL needs
+	// them, and an empty entity only becomes a name there.
+	gotEntity, gotProject string
+
+	config      map[string]json.RawMessage
+	configDirty bool
+
+	summary      map[string]json.RawMessage
+	summaryDirty bool
+
+	history      []string // lines not acknowledged yet, oldest first
+	historyBytes int
+	historySent  int // lines the server holds: the next offset
+	output       []string
+	outputBytes  int
+	outputSent   int
+
+	uploads  []string // files/ paths to upload
+	uploaded map[string]bool
+
+	exited   bool
+	exitCode int
+}
+
+func newUploader(api *apiClient, filesDir string) *uploader {
+	return &uploader{
+		api:      api,
+		filesDir: filesDir,
+		config:   map[string]json.RawMessage{},
+		summary:  map[string]json.RawMessage{},
+		uploaded: map[string]bool{},
+	}
+}
+
+// add takes one record of the run. Records after the exit record are
+// ignored, as W&B's sync drops them.
+func (u *uploader) add(rec *Record) {
+	if u.exited {
+		return
+	}
+	switch {
+	case rec.Run != nil:
+		if u.info != nil {
+			return // a resumed run repeats it; the first one names the run
+		}
+		r := rec.Run
+		u.info = &runInfo{
+			ID: r.RunID, Entity: r.Entity, Project: r.Project,
+			DisplayName: r.DisplayName, Notes: r.Notes, Group: r.RunGroup,
+			JobType: r.JobType, Host: r.Host, Tags: append([]string(nil), r.Tags...),
+		}
+		if u.entity != "" {
+			u.info.Entity = u.entity
+		} else if u.info.Entity == "" {
+			u.info.Entity = u.defaultEntity
+		}
+		if u.project != "" {
+			u.info.Project = u.project
+		} else if u.info.Project == "" {
+			u.info.Project = u.defaultProject
+		}
+		if r.Config != nil {
+			foldItems(u.config, r.Config.Update, r.Config.Remove)
+		}
+		u.configDirty = true
+		if r.Summary != nil && len(r.Summary.Update)+len(r.Summary.Remove) > 0 {
+			foldItems(u.summary, r.Summary.Update, r.Summary.Remove)
+			u.summaryDirty = true
+		}
+	case rec.Config != nil:
+		foldItems(u.config, rec.Config.Update, rec.Config.Remove)
+		u.configDirty = true
+	case rec.History != nil:
+		l := string(historyLine(rec.History))
+		u.history = append(u.history, l)
+		u.historyBytes += len(l)
+	case rec.Summary != nil:
+		foldItems(u.summary, rec.Summary.Update, rec.Summary.Remove)
+		u.summaryDirty = true
+	case rec.OutputRaw != nil:
+		l := outputLine(rec.OutputRaw)
+		u.output = append(u.output, l)
+		u.outputBytes += len(l)
+	case rec.Files != nil:
+		for _, f := range rec.Files.Files {
+			p := path.Clean(filepath.ToSlash(f.Path))
+			if p == "." || path.IsAbs(p) || strings.HasPrefix(p, "../") || u.uploaded[p] {
+				continue
+			}
+			u.uploaded[p] = true // queued; never uploaded twice
+			u.uploads = append(u.uploads, p)
+		}
+	case rec.Exit != nil:
+		u.exited = true
+		u.exitCode = int(rec.Exit.ExitCode)
+	}
+}
+
+// pendingBytes estimates the memory held by unsent lines.
+func (u *uploader) pendingBytes() int { return u.historyBytes + u.outputBytes }
+
+// pendingRows is the number of history rows not yet acknowledged.
+func (u *uploader) pendingRows() int { return len(u.history) }
+
+// dirty reports whether a flush has anything to send.
+func (u *uploader) dirty() bool {
+	return u.info != nil && (!u.upserted || u.configDirty || u.summaryDirty ||
+		len(u.history) > 0 || len(u.output) > 0 || len(u.uploads) > 0)
+}
+
+// flush sends everything buffered: the run (again if its config changed),
+// uploads, then file_stream batches. On error the unsent part stays
+// buffered and a later flush resumes it. progress, if set, hears the
+// number of history rows the server holds after each batch.
+func (u *uploader) flush(ctx context.Context, progress func(rowsSent int)) error {
+	if u.info == nil {
+		if len(u.history) > 0 || len(u.output) > 0 || u.exited {
+			return errors.New("wandb: the run log has no run record before its data; W&B cannot tell which run it is")
+		}
+		return nil
+	}
+	if !u.upserted || u.configDirty {
+		if err := u.upsert(ctx); err != nil {
+			return err
+		}
+	}
+	if len(u.uploads) > 0 {
+		if err := u.uploadFiles(ctx); err != nil {
+			return err
+		}
+	}
+	for u.summaryDirty || len(u.history) > 0 || len(u.output) > 0 {
+		if err := u.streamBatch(ctx); err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(u.historySent)
+		}
+	}
+	return nil
+}
+
+// complete flushes and then marks the run finished with its exit code;
+// a run whose log has no exit record crashed, and W&B shows it failed
+// (exit code 1).
+func (u *uploader) complete(ctx context.Context, progress func(int)) error {
+	if err := u.flush(ctx, progress); err != nil {
+		return err
+	}
+	if u.info == nil {
+		return errors.New("wandb: the run log has no run record; W&B cannot tell which run it is")
+	}
+	code := 1
+	if u.exited {
+		code = u.exitCode
+	}
+	body, err := fileStreamBody(nil, true, code)
+	if err != nil {
+		return err
+	}
+	_, err = u.api.send(ctx, "file_stream", http.MethodPost, u.streamURL(), body, nil, true)
+	return err
+}
+
+// heartbeat sends an empty file_stream request, which tells W&B the run
+// is alive while it has nothing to log.
+func (u *uploader) heartbeat(ctx context.Context) error {
+	if !u.upserted {
+		return nil
+	}
+	body, err := fileStreamBody(nil, false, 0)
+	if err != nil {
+		return err
+	}
+	_, err = u.api.send(ctx, "file_stream", http.MethodPost, u.streamURL(), body, nil, true)
+	return err
+}
+
+func (u *uploader) upsert(ctx context.Context) error {
+	vars, err := upsertVars(u.info, u.config)
+	if err != nil {
+		return err
+	}
+	var ans struct {
+		UpsertBucket struct {
+			Bucket struct {
+				Name    string `json:"name"`
+				Project struct {
+					Name   string `json:"name"`
+					Entity struct {
+						Name string `json:"name"`
+					} `json:"entity"`
+				} `json:"project"`
+			} `json:"bucket"`
+		} `json:"upsertBucket"`
+	}
+	if err := u.api.graphql(ctx, "UpsertBucket", upsertBucketQuery, vars, &ans); err != nil {
+		return err
+	}
+	b := ans.UpsertBucket.Bucket
+	if b.Project.Name == "" || b.Project.Entity.Name == "" {
+		return &UploadError{Op: "UpsertBucket", URL: u.api.base + "/graphql", Status: http.StatusOK,
+			Msg: "answer names no project or entity for run " + u.info.ID}
+	}
+	u.gotEntity, u.gotProject = b.Project.Entity.Name, b.Project.Name
+	u.upserted = true
+	u.configDirty = false
+	return nil
+}
+
+func (u *uploader) streamURL() string {
+	return u.api.base + "/files/" + pathEscape(u.gotEntity) + "/" + pathEscape(u.gotProject) + "/" + pathEscape(u.info.ID) + "/file_stream"
+}
+
+// pathEscape escapes one URL path segment.
+func pathEscape(s string) string { return url.PathEscape(s) }
+
+// streamBatch sends one file_stream request: the summary if it changed,
+// and the oldest unsent history and output lines within the batch limits.
+// Offsets are the lines the server already holds, so a batch sent twice
+// (after an answer was lost) lands on the same lines.
+func (u *uploader) streamBatch(ctx context.Context) error {
+	files := map[string]streamFile{}
+	nh := takeLines(u.history)
+	if nh > 0 {
+		files[historyFile] = streamFile{Offset: u.historySent, Content: u.history[:nh]}
+	}
+	no := takeLines(u.output)
+	if no > 0 {
+		files[outputFile] = streamFile{Offset: u.outputSent, Content: u.output[:no]}
+	}
+	summaryWas := u.summaryDirty
+	if u.summaryDirty {
+		s, err := summaryJSON(u.summary)
+		if err != nil {
+			return err
+		}
+		files[summaryFile] = streamFile{Offset: 0, Content: []string{s}}
+	}
+	body, err := fileStreamBody(files, false, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := u.api.send(ctx, "file_stream", http.MethodPost, u.streamURL(), body, nil, true); err != nil {
+		return err
+	}
+	for _, l := range u.history[:nh] {
+		u.historyBytes -= len(l)
+	}
+	for _, l := range u.output[:no] {
+		u.outputBytes -= len(l)
+	}
+	u.history = shift(u.history, nh)
+	u.output = shift(u.output, no)
+	u.historySent += nh
+	u.outputSent += no
+	if summaryWas {
+		u.summaryDirty = false
+	}
+	return nil
+}
+
+// takeLines is how many of the oldest lines fit one batch (at least one,
+// so an oversized line still goes out, alone).
+func takeLines(lines []string) int {
+	n, size := 0, 0
+	for n < len(lines) && n < batchLines {
+		size += len(lines[n]) + 4
+		if n > 0 && size > batchBytes {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// shift drops the first n lines, letting the backing array go once
+// empty so a long run does not pin its largest backlog.
+func shift(lines []string, n int) []string {
+	if n == len(lines) {
+		return nil
+	}
+	for i := 0; i < n; i++ {
+		lines[i] = ""
+	}
+	return lines[n:]
+}
+
+// uploadFiles asks W&B for upload URLs and PUTs each file from the run
+// directory. A file that vanished is skipped: the run directory is the
+// user's, and one missing table must not stop the run's upload.
+func (u *uploader) uploadFiles(ctx context.Context) error {
+	var ans struct {
+		CreateRunFiles struct {
+			UploadHeaders []string `json:"uploadHeaders"`
+			Files         []struct {
+				Name      string `json:"name"`
+				UploadURL string `json:"uploadUrl"`
+			} `json:"files"`
+		} `json:"createRunFiles"`
+	}
+	vars := map[string]interface{}{
+		"entity": u.gotEntity, "project": u.gotProject, "run": u.info.ID, "files": u.uploads,
+	}
+	if err := u.api.graphql(ctx, "CreateRunFiles", createRunFilesQuery, vars, &ans); err != nil {
+		return err
+	}
+	header := http.Header{}
+	for _, h := range ans.CreateRunFiles.UploadHeaders {
+		if i := strings.IndexByte(h, ':'); i > 0 {
+			header.Add(strings.TrimSpace(h[:i]), strings.TrimSpace(h[i+1:]))
+		}
+	}
+	urls := map[string]string{}
+	for _, f := range ans.CreateRunFiles.Files {
+		urls[f.Name] = f.UploadURL
+	}
+	for len(u.uploads) > 0 {
+		name := u.uploads[0]
+		if target := urls[name]; target != "" {
+			data, err := os.ReadFile(filepath.Join(u.filesDir, filepath.FromSlash(name)))
+			if err == nil {
+				if _, err := u.api.send(ctx, "upload", http.MethodPut, target, data, header, false); err != nil {
+					return fmt.Errorf("%w (file %s)", err, name)
+				}
+			}
+		}
+		u.uploads = u.uploads[1:]
+	}
+	u.uploads = nil
+	return nil
+}
