@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/wbinstrument/wbinstrument/internal/demo"
+)
+
+func init() {
+	register(&command{name: "demo", short: "instrument and run an example program against a fake OpenAI server", run: runDemo})
+}
+
+func runDemo(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", ".", "`directory` whose wandb/ subdirectory receives the run (like WANDB_DIR)")
+	keep := fs.Bool("keep", false, "keep the temporary copy of the rewritten example program")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: wbinstrument demo [-dir DIR] [-keep]
+
+Copies a small example program that uses go-openai into a temporary
+directory, rewrites it with wbinstrument, builds it, and runs it against a
+built-in fake OpenAI server on 127.0.0.1. The program writes a real offline
+W&B run under DIR/wandb/; the demo then prints what was logged, read back
+from the run file. No network, no OpenAI key, no W&B account.
+
+Examples:
+
+	go run ./cmd/wbinstrument demo
+	go run ./cmd/wbinstrument demo -dir /tmp/runs -keep
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	root, err := demo.FindRoot()
+	if err != nil {
+		fmt.Fprintln(stderr, "wbinstrument demo:", err)
+		return 1
+	}
+	wandbDir, err := filepath.Abs(*dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "wbinstrument demo:", err)
+		return 1
+	}
+	work, err := os.MkdirTemp("", "wbinstrument-demo-")
+	if err != nil {
+		fmt.Fprintln(stderr, "wbinstrument demo:", err)
+		return 1
+	}
+	if *keep {
+		fmt.Fprintf(stderr, "demo: keeping the example program in %s\n", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
+	res, err := demo.Run(context.Background(), demo.Options{Root: root, WorkDir: filepath.Join(work, "wbdemo"), WandbDir: wandbDir, Log: stderr})
+	if err != nil {
+		fmt.Fprintln(stderr, "wbinstrument demo:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "The example program printed:\n\n%s", res.Output)
+	demo.PrintSummary(stdout, res)
+	return 0
+}

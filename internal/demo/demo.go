@@ -1,0 +1,103 @@
+// Package demo runs wbinstrument end to end on a small example program: it
+// copies the program into a work directory, rewrites it with the real
+// rewriter, builds and runs it against the built-in fake OpenAI server, and
+// reads back the offline W&B run it wrote. The `wbinstrument demo` command
+// and the end-to-end tests share it.
+package demo
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+//go:embed program/main.go
+var program embed.FS
+
+// GoOpenAIVersion is the go-openai version the example program pins.
+const GoOpenAIVersion = "v1.43.0"
+
+// DemoAPIKey is the fake key the example program sends. It looks like a
+// real key so the tests can prove it never reaches the run files.
+const DemoAPIKey = "sk-wbinstrument-demo-0123456789abcdef"
+
+// WriteProgram writes the example program as a module into dir: main.go,
+// go.mod and the go.sum lines of go-openai taken from the checkout at root,
+// so that building it needs nothing beyond the module cache.
+func WriteProgram(root, dir string) error {
+	src, err := program.ReadFile("program/main.go")
+	if err != nil {
+		return err
+	}
+	sum, err := goSumLines(filepath.Join(root, "go.sum"), "github.com/sashabaranov/go-openai "+GoOpenAIVersion)
+	if err != nil {
+		return err
+	}
+	mod := "module example.com/wbdemo\n\ngo 1.22\n\nrequire github.com/sashabaranov/go-openai " + GoOpenAIVersion + "\n"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, data := range map[string][]byte{"main.go": src, "go.mod": []byte(mod), "go.sum": sum} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// goSumLines returns the lines of the go.sum at path that start with prefix.
+func goSumLines(path, prefix string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out bytes.Buffer
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), prefix) {
+			out.WriteString(sc.Text() + "\n")
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if out.Len() == 0 {
+		return nil, fmt.Errorf("%s: no lines for %s", path, prefix)
+	}
+	return out.Bytes(), nil
+}
+
+// Build compiles the module in dir into dir/program and returns its path.
+func Build(ctx context.Context, dir string) (string, error) {
+	bin := filepath.Join(dir, "program")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build in %s: %v\n%s", dir, err, out)
+	}
+	return bin, nil
+}
+
+// Exec runs bin with the given extra environment and returns its stdout;
+// stderr goes to the given writer (it carries the run's start and finish
+// lines).
+func Exec(ctx context.Context, bin string, env []string, stderr io.Writer) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = stderr
+	err := cmd.Run()
+	if err != nil {
+		return stdout.Bytes(), fmt.Errorf("running %s: %v", bin, err)
+	}
+	return stdout.Bytes(), nil
+}

@@ -1,0 +1,116 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
+)
+
+// TestEndToEnd does what `wbinstrument demo` does and checks the promise:
+// the rewritten program prints exactly what the original prints, and its
+// run holds one row per API call with the server's token counts.
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two programs")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	root, err := FindRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+
+	// The un-instrumented program, for the baseline output.
+	base := filepath.Join(tmp, "base")
+	if err := WriteProgram(root, base); err != nil {
+		t.Fatal(err)
+	}
+	bin, err := Build(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := fakeopenai.New()
+	want, err := Exec(ctx, bin, ProgramEnv(srv.URL(), filepath.Join(tmp, "base-runs")), os.Stderr)
+	srv.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "base-runs", "wandb")); err == nil {
+		t.Fatal("the un-instrumented program wrote a wandb directory")
+	}
+
+	var log bytes.Buffer
+	res, err := Run(ctx, Options{Root: root, WorkDir: filepath.Join(tmp, "inst"), WandbDir: filepath.Join(tmp, "runs"), Log: &log})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if !bytes.Equal(res.Output, want) {
+		t.Errorf("instrumented output differs\n--- want\n%s\n--- got\n%s", want, res.Output)
+	}
+	if res.Report.Summary() == "" || !res.Report.Changed() {
+		t.Errorf("the rewrite changed nothing: %q", res.Report.Summary())
+	}
+
+	const wantCalls = 6 // two questions, a stream, embeddings, a tool call, a 429
+	if res.ServerCalls != wantCalls {
+		t.Errorf("fake server answered %d calls, want %d", res.ServerCalls, wantCalls)
+	}
+	if len(res.Calls) != res.ServerCalls {
+		t.Errorf("run has %d call rows, the server answered %d calls", len(res.Calls), res.ServerCalls)
+	}
+	var prompt, completion int64
+	errs := 0
+	for _, c := range res.Calls {
+		prompt += c.PromptTokens
+		completion += c.CompletionTokens
+		if c.TotalTokens != c.PromptTokens+c.CompletionTokens {
+			t.Errorf("step %d: total %d != %d + %d", c.Step, c.TotalTokens, c.PromptTokens, c.CompletionTokens)
+		}
+		if c.Status == "ERROR" {
+			errs++
+		}
+		if c.Site == "" {
+			t.Errorf("step %d (%s): no call site", c.Step, c.Method)
+		}
+	}
+	if prompt != int64(res.Prompt) || completion != int64(res.Completion) {
+		t.Errorf("rows hold %d prompt + %d completion tokens, the server reported %d + %d", prompt, completion, res.Prompt, res.Completion)
+	}
+	if errs != 1 {
+		t.Errorf("%d calls logged as ERROR, want 1 (the 429)", errs)
+	}
+	if res.Run.Exit == nil || res.Run.Exit.ExitCode != 0 {
+		t.Errorf("exit record: %+v, want exit code 0", res.Run.Exit)
+	}
+
+	// The key the program used must not appear in anything it wrote.
+	err = filepath.WalkDir(filepath.Join(tmp, "runs"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, []byte(DemoAPIKey)) {
+			t.Errorf("%s contains the API key", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var out bytes.Buffer
+	PrintSummary(&out, res)
+	if !bytes.Contains(out.Bytes(), []byte(res.RunDir)) {
+		t.Errorf("summary does not say where the run is:\n%s", out.String())
+	}
+}

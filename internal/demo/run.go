@@ -1,0 +1,145 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/wbinstrument/wbinstrument/internal/calls"
+	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
+	"github.com/wbinstrument/wbinstrument/rewriter"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+)
+
+// Options configures Run.
+type Options struct {
+	Root     string    // the wbinstrument checkout (see FindRoot)
+	WorkDir  string    // where the example program is written; must be empty or absent
+	WandbDir string    // WANDB_DIR of the program: the run lands in WandbDir/wandb/
+	Log      io.Writer // progress lines; the program's stderr goes here too
+}
+
+// Result is what one demo run produced.
+type Result struct {
+	Output []byte           // the instrumented program's stdout
+	Report *rewriter.Report // what the rewrite did
+	RunDir string           // the offline run directory the program wrote
+	Run    *wandb.RunData   // the run, read back from its .wandb file
+	Calls  []calls.Call     // the run's rows, decoded
+	// What the fake server answered: calls and token totals.
+	ServerCalls, Prompt, Completion int
+}
+
+// Run writes the example program to opts.WorkDir, rewrites it, builds it,
+// runs it against a fresh fake OpenAI server and reads back its run.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	logf := func(format string, args ...interface{}) { fmt.Fprintf(opts.Log, format+"\n", args...) }
+	if err := WriteProgram(opts.Root, opts.WorkDir); err != nil {
+		return nil, err
+	}
+	logf("demo: wrote the example program to %s", opts.WorkDir)
+
+	rep, err := rewriter.Rewrite(ctx, rewriter.Options{
+		Dir:      opts.WorkDir,
+		Patterns: []string{"./..."},
+		Replace:  opts.Root,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rewrite: %v", err)
+	}
+	logf("demo: rewrote it: %s", rep.Summary())
+
+	bin, err := Build(ctx, opts.WorkDir)
+	if err != nil {
+		return nil, err
+	}
+	srv := fakeopenai.New()
+	defer srv.Close()
+	logf("demo: fake OpenAI server on %s", srv.URL())
+
+	before := latestRun(opts.WandbDir)
+	out, err := Exec(ctx, bin, ProgramEnv(srv.URL(), opts.WandbDir), opts.Log)
+	if err != nil {
+		return nil, err
+	}
+	runDir := latestRun(opts.WandbDir)
+	if runDir == "" || runDir == before {
+		return nil, fmt.Errorf("the program wrote no new run under %s", filepath.Join(opts.WandbDir, "wandb"))
+	}
+	data, err := wandb.ReadRunDir(runDir)
+	if err != nil {
+		return nil, fmt.Errorf("reading the run back: %v", err)
+	}
+	cs, err := calls.FromRun(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", data.Path, err)
+	}
+	res := &Result{Output: out, Report: rep, RunDir: runDir, Run: data, Calls: cs, ServerCalls: srv.Calls()}
+	res.Prompt, res.Completion = srv.Tokens()
+	return res, nil
+}
+
+// ProgramEnv is the environment the example program runs with: the fake
+// server, a fake key, and an offline run under wandbDir.
+func ProgramEnv(baseURL, wandbDir string) []string {
+	return []string{
+		"OPENAI_BASE_URL=" + baseURL,
+		"OPENAI_API_KEY=" + DemoAPIKey,
+		"WANDB_MODE=offline",
+		"WANDB_DIR=" + wandbDir,
+		"WANDB_PROJECT=wbinstrument-demo",
+	}
+}
+
+// latestRun returns the run directory wandbDir/wandb/latest-run points at.
+func latestRun(wandbDir string) string {
+	dir, err := filepath.EvalSymlinks(filepath.Join(wandbDir, "wandb", "latest-run"))
+	if err != nil {
+		return ""
+	}
+	return dir
+}
+
+// PrintSummary writes what the run logged, as read back from its file.
+func PrintSummary(w io.Writer, r *Result) {
+	id := "?"
+	if r.Run.Run != nil {
+		id = r.Run.Run.RunID
+	}
+	fmt.Fprintf(w, "\nLogged to W&B run %s (offline), read back from\n  %s\n\n", id, r.Run.Path)
+	fmt.Fprintf(w, "  %-4s %-22s %-28s %-18s %-7s %6s %6s %6s %8s\n", "step", "method", "call site", "model", "status", "prompt", "compl", "total", "seconds")
+	for _, c := range r.Calls {
+		fmt.Fprintf(w, "  %-4d %-22s %-28s %-18s %-7s %6d %6d %6d %8.4f\n", c.Step, c.Method, shortSite(c.Site), c.Model, c.Status,
+			c.PromptTokens, c.CompletionTokens, c.TotalTokens, c.ElapsedSeconds)
+	}
+	keys := make([]string, 0, len(r.Run.Summary))
+	for k := range r.Run.Summary {
+		if !strings.HasPrefix(k, "_") && !strings.HasPrefix(k, "usage/") && k != "trace" && k != "stats" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	fmt.Fprintf(w, "\n  summary:")
+	for _, k := range keys {
+		fmt.Fprintf(w, " %s=%s", k, r.Run.Summary[k])
+	}
+	exit := "none (the run did not finish)"
+	if r.Run.Exit != nil {
+		exit = fmt.Sprint(r.Run.Exit.ExitCode)
+	}
+	fmt.Fprintf(w, "\n  exit code: %s\n  the fake server answered %d calls (%d prompt + %d completion tokens)\n\n", exit, r.ServerCalls, r.Prompt, r.Completion)
+	fmt.Fprintf(w, "Look at it:  go run ./cmd/wbinstrument view %s\n", r.RunDir)
+	fmt.Fprintf(w, "Upload it:   WANDB_API_KEY=... go run ./cmd/wbinstrument sync %s\n", r.RunDir)
+	fmt.Fprintf(w, "             (or, with the Python client: wandb sync %s)\n", r.RunDir)
+}
+
+// shortSite drops the enclosing function from a call site, for the table.
+func shortSite(site string) string {
+	if i := strings.IndexByte(site, ' '); i >= 0 {
+		return site[:i]
+	}
+	return site
+}
