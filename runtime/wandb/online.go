@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,30 @@ var onlineDefaults = onlineTuning{
 	maxPending:     32 << 20,
 	retry:          defaultRetry,
 	timeout:        60 * time.Second,
+}
+
+// tuningFromEnv applies W&B's internal file_stream settings, which W&B's
+// SDK reads as WANDB_X_* variables (seconds, fractions allowed), and
+// WBINSTRUMENT_ONLINE_MAX_PENDING (bytes). Unparsable values are ignored:
+// they are tuning, never worth failing a run for.
+func tuningFromEnv(t onlineTuning, getenv func(string) string) onlineTuning {
+	secs := func(name string, dst *time.Duration) {
+		if f, err := strconv.ParseFloat(strings.TrimSpace(getenv(name)), 64); err == nil && f > 0 {
+			*dst = time.Duration(f * float64(time.Second))
+		}
+	}
+	secs("WANDB_X_FILE_STREAM_TRANSMIT_INTERVAL", &t.flushEvery)
+	secs("WANDB_X_FILE_STREAM_RETRY_WAIT_MIN_SECONDS", &t.retry.base)
+	secs("WANDB_X_FILE_STREAM_RETRY_WAIT_MAX_SECONDS", &t.retry.max)
+	secs("WANDB_X_FILE_STREAM_TIMEOUT_SECONDS", &t.timeout)
+	secs("WANDB_X_FILE_STREAM_HEARTBEAT_SECONDS", &t.heartbeatEvery)
+	if n, err := strconv.Atoi(strings.TrimSpace(getenv("WBINSTRUMENT_ONLINE_MAX_PENDING"))); err == nil && n > 0 {
+		t.maxPending = n
+	}
+	if t.retry.max < t.retry.base {
+		t.retry.max = t.retry.base
+	}
+	return t
 }
 
 // onlineSender is the recordSink of online runs. The writer goroutine
@@ -75,7 +100,7 @@ func newOnlineSender(cfg sinkConfig) (recordSink, error) {
 		return nil, err
 	}
 	cfg.APIKey = "" // the client holds it; nothing else should
-	tune := onlineDefaults
+	tune := tuningFromEnv(onlineDefaults, os.Getenv)
 	api.retry = tune.retry
 	api.timeout = tune.timeout
 	if cfg.Stderr == nil {
