@@ -1,0 +1,77 @@
+package wbopenai
+
+import "sync"
+
+// captureLimit bounds how much of one response body is kept in memory.
+// Usage comes at the end of a body, so past the limit a tail is kept too.
+const (
+	captureLimit = 8 << 20
+	tailSize     = 16 << 10
+)
+
+// capture keeps a copy of a body as it is read: the head up to
+// captureLimit, then a rolling tail of the last tailSize bytes.
+type capture struct {
+	head  []byte
+	tail  []byte // ring, valid when total > captureLimit
+	tpos  int
+	total int64
+}
+
+var capturePool = sync.Pool{New: func() interface{} { return &capture{head: make([]byte, 0, 4096)} }}
+
+func newCapture() *capture {
+	c := capturePool.Get().(*capture)
+	c.head, c.tail, c.tpos, c.total = c.head[:0], c.tail[:0], 0, 0
+	return c
+}
+
+// release returns c to the pool unless it grew large.
+func (c *capture) release() {
+	if c == nil || cap(c.head) > 1<<20 {
+		return
+	}
+	capturePool.Put(c)
+}
+
+func (c *capture) write(p []byte) {
+	c.total += int64(len(p))
+	if room := captureLimit - len(c.head); room > 0 {
+		if len(p) <= room {
+			c.head = append(c.head, p...)
+			return
+		}
+		c.head = append(c.head, p[:room]...)
+		p = p[room:]
+	}
+	if c.tail == nil || cap(c.tail) < tailSize {
+		c.tail = make([]byte, 0, tailSize)
+	}
+	for len(p) > 0 {
+		if len(c.tail) < tailSize {
+			n := tailSize - len(c.tail)
+			if n > len(p) {
+				n = len(p)
+			}
+			c.tail = append(c.tail, p[:n]...)
+			p = p[n:]
+			continue
+		}
+		n := copy(c.tail[c.tpos:], p)
+		c.tpos = (c.tpos + n) % tailSize
+		p = p[n:]
+	}
+}
+
+// truncated tells whether bytes were lost between head and tail.
+func (c *capture) truncated() bool { return c.total > int64(len(c.head)+len(c.tail)) }
+
+// tailBytes returns the kept tail in order.
+func (c *capture) tailBytes() []byte {
+	if len(c.tail) < tailSize {
+		return c.tail
+	}
+	out := make([]byte, 0, tailSize)
+	out = append(out, c.tail[c.tpos:]...)
+	return append(out, c.tail[:c.tpos]...)
+}

@@ -1,0 +1,19 @@
+// Package wbopenai is what code rewritten by wbinstrument calls: it
+// observes every request a go-openai client makes and logs each call to a
+// Weights & Biases run, in the schema of W&B's Python OpenAI autolog
+// (usage/* metrics, a wb_trace_tree "trace" and a "stats" table).
+//
+// It never imports go-openai, so that it cannot change the go-openai
+// version a program builds with: constructors are instrumented through
+// reflection on the user's openai.ClientConfig, calls through generic
+// wrappers, and everything else at the HTTP layer.
+//
+// The caller's path pays for timestamps, a tee of the response body into
+// a pooled buffer and an append to a locked slice; parsing, encoding and
+// all I/O happen on one logging goroutine.
+//
+// Environment: WBINSTRUMENT_MAX_BODY caps request and response bodies in
+// traces (bytes, default 65536), WBINSTRUMENT_LOG_BODIES=false leaves
+// bodies out entirely. The run itself is configured by the WANDB_*
+// variables (see package wandb).
+package wbopenai

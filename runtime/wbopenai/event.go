@@ -1,0 +1,97 @@
+package wbopenai
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// kind classifies an endpoint by how its calls are logged.
+type kind uint8
+
+const (
+	kindOther kind = iota // timed row only
+	kindChat
+	kindCompletion
+	kindEmbedding
+	kindResponses
+)
+
+// isLLM tells whether calls of k get the full usage/trace treatment.
+func (k kind) isLLM() bool { return k != kindOther }
+
+// maxPCs bounds the caller frames kept to find a call site.
+const maxPCs = 32
+
+// event is one observed API call. The caller's path fills in the cheap
+// fields; everything else is derived on the logging goroutine.
+type event struct {
+	kind   kind
+	source uint8 // sourceTransport or sourceCallSite
+	method string
+	url    *url.URL // go-openai builds one per request and never changes it
+
+	start     time.Time
+	firstByte time.Time // first response body byte, for time to first token
+	end       time.Time
+
+	site string // from a call-site marker; empty means use pcs
+	pcs  [maxPCs]uintptr
+	npc  int
+
+	// Request body: read lazily on the logging goroutine through getBody,
+	// which go-openai's requests support without copying; reqBody holds
+	// bytes already read on the caller's path (stream injection).
+	getBody   func() (io.ReadCloser, error)
+	reqBody   []byte
+	reqBinary bool
+	reqSize   int64
+
+	// secrets are the request's credentials, kept only to scrub them from
+	// anything logged (servers echo keys in error messages).
+	secrets [2]string
+
+	status         int
+	respHeader     http.Header
+	resp           *capture
+	respBinary     bool
+	respBinarySize int64
+	stream         bool
+	injected       bool // include_usage was added on the wire
+	err            error
+	closedEarly    bool // the body was closed before EOF
+	abandoned      bool // the stream was never closed (finalizer or Finish)
+
+	// fnPC is the go-openai method value a call-site wrapper was given;
+	// the wrapper also fills args and result when it logs the call itself.
+	fnPC   uintptr
+	args   []byte
+	result []byte
+}
+
+const (
+	sourceTransport uint8 = iota
+	sourceCallSite
+)
+
+// streamCall guards an event whose body is still being read, which
+// Finish and finalizers may race with.
+type streamCall struct {
+	mu   sync.Mutex
+	ev   *event
+	done bool
+}
+
+// ctxKey marks contexts carrying a call-site marker.
+type ctxKey struct{}
+
+func markerFrom(ctx context.Context) *marker {
+	if ctx == nil {
+		return nil
+	}
+	m, _ := ctx.Value(ctxKey{}).(*marker)
+	return m
+}

@@ -1,0 +1,250 @@
+package wbopenai
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+)
+
+// tabler writes a W&B table for the row being built (*wandb.Step).
+type tabler interface {
+	Table(key string, columns []string, data [][]interface{}) (map[string]interface{}, error)
+}
+
+// sink is what the logging goroutine needs from a W&B run.
+type sink interface {
+	LogFunc(build func(t tabler) map[string]interface{}) bool
+	DefineMetric(name, stepMetric string)
+	UpdateSummary(values map[string]interface{})
+	Finish() error
+}
+
+// openSink starts the run calls are logged to; tests replace it.
+var openSink = func(opts wandb.Options) (sink, error) {
+	r, err := wandb.Init(opts)
+	if err != nil {
+		return nil, err
+	}
+	return wandbSink{r}, nil
+}
+
+const (
+	// drainEvery is how often the logging goroutine takes the queue: the
+	// caller only appends, nobody is woken per call.
+	drainEvery = 20 * time.Millisecond
+	// maxQueue bounds the calls waiting to be logged; beyond it calls are
+	// counted as dropped rather than slowing the program down.
+	maxQueue = 100000
+)
+
+// state is the process-wide logging state.
+var state struct {
+	mu       sync.Mutex
+	queue    []*event
+	sess     *session
+	opts     *wandb.Options // from Init, for the next session
+	disabled bool
+	dropped  int64
+}
+
+// off is 1 after Disable, read without the lock on every request.
+var off int32
+
+func enabled() bool { return atomic.LoadInt32(&off) == 0 }
+
+// open streams, so Finish can log those the user never closed.
+var streams struct {
+	mu  sync.Mutex
+	set map[*streamCall]struct{}
+}
+
+func track(sc *streamCall) {
+	streams.mu.Lock()
+	if streams.set == nil {
+		streams.set = make(map[*streamCall]struct{})
+	}
+	streams.set[sc] = struct{}{}
+	streams.mu.Unlock()
+}
+
+func untrack(sc *streamCall) {
+	streams.mu.Lock()
+	delete(streams.set, sc)
+	streams.mu.Unlock()
+}
+
+// enqueue hands a finished call to the logging goroutine, starting a
+// session (and so a run) with the first call.
+func enqueue(ev *event) {
+	state.mu.Lock()
+	if state.disabled {
+		state.mu.Unlock()
+		ev.resp.release()
+		return
+	}
+	if len(state.queue) >= maxQueue {
+		state.dropped++
+		state.mu.Unlock()
+		ev.resp.release()
+		return
+	}
+	state.queue = append(state.queue, ev)
+	if state.sess == nil {
+		state.sess = startSession(state.opts, nil)
+	}
+	state.mu.Unlock()
+}
+
+// Init starts the run calls are logged to now, with explicit options,
+// like the Python autolog(init={...}); without it the run starts with
+// the first call, configured from WANDB_* variables. It finishes a run
+// in progress first, and undoes Disable.
+func Init(opts wandb.Options) error {
+	Finish()
+	s, err := openSink(opts)
+	if err != nil {
+		return fmt.Errorf("wbopenai: starting the W&B run: %w", err)
+	}
+	state.mu.Lock()
+	o := opts
+	state.opts = &o
+	state.disabled = false
+	atomic.StoreInt32(&off, 0)
+	state.sess = startSession(&o, s)
+	state.mu.Unlock()
+	return nil
+}
+
+// Finish logs every call still pending (streams never closed included),
+// then finishes the run. It is idempotent; a call made afterwards starts
+// a new run.
+func Finish() {
+	var open []*streamCall
+	streams.mu.Lock()
+	for sc := range streams.set {
+		open = append(open, sc)
+	}
+	streams.mu.Unlock()
+	for _, sc := range open {
+		sc.finish(true, nil)
+	}
+	state.mu.Lock()
+	s := state.sess
+	state.sess = nil
+	state.mu.Unlock()
+	if s != nil {
+		s.stop()
+	}
+}
+
+// Disable finishes the run and stops logging, like the Python
+// autolog.disable(); Init enables it again.
+func Disable() {
+	atomic.StoreInt32(&off, 1)
+	Finish()
+	state.mu.Lock()
+	state.disabled = true
+	state.queue = nil
+	state.mu.Unlock()
+}
+
+// session is one run's logging goroutine.
+type session struct {
+	opts    wandb.Options
+	run     sink
+	failed  bool
+	quit    chan struct{}
+	done    chan struct{}
+	totals  totals
+	defined bool
+	id      string
+	spans   int64
+	bodies  bodyPolicy
+}
+
+func startSession(opts *wandb.Options, run sink) *session {
+	s := &session{run: run, quit: make(chan struct{}), done: make(chan struct{}), id: newSessionID(), bodies: bodyPolicyFromEnv()}
+	if opts != nil {
+		s.opts = *opts
+	}
+	go s.loop()
+	return s
+}
+
+func (s *session) stop() {
+	close(s.quit)
+	<-s.done
+}
+
+func (s *session) loop() {
+	defer close(s.done)
+	t := time.NewTicker(drainEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			s.drain()
+		case <-s.quit:
+			s.drain()
+			if s.run != nil {
+				if err := s.run.Finish(); err != nil {
+					warn("finishing the W&B run: %v", err)
+				}
+			}
+			return
+		}
+	}
+}
+
+// drain logs every queued call.
+func (s *session) drain() {
+	state.mu.Lock()
+	batch := state.queue
+	state.queue = nil
+	dropped := state.dropped
+	state.dropped = 0
+	state.mu.Unlock()
+	if len(batch) == 0 && dropped == 0 {
+		return
+	}
+	if s.run == nil && !s.failed {
+		r, err := openSink(s.opts)
+		if err != nil {
+			s.failed = true
+			warn("starting the W&B run, calls are not logged: %v", err)
+		}
+		s.run = r
+	}
+	if s.run == nil {
+		for _, ev := range batch {
+			ev.resp.release()
+		}
+		return
+	}
+	if !s.defined {
+		s.run.DefineMetric("usage/*", "_timestamp")
+		s.defined = true
+	}
+	s.totals.dropped += dropped
+	for _, ev := range batch {
+		s.log(ev)
+		ev.resp.release()
+		ev.resp = nil
+	}
+	s.run.UpdateSummary(s.totals.summary())
+}
+
+var warned sync.Map
+
+// warn tells the user once per message that logging failed; the program
+// itself carries on.
+func warn(format string, args ...interface{}) {
+	msg := fmt.Sprintf(format, args...)
+	if _, dup := warned.LoadOrStore(msg, true); !dup {
+		fmt.Fprintln(os.Stderr, "wbinstrument:", msg)
+	}
+}

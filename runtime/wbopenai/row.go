@@ -1,0 +1,260 @@
+package wbopenai
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// statsColumns are the autolog's stats table columns plus call_site and
+// error.
+var statsColumns = []string{
+	"request", "response", "model", "start_time", "end_time", "request_id", "api_type",
+	"session_id", "elapsed_time", "prompt_tokens", "completion_tokens", "total_tokens",
+	"call_site", "error",
+}
+
+// bodyPolicy says how much of a body goes into traces.
+type bodyPolicy struct {
+	max int  // WBINSTRUMENT_MAX_BODY, bytes
+	off bool // WBINSTRUMENT_LOG_BODIES=false
+}
+
+const defaultMaxBody = 64 << 10
+
+func bodyPolicyFromEnv() bodyPolicy {
+	p := bodyPolicy{max: defaultMaxBody}
+	if v := os.Getenv("WBINSTRUMENT_MAX_BODY"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			p.max = n
+		} else {
+			warn("WBINSTRUMENT_MAX_BODY=%q is not a byte count; using %d", v, defaultMaxBody)
+		}
+	}
+	if v := strings.ToLower(os.Getenv("WBINSTRUMENT_LOG_BODIES")); v == "false" || v == "0" || v == "no" || v == "off" {
+		p.off = true
+	}
+	return p
+}
+
+// scrubber removes credentials from logged text.
+type scrubber []string
+
+func (s scrubber) text(t string) string {
+	for _, k := range s {
+		if k != "" && strings.Contains(t, k) {
+			t = strings.ReplaceAll(t, k, "[redacted]")
+		}
+	}
+	return t
+}
+
+func (s scrubber) bytes(b []byte) []byte {
+	for _, k := range s {
+		if k != "" && strings.Contains(string(b), k) {
+			return []byte(strings.ReplaceAll(string(b), k, "[redacted]"))
+		}
+	}
+	return b
+}
+
+// body renders a body for a trace: the JSON itself when it is valid and
+// within the cap, else a marker with its size and the capped head as text.
+func (p bodyPolicy) body(b []byte, size int64, binary bool) interface{} {
+	if binary {
+		return map[string]interface{}{"_binary": true, "size": size}
+	}
+	if p.off {
+		return map[string]interface{}{"_omitted": true, "size": int64(len(b))}
+	}
+	if b == nil {
+		return map[string]interface{}{}
+	}
+	if len(b) <= p.max && json.Valid(b) {
+		return json.RawMessage(b)
+	}
+	head := b
+	if len(head) > p.max {
+		head = head[:p.max]
+		for len(head) > 0 && !utf8.Valid(head[len(head)-1:]) && !utf8.FullRune(head[len(head)-1:]) {
+			head = head[:len(head)-1]
+		}
+	}
+	return map[string]interface{}{"_truncated": true, "size": int64(len(b)), "head": string(head)}
+}
+
+// text renders a body for the stats table: the (capped) JSON text.
+func (p bodyPolicy) text(v interface{}) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+type span struct {
+	SpanID        string                 `json:"span_id"`
+	Name          string                 `json:"name"`
+	StartTimeMs   int64                  `json:"start_time_ms"`
+	EndTimeMs     int64                  `json:"end_time_ms"`
+	StatusCode    string                 `json:"status_code"`
+	StatusMessage *string                `json:"status_message"`
+	Attributes    map[string]interface{} `json:"attributes"`
+	Results       []spanResult           `json:"results"`
+	ChildSpans    []span                 `json:"child_spans"`
+	SpanKind      string                 `json:"span_kind"`
+}
+
+type spanResult struct {
+	Inputs  interface{} `json:"inputs"`
+	Outputs interface{} `json:"outputs"`
+}
+
+type modelDict struct {
+	Request  interface{} `json:"request"`
+	Response interface{} `json:"response"`
+	Kind     string      `json:"_kind"`
+}
+
+// log turns one call into one history row.
+func (s *session) log(ev *event) {
+	c := analyze(ev)
+	sc := scrubber(ev.secrets[:])
+	reqV := s.bodies.body(sc.bytes(c.reqBody), c.reqSize, ev.reqBinary)
+	respV := s.bodies.body(sc.bytes(c.respBody), c.respSize, ev.respBinary)
+	c.errMessage = sc.text(c.errMessage)
+
+	elapsed := ev.end.Sub(ev.start).Seconds()
+	row := map[string]interface{}{"usage/elapsed_time": elapsed}
+	if c.kind.isLLM() && c.usage.has {
+		row["usage/prompt_tokens"] = c.usage.prompt
+		row["usage/completion_tokens"] = c.usage.completion
+		row["usage/total_tokens"] = c.usage.total
+		if c.usage.hasCached {
+			row["usage/cached_tokens"] = c.usage.cached
+		}
+		if c.usage.hasReasoning {
+			row["usage/reasoning_tokens"] = c.usage.reasoning
+		}
+	}
+	if c.kind.isLLM() && c.usageMissing && !c.failed {
+		row["usage_missing"] = true
+	}
+
+	s.spans++
+	sp := span{
+		SpanID:      s.id + "-" + strconv.FormatInt(s.spans, 10),
+		Name:        spanName(c),
+		StartTimeMs: ev.start.UnixNano() / 1e6,
+		EndTimeMs:   ev.end.UnixNano() / 1e6,
+		StatusCode:  "SUCCESS",
+		Attributes:  s.attributes(c),
+		Results:     []spanResult{{Inputs: reqV, Outputs: respV}},
+		ChildSpans:  []span{},
+		SpanKind:    "LLM",
+	}
+	if !c.kind.isLLM() {
+		sp.SpanKind = "TOOL"
+	}
+	errText := ""
+	if c.failed {
+		sp.StatusCode = "ERROR"
+		errText = c.errMessage
+		if errText == "" {
+			errText = "failed"
+		}
+		sp.StatusMessage = &errText
+	}
+	dict, err1 := json.Marshal(modelDict{Request: reqV, Response: respV, Kind: "openai"})
+	root, err2 := json.Marshal(sp)
+	if err1 == nil && err2 == nil {
+		sum := md5.Sum(dict)
+		row["trace"] = map[string]interface{}{
+			"_type":            "wb_trace_tree",
+			"model_hash":       hex.EncodeToString(sum[:])[:16],
+			"model_dict_dumps": string(dict),
+			"root_span_dumps":  string(root),
+		}
+	}
+	stats := [][]interface{}{{
+		s.bodies.text(reqV), s.bodies.text(respV), c.model,
+		float64(ev.start.UnixNano()) / 1e9, float64(ev.end.UnixNano()) / 1e9,
+		c.requestID, c.apiType, s.id, elapsed,
+		c.usage.prompt, c.usage.completion, c.usage.total, c.site, errText,
+	}}
+	s.totals.add(c)
+	s.run.LogFunc(func(t tabler) map[string]interface{} {
+		v, err := t.Table("stats", statsColumns, stats)
+		if err != nil {
+			warn("writing the stats table: %v", err)
+			return row
+		}
+		row["stats"] = v
+		return row
+	})
+}
+
+// spanName is the go-openai method when known, else the endpoint.
+func spanName(c *callInfo) string {
+	if c.method != "" {
+		return c.method
+	}
+	if c.endpoint != "" {
+		return c.endpoint
+	}
+	return "openai"
+}
+
+func (s *session) attributes(c *callInfo) map[string]interface{} {
+	a := map[string]interface{}{
+		"method":    spanName(c),
+		"model":     c.model,
+		"call_site": c.site,
+		"stream":    c.stream,
+		"api_type":  c.apiType,
+	}
+	if c.endpoint != "" {
+		a["endpoint"] = c.endpoint
+	}
+	if c.requestID != "" {
+		a["request_id"] = c.requestID
+	}
+	for k, v := range c.rateLimit {
+		a[k] = v
+	}
+	if c.httpStatus != 0 {
+		a["http_status"] = c.httpStatus
+	}
+	if c.ttftMs >= 0 {
+		a["time_to_first_token_ms"] = c.ttftMs
+	}
+	if len(c.finishReasons) > 0 {
+		a["finish_reasons"] = c.finishReasons
+	}
+	if len(c.toolCalls) > 0 {
+		a["tool_calls"] = c.toolCalls
+	}
+	if c.usageMissing {
+		a["usage_missing"] = true
+	}
+	if c.failed {
+		if c.errType != "" {
+			a["error_type"] = c.errType
+		}
+		if c.errCode != "" {
+			a["error_code"] = c.errCode
+		}
+	}
+	if !c.kind.isLLM() {
+		a["request_size"] = c.reqSize
+		a["response_size"] = c.respSize
+	}
+	for k, v := range c.notes {
+		a[k] = v
+	}
+	return a
+}

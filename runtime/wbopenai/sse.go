@@ -1,0 +1,128 @@
+package wbopenai
+
+import (
+	"bytes"
+	"io"
+	"runtime"
+)
+
+// sseBody is the body of a streamed response. It copies what arrives into
+// the event's capture and, when include_usage was added on the wire,
+// removes what that changed from what the user reads: the extra usage
+// event (and its blank line) and the "usage":null field of every chunk.
+// The user then reads byte for byte what the server would have sent.
+type sseBody struct {
+	rc io.ReadCloser
+	sc *streamCall
+
+	filter    bool
+	raw       []byte // upstream bytes not yet cut into lines
+	out       []byte // filtered bytes not yet read by the user
+	outPos    int
+	skipBlank bool
+	upErr     error
+	scratch   []byte
+}
+
+func newSSEBody(rc io.ReadCloser, sc *streamCall) *sseBody {
+	b := &sseBody{rc: rc, sc: sc, filter: sc.ev.injected}
+	track(sc)
+	// A stream the user drops without Close is logged when collected.
+	runtime.SetFinalizer(b, func(b *sseBody) { b.sc.finish(true, nil) })
+	return b
+}
+
+func (b *sseBody) Read(p []byte) (int, error) {
+	if !b.filter {
+		n, err := b.rc.Read(p)
+		b.sc.record(p[:n], err)
+		return n, err
+	}
+	for b.outPos == len(b.out) {
+		if b.upErr != nil {
+			if len(b.raw) > 0 {
+				// An unterminated last line passes through as it came.
+				b.out = append(b.out[:0], b.raw...)
+				b.outPos, b.raw = 0, b.raw[:0]
+				break
+			}
+			b.sc.record(nil, b.upErr)
+			return 0, b.upErr
+		}
+		if b.scratch == nil {
+			b.scratch = make([]byte, 4096)
+		}
+		n, err := b.rc.Read(b.scratch)
+		b.sc.record(b.scratch[:n], nil)
+		b.raw = append(b.raw, b.scratch[:n]...)
+		b.out, b.outPos = b.out[:0], 0
+		b.cut()
+		b.upErr = err
+	}
+	n := copy(p, b.out[b.outPos:])
+	b.outPos += n
+	return n, nil
+}
+
+// cut moves the complete lines of raw to out, filtered.
+func (b *sseBody) cut() {
+	rest := b.raw
+	for {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			break
+		}
+		line := rest[:i+1]
+		rest = rest[i+1:]
+		if b.skipBlank {
+			b.skipBlank = false
+			if len(bytes.TrimSpace(line)) == 0 {
+				continue
+			}
+		}
+		if isUsageChunk(line) {
+			b.skipBlank = true
+			continue
+		}
+		b.out = appendWithoutNullUsage(b.out, line)
+	}
+	b.raw = b.raw[:copy(b.raw, rest)]
+}
+
+var (
+	dataPrefix   = []byte("data:")
+	emptyChoices = []byte(`"choices":[]`)
+	usageObject  = []byte(`"usage":{`)
+	nullUsage    = []byte(`,"usage":null`)
+)
+
+// isUsageChunk recognises the chunk include_usage adds: empty choices and
+// a usage object.
+func isUsageChunk(line []byte) bool {
+	return bytes.HasPrefix(line, dataPrefix) && bytes.Contains(line, emptyChoices) && bytes.Contains(line, usageObject)
+}
+
+// appendWithoutNullUsage appends line without the top-level
+// ,"usage":null that include_usage adds to every chunk. An unescaped
+// quote cannot occur inside a JSON string, so the match is a real key.
+func appendWithoutNullUsage(out, line []byte) []byte {
+	if !bytes.HasPrefix(line, dataPrefix) {
+		return append(out, line...)
+	}
+	i := bytes.LastIndex(line, nullUsage)
+	if i < 0 {
+		return append(out, line...)
+	}
+	if j := i + len(nullUsage); j < len(line) && (line[j] == '}' || line[j] == ',') {
+		out = append(out, line[:i]...)
+		return append(out, line[j:]...)
+	}
+	return append(out, line...)
+}
+
+func (b *sseBody) Close() error {
+	err := b.rc.Close()
+	b.sc.finish(false, nil)
+	runtime.SetFinalizer(b, nil)
+	return err
+}

@@ -1,0 +1,276 @@
+package wbopenai
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+	"strings"
+)
+
+// streamChunk reads chat and completion stream chunks.
+type streamChunk struct {
+	ID      string     `json:"id"`
+	Model   string     `json:"model"`
+	Usage   *usageJSON `json:"usage"`
+	Choices []struct {
+		Index int    `json:"index"`
+		Text  string `json:"text"`
+		Delta struct {
+			Content   string `json:"content"`
+			ToolCalls []struct {
+				Index    *int   `json:"index"`
+				ID       string `json:"id"`
+				Function struct {
+					Name      string `json:"name"`
+					Arguments string `json:"arguments"`
+				} `json:"function"`
+			} `json:"tool_calls"`
+		} `json:"delta"`
+		FinishReason *string `json:"finish_reason"`
+	} `json:"choices"`
+	Error *struct {
+		Message string          `json:"message"`
+		Type    string          `json:"type"`
+		Code    json.RawMessage `json:"code"`
+	} `json:"error"`
+}
+
+// responsesEvent reads Responses API stream events.
+type responsesEvent struct {
+	Type     string          `json:"type"`
+	Delta    string          `json:"delta"`
+	Response json.RawMessage `json:"response"`
+	Message  string          `json:"message"`
+	Code     json.RawMessage `json:"code"`
+}
+
+type choiceAcc struct {
+	index  int
+	text   strings.Builder
+	finish string
+	tools  map[int]*toolCallInfo
+}
+
+// parseStream assembles a streamed answer (content, tool-call arguments,
+// finish reasons, usage) from the server-sent events the user read.
+func parseStream(c *callInfo, ev *event) {
+	data := ev.resp.head
+	if ev.resp.truncated() {
+		c.note("stream_truncated_in_log", true)
+	}
+	if c.kind == kindResponses {
+		parseResponsesStream(c, data)
+		return
+	}
+	var id string
+	choices := map[int]*choiceAcc{}
+	done := false
+	for len(data) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			line, data = data, nil
+		}
+		line = bytes.TrimSpace(line)
+		if !bytes.HasPrefix(line, dataPrefix) {
+			continue
+		}
+		payload := bytes.TrimSpace(line[len(dataPrefix):])
+		if string(payload) == "[DONE]" {
+			done = true
+			continue
+		}
+		var ch streamChunk
+		if json.Unmarshal(payload, &ch) != nil {
+			continue
+		}
+		if ch.Error != nil {
+			c.failed = true
+			c.errMessage, c.errType, c.errCode = ch.Error.Message, ch.Error.Type, rawString(ch.Error.Code)
+			continue
+		}
+		if ch.ID != "" {
+			id = ch.ID
+		}
+		if ch.Model != "" {
+			c.model = ch.Model
+		}
+		if ch.Usage != nil {
+			c.usage = ch.Usage.info()
+		}
+		for _, d := range ch.Choices {
+			acc := choices[d.Index]
+			if acc == nil {
+				acc = &choiceAcc{index: d.Index}
+				choices[d.Index] = acc
+			}
+			acc.text.WriteString(d.Delta.Content)
+			acc.text.WriteString(d.Text)
+			if d.FinishReason != nil && *d.FinishReason != "" {
+				acc.finish = *d.FinishReason
+			}
+			for _, tc := range d.Delta.ToolCalls {
+				i := 0
+				if tc.Index != nil {
+					i = *tc.Index
+				}
+				if acc.tools == nil {
+					acc.tools = map[int]*toolCallInfo{}
+				}
+				t := acc.tools[i]
+				if t == nil {
+					t = &toolCallInfo{}
+					acc.tools[i] = t
+				}
+				if tc.ID != "" {
+					t.ID = tc.ID
+				}
+				if tc.Function.Name != "" {
+					t.Name = tc.Function.Name
+				}
+				t.Arguments += tc.Function.Arguments
+			}
+		}
+	}
+	if !c.usage.has && ev.resp.truncated() {
+		c.usage = usageFromTail(ev.resp.tailBytes())
+	}
+	if !c.usage.has {
+		c.usageMissing = true
+	}
+	if !done && ev.err == nil && !c.failed {
+		c.note("stream_incomplete", true)
+	}
+	c.respBody = assembled(c, id, choices)
+}
+
+// assembled builds the response a non-streamed call would have returned,
+// for the trace.
+func assembled(c *callInfo, id string, choices map[int]*choiceAcc) []byte {
+	idx := make([]int, 0, len(choices))
+	for i := range choices {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	type message struct {
+		Role      string                   `json:"role"`
+		Content   string                   `json:"content"`
+		ToolCalls []map[string]interface{} `json:"tool_calls,omitempty"`
+	}
+	type choice struct {
+		Index        int      `json:"index"`
+		Message      *message `json:"message,omitempty"`
+		Text         *string  `json:"text,omitempty"`
+		FinishReason string   `json:"finish_reason"`
+	}
+	out := struct {
+		ID      string                 `json:"id,omitempty"`
+		Object  string                 `json:"object"`
+		Model   string                 `json:"model,omitempty"`
+		Choices []choice               `json:"choices"`
+		Usage   map[string]interface{} `json:"usage,omitempty"`
+	}{ID: id, Model: c.model, Choices: []choice{}}
+	for _, i := range idx {
+		acc := choices[i]
+		ch := choice{Index: i, FinishReason: acc.finish}
+		if acc.finish != "" {
+			c.finishReasons = append(c.finishReasons, acc.finish)
+		}
+		if c.kind == kindCompletion {
+			out.Object = "text_completion"
+			t := acc.text.String()
+			ch.Text = &t
+		} else {
+			out.Object = "chat.completion"
+			m := &message{Role: "assistant", Content: acc.text.String()}
+			tidx := make([]int, 0, len(acc.tools))
+			for j := range acc.tools {
+				tidx = append(tidx, j)
+			}
+			sort.Ints(tidx)
+			for _, j := range tidx {
+				t := acc.tools[j]
+				c.toolCalls = append(c.toolCalls, *t)
+				m.ToolCalls = append(m.ToolCalls, map[string]interface{}{
+					"id": t.ID, "type": "function",
+					"function": map[string]string{"name": t.Name, "arguments": t.Arguments},
+				})
+			}
+			ch.Message = m
+		}
+		out.Choices = append(out.Choices, ch)
+	}
+	if c.usage.has {
+		out.Usage = map[string]interface{}{
+			"prompt_tokens": c.usage.prompt, "completion_tokens": c.usage.completion, "total_tokens": c.usage.total,
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// parseResponsesStream reads a Responses API stream: text deltas and the
+// final response object, which carries the usage.
+func parseResponsesStream(c *callInfo, data []byte) {
+	var text strings.Builder
+	var final json.RawMessage
+	for len(data) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			line, data = data, nil
+		}
+		line = bytes.TrimSpace(line)
+		if !bytes.HasPrefix(line, dataPrefix) {
+			continue
+		}
+		var e responsesEvent
+		if json.Unmarshal(bytes.TrimSpace(line[len(dataPrefix):]), &e) != nil {
+			continue
+		}
+		switch e.Type {
+		case "response.output_text.delta":
+			text.WriteString(e.Delta)
+		case "response.completed", "response.incomplete", "response.failed":
+			final = e.Response
+			if e.Type != "response.completed" {
+				c.note("response_status", strings.TrimPrefix(e.Type, "response."))
+			}
+			if e.Type == "response.failed" {
+				c.failed = true
+			}
+		case "error":
+			c.failed = true
+			c.errMessage, c.errCode = e.Message, rawString(e.Code)
+		}
+	}
+	if final != nil {
+		var r responseJSON
+		if json.Unmarshal(final, &r) == nil {
+			if r.Model != "" {
+				c.model = r.Model
+			}
+			c.usage = r.Usage.info()
+			for _, o := range r.Output {
+				if o.Type == "function_call" {
+					c.toolCalls = append(c.toolCalls, toolCallInfo{ID: o.CallID, Name: o.Name, Arguments: o.Arguments})
+				}
+			}
+			if r.Error != nil && r.Error.Message != "" {
+				c.errMessage, c.errType = r.Error.Message, r.Error.Type
+			}
+		}
+		c.respBody = final
+	} else {
+		b, _ := json.Marshal(map[string]string{"output_text": text.String()})
+		c.respBody = b
+	}
+	if !c.usage.has {
+		c.usageMissing = true
+	}
+}

@@ -1,0 +1,80 @@
+package wbopenai
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"strconv"
+	"time"
+)
+
+// totals are the running counts a session keeps in the run summary.
+type totals struct {
+	calls, errors, dropped    int64
+	prompt, completion, total int64
+	perModel                  map[string]*modelTotals
+}
+
+type modelTotals struct {
+	calls, prompt, completion, total int64
+}
+
+func (t *totals) add(c *callInfo) {
+	t.calls++
+	if c.failed {
+		t.errors++
+	}
+	if t.perModel == nil {
+		t.perModel = make(map[string]*modelTotals)
+	}
+	model := c.model
+	if model == "" {
+		model = "unknown"
+	}
+	m := t.perModel[model]
+	if m == nil {
+		m = &modelTotals{}
+		t.perModel[model] = m
+	}
+	m.calls++
+	if c.usage.has {
+		t.prompt += int64(c.usage.prompt)
+		t.completion += int64(c.usage.completion)
+		t.total += int64(c.usage.total)
+		m.prompt += int64(c.usage.prompt)
+		m.completion += int64(c.usage.completion)
+		m.total += int64(c.usage.total)
+	}
+}
+
+// summary returns the totals as summary keys: calls, errors,
+// tokens/{prompt,completion,total} and per model calls/<model> and
+// tokens/<model>/{prompt,completion,total}.
+func (t *totals) summary() map[string]interface{} {
+	s := map[string]interface{}{
+		"calls":             t.calls,
+		"errors":            t.errors,
+		"tokens/prompt":     t.prompt,
+		"tokens/completion": t.completion,
+		"tokens/total":      t.total,
+	}
+	if t.dropped > 0 {
+		s["dropped_calls"] = t.dropped
+	}
+	for name, m := range t.perModel {
+		s["calls/"+name] = m.calls
+		s["tokens/"+name+"/prompt"] = m.prompt
+		s["tokens/"+name+"/completion"] = m.completion
+		s["tokens/"+name+"/total"] = m.total
+	}
+	return s
+}
+
+// newSessionID identifies one process's logging session in the stats
+// table, like the autolog's session_id.
+func newSessionID() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	return hex.EncodeToString(b[:])
+}

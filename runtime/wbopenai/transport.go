@@ -1,0 +1,194 @@
+package wbopenai
+
+import (
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// httpDoer is go-openai's HTTPDoer (v1.29+), matched structurally.
+type httpDoer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// doer wraps the HTTPDoer of a go-openai config (v1.29+).
+type doer struct{ next httpDoer }
+
+// Do sends req through the wrapped doer and logs the call.
+func (d *doer) Do(req *http.Request) (*http.Response, error) { return observe(req, d.next) }
+
+// roundTripper wraps the Transport of a copied *http.Client (go-openai
+// before v1.29).
+type roundTripper struct{ next http.RoundTripper }
+
+// RoundTrip sends req through the wrapped transport and logs the call.
+func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	return observe(req, rtDoer{t.next})
+}
+
+type rtDoer struct{ rt http.RoundTripper }
+
+func (d rtDoer) Do(req *http.Request) (*http.Response, error) { return d.rt.RoundTrip(req) }
+
+// classify maps a request path to the kind of call it is.
+func classify(method, path string) kind {
+	if method != http.MethodPost {
+		return kindOther
+	}
+	switch {
+	case strings.HasSuffix(path, "/chat/completions"):
+		return kindChat
+	case strings.HasSuffix(path, "/completions"):
+		return kindCompletion
+	case strings.HasSuffix(path, "/embeddings"):
+		return kindEmbedding
+	case strings.HasSuffix(path, "/responses"):
+		return kindResponses
+	}
+	return kindOther
+}
+
+// binaryType tells whether a content type is one whose bytes never go
+// into logs.
+func binaryType(ct string) bool {
+	return strings.HasPrefix(ct, "multipart/") || strings.HasPrefix(ct, "audio/") ||
+		strings.HasPrefix(ct, "image/") || strings.HasPrefix(ct, "video/") ||
+		strings.HasPrefix(ct, "application/octet-stream")
+}
+
+// observe sends req through next and arranges for the call to be logged
+// once its response body is done. It hands back exactly what next
+// returned, apart from a response body that copies what the user reads.
+func observe(req *http.Request, next httpDoer) (*http.Response, error) {
+	if !enabled() {
+		return next.Do(req)
+	}
+	ev := &event{start: time.Now(), method: req.Method, url: req.URL}
+	ev.kind = classify(req.Method, req.URL.Path)
+	if m := markerFrom(req.Context()); m != nil {
+		m.see()
+		ev.site, ev.fnPC = m.site, m.fnPC
+	} else {
+		ev.npc = runtime.Callers(3, ev.pcs[:])
+	}
+	ev.reqSize = req.ContentLength
+	ev.secrets[0] = strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")
+	ev.secrets[1] = req.Header.Get("api-key")
+	if binaryType(req.Header.Get("Content-Type")) {
+		ev.reqBinary = true
+	} else if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
+		ev.getBody = req.GetBody
+	}
+	ev.stream = req.Header.Get("Accept") == "text/event-stream"
+	send := req
+	if ev.stream && (ev.kind == kindChat || ev.kind == kindCompletion) && ev.getBody != nil {
+		send = injectUsage(req, ev)
+	}
+	resp, err := next.Do(send)
+	if send != req && resp != nil && err == nil && rejectedOption(resp) {
+		// The server refuses stream_options: send the user's request as it was.
+		ev.injected = false
+		resp, err = next.Do(req)
+	}
+	if err != nil || resp == nil {
+		ev.end = time.Now()
+		ev.err = err
+		enqueue(ev)
+		return resp, err
+	}
+	ev.status = resp.StatusCode
+	ev.respHeader = resp.Header
+	if resp.Body == nil || resp.Body == http.NoBody {
+		ev.end = time.Now()
+		enqueue(ev)
+		return resp, err
+	}
+	ct := resp.Header.Get("Content-Type")
+	sc := &streamCall{ev: ev}
+	switch {
+	case binaryType(ct):
+		ev.respBinary = true
+		resp.Body = &teeBody{rc: resp.Body, sc: sc}
+	case resp.StatusCode == http.StatusOK && strings.HasPrefix(ct, "text/event-stream"):
+		ev.resp = newCapture()
+		resp.Body = newSSEBody(resp.Body, sc)
+	default:
+		ev.resp = newCapture()
+		resp.Body = &teeBody{rc: resp.Body, sc: sc}
+	}
+	return resp, err
+}
+
+// teeBody copies a response body into the event's capture as the user
+// reads it; the call ends at EOF, a read error or Close.
+type teeBody struct {
+	rc io.ReadCloser
+	sc *streamCall
+}
+
+func (b *teeBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	b.sc.record(p[:n], err)
+	return n, err
+}
+
+func (b *teeBody) Close() error {
+	err := b.rc.Close()
+	b.sc.finish(false, nil)
+	return err
+}
+
+// record adds bytes the user read and ends the call on a read error.
+func (sc *streamCall) record(p []byte, err error) {
+	sc.mu.Lock()
+	if sc.done {
+		sc.mu.Unlock()
+		return
+	}
+	ev := sc.ev
+	if len(p) > 0 {
+		if ev.firstByte.IsZero() {
+			ev.firstByte = time.Now()
+		}
+		if ev.resp != nil {
+			ev.resp.write(p)
+		} else {
+			ev.respBinarySize += int64(len(p))
+		}
+	}
+	if err == nil {
+		sc.mu.Unlock()
+		return
+	}
+	if err != io.EOF {
+		ev.err = err
+	}
+	sc.done = true
+	ev.end = time.Now()
+	sc.mu.Unlock()
+	untrack(sc)
+	enqueue(ev)
+}
+
+// finish ends the call when the body is closed (or abandoned) before a
+// read returned an error.
+func (sc *streamCall) finish(abandoned bool, err error) {
+	sc.mu.Lock()
+	if sc.done {
+		sc.mu.Unlock()
+		return
+	}
+	sc.done = true
+	ev := sc.ev
+	ev.end = time.Now()
+	ev.abandoned = abandoned
+	ev.closedEarly = !abandoned
+	if err != nil && ev.err == nil {
+		ev.err = err
+	}
+	sc.mu.Unlock()
+	untrack(sc)
+	enqueue(ev)
+}
