@@ -24,7 +24,10 @@ type oldConfig struct {
 
 type countingDoer struct{ n int }
 
-func (d *countingDoer) Do(*http.Request) (*http.Response, error) { d.n++; return nil, http.ErrHandlerTimeout }
+func (d *countingDoer) Do(*http.Request) (*http.Response, error) {
+	d.n++
+	return nil, http.ErrHandlerTimeout
+}
 
 func TestConfigWrapsDoerOnce(t *testing.T) {
 	user := &countingDoer{}
