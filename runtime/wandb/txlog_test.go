@@ -221,7 +221,21 @@ func TestBadHeader(t *testing.T) {
 func TestTornAtEveryOffset(t *testing.T) {
 	payloads := [][]byte{pattern(10, 1), pattern(0, 2), pattern(blockSize-40, 3), pattern(50, 4), pattern(blockSize+100, 5), pattern(3, 6)}
 	data, offs := frame(t, payloads...)
+	// Every offset near the start, each block boundary and the end: the
+	// places where chunk splitting and padding differ.
+	var cuts []int
 	for cut := fileHeaderSize; cut <= len(data); cut++ {
+		near := cut < 600 || len(data)-cut < 600
+		for b := blockSize; b < len(data); b += blockSize {
+			if cut > b-600 && cut < b+600 {
+				near = true
+			}
+		}
+		if near {
+			cuts = append(cuts, cut)
+		}
+	}
+	for _, cut := range cuts {
 		got, _, err := readPayloads(t, data[:cut])
 		complete := 0
 		for i := range payloads {

@@ -1,0 +1,397 @@
+package wandb
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// flushThreshold hands buffered records to the OS early under load, so
+// memory stays bounded and writes stay large.
+const flushThreshold = 256 << 10
+
+// writer is the state of the writer goroutine: the only code that encodes
+// values, numbers records and touches the run's files after Init.
+type writer struct {
+	run  *Run
+	f    *os.File
+	lw   *logWriter
+	sink recordSink
+
+	num  int64 // last Record.num written
+	step int64 // next _step
+
+	rec  []byte       // scratch for one record's protobuf
+	jbuf bytes.Buffer // scratch for one value's JSON
+	enc  *json.Encoder
+	keys []string
+
+	// last holds the latest value_json of every history key, the W&B
+	// default summary.
+	last         map[string][]byte
+	pendingFiles []FilesItem
+
+	rows, lost  int64
+	lastSummary time.Time // wall clock of the last periodic summary
+	rowsAtSum   int64
+}
+
+func newWriter(r *Run, f *os.File) *writer {
+	var out io.Writer = f
+	if r.h.wrapLog != nil {
+		out = r.h.wrapLog(f)
+	}
+	w := &writer{run: r, f: f, lw: newLogWriter(out), last: map[string][]byte{}, lastSummary: time.Now()}
+	w.enc = json.NewEncoder(&w.jbuf)
+	// Python's json.dumps, which W&B's SDK uses, does not escape <, >, &.
+	w.enc.SetEscapeHTML(false)
+	return w
+}
+
+// write numbers, encodes and frames one record.
+func (w *writer) write(rec *Record) {
+	w.num++
+	rec.Num = w.num
+	b, err := appendRecord(w.rec[:0], rec)
+	if err != nil {
+		// Only a record without a type fails, which is a bug here.
+		panic(err)
+	}
+	w.rec = b
+	w.frame(b)
+}
+
+func (w *writer) frame(payload []byte) {
+	w.lw.add(payload)
+	if w.sink != nil {
+		w.sink.Record(w.num, payload)
+	}
+}
+
+// failed reports whether the log can no longer be written (a disk error
+// was seen); the writer then only counts what it could not write.
+func (w *writer) failed() bool { return w.lw.err != nil }
+
+// loop drains the queue until Finish asks it to stop.
+func (w *writer) loop() {
+	r := w.run
+	defer close(r.done)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	timerOn := false
+	for {
+		select {
+		case <-r.q.wake:
+			w.process(r.q.take())
+			if w.lw.pending() >= flushThreshold {
+				w.flush()
+			}
+			if w.lw.pending() > 0 && !timerOn {
+				timer.Reset(r.h.flushDelay)
+				timerOn = true
+			}
+		case <-timer.C:
+			timerOn = false
+			w.periodicSummary()
+			w.flush()
+		case req := <-r.finishCh:
+			req.result <- w.finish(req)
+			return
+		}
+	}
+}
+
+// process writes queued entries. Once Finish has set its deadline, the
+// entries it leaves no time for are counted as lost.
+func (w *writer) process(items []entry) {
+	for i := range items {
+		if w.failed() || w.pastDeadline() {
+			w.lost += int64(len(items) - i)
+			return
+		}
+		e := &items[i]
+		switch e.kind {
+		case entryMetric:
+			w.write(&Record{Metric: e.metric})
+		case entryRow:
+			w.writeRow(e)
+		}
+		if w.lw.pending() >= flushThreshold {
+			w.flush()
+		}
+	}
+}
+
+func (w *writer) pastDeadline() bool {
+	d := atomic.LoadInt64(&w.run.deadline)
+	return d != 0 && time.Now().UnixNano() > d
+}
+
+func (w *writer) flush() {
+	if w.failed() {
+		return
+	}
+	if err := w.lw.flush(); err != nil {
+		w.run.con.warnOnce("disk", "writing %s: %v; logging to this run stopped, the program continues", w.f.Name(), err)
+	}
+}
+
+// writeRow encodes one history row straight into the record buffer: keys
+// sorted, each user value as JSON, then _step, _runtime and _timestamp.
+// Flat keys go into nested_key as a one-element list, as W&B's writer does.
+func (w *writer) writeRow(e *entry) {
+	r := w.run
+	step := &Step{
+		Num:       w.step,
+		Runtime:   e.t.Sub(r.start).Seconds(),
+		Timestamp: float64(e.t.UnixNano()) / 1e9,
+		w:         w,
+	}
+	values := e.values
+	if e.build != nil {
+		values = w.build(e.build, step)
+		step.w = nil
+	}
+	if values == nil {
+		w.writeFiles()
+		return
+	}
+
+	w.keys = w.keys[:0]
+	for k := range values {
+		if k == "_step" || k == "_runtime" || k == "_timestamp" {
+			continue
+		}
+		w.keys = append(w.keys, k)
+	}
+	sort.Strings(w.keys)
+
+	w.num++
+	b := appendInt64(w.rec[:0], 1, w.num)
+	b, start := beginMessage(b, TypeHistory)
+	for _, k := range w.keys {
+		v, ok := w.encodeValue(k, values[k])
+		if !ok {
+			continue
+		}
+		b = appendHistoryItem(b, k, v)
+		w.remember(k, v)
+	}
+	var num [40]byte
+	v := strconv.AppendInt(num[:0], step.Num, 10)
+	b = appendHistoryItem(b, "_step", v)
+	w.remember("_step", v)
+	v = appendFloatJSON(num[:0], step.Runtime)
+	b = appendHistoryItem(b, "_runtime", v)
+	w.remember("_runtime", v)
+	v = appendFloatJSON(num[:0], step.Timestamp)
+	b = appendHistoryItem(b, "_timestamp", v)
+	w.remember("_timestamp", v)
+	b = appendHistoryStep(b, step.Num)
+	b = endMessage(b, start)
+	w.rec = b
+	w.frame(b)
+	w.step++
+	w.rows++
+	w.writeFiles()
+}
+
+// build runs a LogFunc callback. A panic in it loses that row, not the
+// program: the callback runs on our goroutine, where nobody could recover.
+func (w *writer) build(fn func(*Step) map[string]interface{}, s *Step) (values map[string]interface{}) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.run.con.warnOnce("build-panic", "a LogFunc callback panicked (%v); its row was not logged", p)
+			values = nil
+		}
+	}()
+	return fn(s)
+}
+
+func appendHistoryItem(b []byte, key string, valueJSON []byte) []byte {
+	b, start := beginMessage(b, 1)
+	b = appendVarint(appendTag(b, 2, wireBytes), uint64(len(key)))
+	b = append(b, key...)
+	b = appendBytes(b, 16, valueJSON)
+	return endMessage(b, start)
+}
+
+// appendFloatJSON writes a float the way Python's json.dumps does for the
+// fields W&B itself adds (always with a decimal point).
+func appendFloatJSON(b []byte, f float64) []byte {
+	start := len(b)
+	b = strconv.AppendFloat(b, f, 'f', -1, 64)
+	for _, c := range b[start:] {
+		if c == '.' {
+			return b
+		}
+	}
+	return append(b, '.', '0')
+}
+
+// encodeValue returns the JSON of one value, valid until the next call.
+// json.RawMessage passes through as is (when valid); what encoding/json
+// cannot encode (NaN, channels...) is left out with one warning per key.
+func (w *writer) encodeValue(key string, v interface{}) ([]byte, bool) {
+	switch x := v.(type) {
+	case json.RawMessage:
+		if json.Valid(x) {
+			return x, true
+		}
+		w.run.con.warnOnce("value:"+key, "history key %q left out: invalid json.RawMessage", key)
+		return nil, false
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			w.run.con.warnOnce("value:"+key, "history key %q left out: %v is not valid JSON", key, x)
+			return nil, false
+		}
+	}
+	w.jbuf.Reset()
+	if err := w.enc.Encode(v); err != nil {
+		w.run.con.warnOnce("value:"+key, "history key %q left out: %v", key, err)
+		return nil, false
+	}
+	out := w.jbuf.Bytes()
+	return out[:len(out)-1], true // Encode adds a newline
+}
+
+func (w *writer) remember(key string, v []byte) {
+	w.last[key] = append(w.last[key][:0], v...)
+}
+
+// writeFiles announces the tables written for the last row.
+func (w *writer) writeFiles() {
+	if len(w.pendingFiles) == 0 {
+		return
+	}
+	w.write(&Record{Files: &FilesRecord{Files: w.pendingFiles}})
+	w.pendingFiles = nil
+}
+
+// periodicSummary writes the summary now and then while rows arrive, so a
+// program that never reaches Finish still leaves one.
+func (w *writer) periodicSummary() {
+	r := w.run
+	r.summaryMu.Lock()
+	dirty := r.summaryDirty
+	r.summaryMu.Unlock()
+	if !dirty && w.rows == w.rowsAtSum {
+		return
+	}
+	if time.Since(w.lastSummary) < r.h.summaryEvery {
+		return
+	}
+	w.writeSummary()
+}
+
+// summaryItems merges the latest history values with UpdateSummary values
+// (which win), sorted by key, plus W&B's "_wandb" runtime entry.
+func (w *writer) summaryItems(runtime int32) []Item {
+	r := w.run
+	merged := make(map[string][]byte, len(w.last)+1)
+	for k, v := range w.last {
+		merged[k] = v
+	}
+	r.summaryMu.Lock()
+	user := make(map[string]interface{}, len(r.summary))
+	for k, v := range r.summary {
+		user[k] = v
+	}
+	r.summaryDirty = false
+	r.summaryMu.Unlock()
+	for k, v := range user {
+		b, err := json.Marshal(v)
+		if err != nil {
+			r.con.warnOnce("summary:"+k, "summary key %q left out: %v", k, err)
+			continue
+		}
+		merged[k] = b
+	}
+	merged["_wandb"] = []byte(fmt.Sprintf(`{"runtime":%d}`, runtime))
+	keys := make([]string, 0, len(merged))
+	for k := range merged {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	items := make([]Item, len(keys))
+	for i, k := range keys {
+		items[i] = Item{Key: k, ValueJSON: merged[k]}
+	}
+	return items
+}
+
+func (w *writer) runtimeSeconds() int32 {
+	return int32(w.run.h.now().Sub(w.run.start) / time.Second)
+}
+
+func (w *writer) writeSummary() []Item {
+	items := w.summaryItems(w.runtimeSeconds())
+	w.write(&Record{Summary: &SummaryRecord{Update: items}})
+	w.lastSummary = time.Now()
+	w.rowsAtSum = w.rows
+	return items
+}
+
+// finish drains what is queued (until the deadline), then writes the
+// summary, files/wandb-summary.json and the one exit record, and closes
+// the log.
+func (w *writer) finish(req finishRequest) finishResult {
+	r := w.run
+	w.process(r.q.take())
+	runtime := w.runtimeSeconds()
+	if !w.failed() {
+		items := w.summaryItems(runtime)
+		w.write(&Record{Summary: &SummaryRecord{Update: items}})
+		w.writeSummaryFile(items)
+		w.write(&Record{Exit: &RunExitRecord{ExitCode: int32(req.code), Runtime: runtime}})
+		w.flush()
+	}
+	err := w.lw.err
+	if err == nil {
+		err = w.f.Sync()
+	}
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		err = fmt.Errorf("writing %s: %w", w.f.Name(), err)
+	}
+	var serr error
+	if w.sink != nil {
+		serr = w.sink.Finish(req.deadline)
+	}
+	if err == nil {
+		err = serr
+	}
+	return finishResult{rows: w.rows, lost: w.lost, err: err}
+}
+
+// writeSummaryFile writes files/wandb-summary.json for local viewing. No
+// FilesRecord announces it: W&B's sync builds that file itself from the
+// SummaryRecords, as W&B's own writer expects.
+func (w *writer) writeSummaryFile(items []Item) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, it := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		k, _ := json.Marshal(it.Key)
+		b.Write(k)
+		b.WriteString(": ")
+		b.Write(it.ValueJSON)
+	}
+	b.WriteString("}\n")
+	path := filepath.Join(w.run.dir, "files", "wandb-summary.json")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		w.run.con.warnOnce("summary-file", "writing %s: %v", path, err)
+	}
+}
