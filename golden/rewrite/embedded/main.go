@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+type Bot struct {
+	*openai.Client
+	name string
+}
+
+func main() {
+	defer wbiFinish()
+//line :17:1
+	b := &Bot{Client: wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, os.Getenv("OPENAI_API_KEY")), name: "bot"}
+	fmt.Println(b.Ask(context.Background(), "hi"))
+}
+
+func (b *Bot) Ask(ctx context.Context, q string) (string, error) {
+	resp, err := wbiCall1(b.CreateChatCompletion, "main.go:22 main.(*Bot).Ask")(ctx, openai.ChatCompletionRequest{Model: openai.GPT4oMini})
+	if err != nil {
+		return "", err
+	}
+	return resp.ID, nil
+}

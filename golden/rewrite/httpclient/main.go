@@ -1,0 +1,26 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+type doer struct{ c *http.Client }
+
+func (d doer) Do(r *http.Request) (*http.Response, error) { return d.c.Do(r) }
+
+func main() {
+	defer wbiFinish()
+//line :17:1
+	cfg := openai.DefaultConfig("key")
+	cfg.HTTPClient = doer{&http.Client{Timeout: time.Minute}}
+	c := openai.NewClientWithConfig(
+		wbiConfig(cfg),
+	)
+	_, err := wbiCall0(c.ListModels, "main.go:22 main.main")(context.Background())
+	fmt.Println(err)
+}

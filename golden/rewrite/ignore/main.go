@@ -1,0 +1,28 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+func main() {
+	defer wbiFinish()
+//line :12:1
+	c := openai.NewClient(os.Getenv("OPENAI_API_KEY")) //wbinstrument:ignore
+	ctx := context.Background()
+	//wbinstrument:ignore
+	_, _ = c.ListModels(ctx)
+	_, _ = wbiCall0(c.ListFiles, "main.go:16 main.main")(ctx)
+	quiet(ctx, c)
+	fmt.Println(other(ctx, c))
+}
+
+// quiet is not instrumented.
+//
+//wbinstrument:ignore
+func quiet(ctx context.Context, c *openai.Client) {
+	_, _ = c.ListEngines(ctx)
+}

@@ -1,0 +1,12 @@
+package main
+
+import (
+	"context"
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// not gofmt-clean on purpose: the rewrite must not reformat it
+func helper(ctx context.Context,c *openai.Client) error {
+	_,err:=wbiCall0(c.ListModels, "helper.go:10 main.helper")(ctx)  // trailing
+	return   err
+}

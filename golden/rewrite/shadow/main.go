@@ -1,0 +1,28 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// Wrapped shadows CreateChatCompletion with its own method.
+type Wrapped struct {
+	*openai.Client
+}
+
+// CreateChatCompletion is the user's own; it must keep being called.
+func (w Wrapped) CreateChatCompletion(ctx context.Context, r openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
+	return wbiCall1(w.Client.CreateChatCompletion, "main.go:18 main.Wrapped.CreateChatCompletion")(ctx, r)
+}
+
+func main() {
+	defer wbiFinish()
+//line :22:1
+	w := Wrapped{wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, os.Getenv("OPENAI_API_KEY"))}
+	resp, err := w.CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{})
+	fmt.Println(resp.ID, err)
+	_, _ = wbiCall0(w.ListModels, "main.go:25 main.main")(context.Background())
+}

@@ -1,0 +1,3 @@
+module example.com/userpkg
+
+go 1.19

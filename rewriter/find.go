@@ -1,0 +1,488 @@
+package rewriter
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// An edit replaces src[start:end] with text; start == end inserts.
+type edit struct {
+	start, end int
+	text       string
+}
+
+// A found site with the edits that instrument it (none when it is
+// skipped, already instrumented with an up-to-date literal, or reported).
+type found struct {
+	site  Site
+	file  string
+	edits []edit
+	// glue marks a site whose edited form refers to the glue file.
+	glue bool
+}
+
+// finder walks one package's syntax with its type information.
+type finder struct {
+	opts    *Options
+	pkg     *packages.Package
+	modRoot string
+	client  *types.Named // go-openai's Client, nil if the package does not import it
+	out     []found
+	warns   []string
+	hookPkg bool // the package is a main that reaches go-openai
+	// hookFound is set when main has (or gets) the deferred finish;
+	// hookEdits are the edits for it in the current file.
+	hookFound bool
+	hookEdits []edit
+
+	// per file
+	file      *ast.File
+	tfile     *token.File
+	src       []byte
+	filename  string
+	generated bool
+	fileIgn   bool
+	ignLines  map[int]bool
+	ignRanges [][2]token.Pos
+	initN     int
+}
+
+func (f *finder) pos(p token.Pos) token.Position { return f.pkg.Fset.PositionFor(p, false) }
+func (f *finder) off(p token.Pos) int            { return f.tfile.Offset(p) }
+func (f *finder) text(n ast.Node) string         { return string(f.src[f.off(n.Pos()):f.off(n.End())]) }
+
+// isPkgFunc reports whether obj is the package-level function name of
+// go-openai (matched by import path, never by local name).
+func (f *finder) isPkgFunc(obj types.Object, names ...string) (string, bool) {
+	fn, ok := obj.(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != f.opts.Pkg {
+		return "", false
+	}
+	if fn.Type().(*types.Signature).Recv() != nil {
+		return "", false
+	}
+	for _, n := range names {
+		if fn.Name() == n {
+			return n, true
+		}
+	}
+	return "", false
+}
+
+// isClientMethod reports whether sel selects a method of go-openai's
+// *Client (directly or promoted through embedding; a shadowing method of
+// a user type has another object and does not match).
+func (f *finder) isClientMethod(sel *types.Selection) (*types.Func, bool) {
+	fn, ok := sel.Obj().(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != f.opts.Pkg {
+		return nil, false
+	}
+	recv := fn.Type().(*types.Signature).Recv()
+	if recv == nil {
+		return nil, false
+	}
+	t := recv.Type()
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := t.(*types.Named)
+	if !ok || n.Obj().Name() != clientType {
+		return nil, false
+	}
+	return fn, true
+}
+
+func isContext(t types.Type) bool {
+	n, ok := t.(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "context" && n.Obj().Name() == "Context"
+}
+
+func isError(t types.Type) bool { return types.Identical(t, types.Universe.Lookup("error").Type()) }
+
+// wrapperFor picks the call-site forwarder for a method signature.
+func wrapperFor(sig *types.Signature) (string, string) {
+	params, res := sig.Params(), sig.Results()
+	if params.Len() == 0 || !isContext(params.At(0).Type()) {
+		return "", "unsupported signature: first parameter is not a context.Context"
+	}
+	n := params.Len() - 1
+	switch {
+	case sig.Variadic():
+		if res.Len() == 2 && isError(res.At(1).Type()) && (n == 2 || n == 3) {
+			return fmt.Sprintf("wbiCallV%d", n-1), ""
+		}
+	case res.Len() == 2 && isError(res.At(1).Type()) && n <= 6:
+		return fmt.Sprintf("wbiCall%d", n), ""
+	case res.Len() == 1 && isError(res.At(0).Type()) && n <= 3:
+		return fmt.Sprintf("wbiCallE%d", n), ""
+	}
+	return "", "unsupported signature: " + types.TypeString(sig, nil)
+}
+
+// findClient looks up go-openai's Client among the package's imports.
+func (f *finder) findClient() {
+	for _, imp := range f.pkg.Types.Imports() {
+		if imp.Path() == f.opts.Pkg {
+			if tn, ok := imp.Scope().Lookup(clientType).(*types.TypeName); ok {
+				f.client, _ = tn.Type().(*types.Named)
+			}
+		}
+	}
+}
+
+// siteString is the literal carried by a call-site wrapper.
+func (f *finder) siteString(p token.Pos, fn string) string {
+	rel, err := filepath.Rel(f.modRoot, f.filename)
+	if err != nil {
+		rel = filepath.Base(f.filename)
+	}
+	// The adjusted position: after our main() hook the //line directive
+	// keeps the user's original numbering.
+	return fmt.Sprintf("%s:%d %s", filepath.ToSlash(rel), f.pkg.Fset.Position(p).Line, fn)
+}
+
+// skipped tells whether a site at p is covered by a directive or a
+// generated file, and which.
+func (f *finder) skipped(p token.Pos) string {
+	if f.generated {
+		return ActionGenerated
+	}
+	if f.fileIgn {
+		return ActionDirective
+	}
+	line := f.pos(p).Line
+	if f.ignLines[line] || f.ignLines[line-1] {
+		return ActionDirective
+	}
+	for _, r := range f.ignRanges {
+		if p >= r[0] && p < r[1] {
+			return ActionDirective
+		}
+	}
+	return ""
+}
+
+// scanDirectives records //wbinstrument:ignore comments of the file.
+func (f *finder) scanDirectives() {
+	f.ignLines = map[int]bool{}
+	f.ignRanges = nil
+	f.fileIgn = false
+	for _, cg := range f.file.Comments {
+		for _, c := range cg.List {
+			if !strings.HasPrefix(c.Text, ignoreDirective) {
+				continue
+			}
+			if c.Pos() < f.file.Package {
+				f.fileIgn = true
+			}
+			f.ignLines[f.pos(c.Pos()).Line] = true
+		}
+	}
+	for _, d := range f.file.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Doc == nil {
+			continue
+		}
+		for _, c := range fd.Doc.List {
+			if strings.HasPrefix(c.Text, ignoreDirective) {
+				f.ignRanges = append(f.ignRanges, [2]token.Pos{fd.Pos(), fd.End()})
+			}
+		}
+	}
+}
+
+func (f *finder) add(site Site, glue bool, edits ...edit) {
+	p := site
+	p.File = f.filename
+	f.out = append(f.out, found{site: p, file: f.filename, edits: edits, glue: glue})
+}
+
+func (f *finder) siteAt(p token.Pos, fn, target, kind string) Site {
+	ps := f.pos(p)
+	return Site{Line: f.pkg.Fset.Position(p).Line, Column: ps.Column, Func: fn, Target: target, Kind: kind}
+}
+
+// funcName names a declared function like runtime.Frame.Function does.
+func (f *finder) funcName(fd *ast.FuncDecl) string {
+	prefix := f.pkg.PkgPath
+	if f.pkg.Name == "main" {
+		prefix = "main"
+	}
+	name := fd.Name.Name
+	if name == "init" && fd.Recv == nil {
+		name = fmt.Sprintf("init.%d", f.initN)
+		f.initN++
+	}
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return prefix + "." + name
+	}
+	t := fd.Recv.List[0].Type
+	star := false
+	if s, ok := t.(*ast.StarExpr); ok {
+		star, t = true, s.X
+	}
+	generic := false
+	switch x := t.(type) {
+	case *ast.IndexExpr:
+		t, generic = x.X, true
+	case *ast.IndexListExpr:
+		t, generic = x.X, true
+	}
+	recv := "?"
+	if id, ok := t.(*ast.Ident); ok {
+		recv = id.Name
+	}
+	if generic {
+		recv += "[...]"
+	}
+	if star {
+		recv = "(*" + recv + ")"
+	}
+	return prefix + "." + recv + "." + name
+}
+
+// scope tracks the enclosing function while walking, naming closures the
+// way the compiler does (F.func1, F.func1.1).
+type scope struct {
+	name     string
+	closures int
+	top      bool
+}
+
+func (f *finder) walkFile() {
+	var stack []ast.Node
+	scopes := []*scope{{name: "init", top: true}}
+	if f.pkg.Name != "main" {
+		scopes[0].name = f.pkg.PkgPath + ".init"
+	} else {
+		scopes[0].name = "main.init"
+	}
+	ast.Inspect(f.file, func(n ast.Node) bool {
+		if n == nil {
+			top := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			switch top.(type) {
+			case *ast.FuncLit, *ast.FuncDecl:
+				scopes = scopes[:len(scopes)-1]
+			}
+			return true
+		}
+		stack = append(stack, n)
+		cur := scopes[len(scopes)-1]
+		switch x := n.(type) {
+		case *ast.FuncDecl:
+			scopes = append(scopes, &scope{name: f.funcName(x), top: true})
+			if f.hookPkg && x.Recv == nil && x.Name.Name == "main" && x.Body != nil {
+				f.mainHook(x)
+			}
+		case *ast.FuncLit:
+			cur.closures++
+			name := fmt.Sprintf("%s.%d", cur.name, cur.closures)
+			if cur.top {
+				name = fmt.Sprintf("%s.func%d", cur.name, cur.closures)
+			}
+			scopes = append(scopes, &scope{name: name})
+		case *ast.CallExpr:
+			f.call(x, cur.name)
+		case *ast.SelectorExpr:
+			f.selector(x, stack, cur.name)
+		}
+		return true
+	})
+}
+
+// call handles constructor and config calls.
+func (f *finder) call(call *ast.CallExpr, fn string) {
+	fun := ast.Unparen(call.Fun)
+	var id *ast.Ident
+	qual := ""
+	switch x := fun.(type) {
+	case *ast.Ident:
+		id = x
+	case *ast.SelectorExpr:
+		pkgID, ok := x.X.(*ast.Ident)
+		if !ok {
+			return
+		}
+		if _, ok := f.pkg.TypesInfo.Uses[pkgID].(*types.PkgName); !ok {
+			return
+		}
+		id, qual = x.Sel, pkgID.Name+"."
+	default:
+		return
+	}
+	obj := f.pkg.TypesInfo.Uses[id]
+	if obj == nil {
+		return
+	}
+	// Our own forwarders: the site was instrumented by an earlier run.
+	if _, isFunc := obj.(*types.Func); isFunc && obj.Pkg() == f.pkg.Types && qual == "" {
+		switch id.Name {
+		case wbiNewClient, wbiNewOrgClient:
+			f.add(f.siteAt(call.Pos(), fn, strings.TrimPrefix(id.Name, "wbi"), "constructor"), true)
+			f.last().site.Action = ActionAlready
+		}
+		return
+	}
+	name, ok := f.isPkgFunc(obj, ctorNewClient, ctorNewOrgClient, ctorNewClientWithConfig, cfgDefault, cfgDefaultAzure)
+	if !ok {
+		return
+	}
+	kind := "constructor"
+	if name == cfgDefault || name == cfgDefaultAzure {
+		kind = "config"
+	}
+	s := f.siteAt(call.Pos(), fn, name, kind)
+	if a := f.skipped(call.Pos()); a != "" {
+		s.Action = a
+		f.add(s, false)
+		return
+	}
+	switch name {
+	case cfgDefault, cfgDefaultAzure:
+		s.Action, s.Reason = ActionReported, "config: instrumented where it reaches NewClientWithConfig"
+		f.add(s, false)
+	case ctorNewClient, ctorNewOrgClient:
+		if call.Ellipsis.IsValid() {
+			s.Action, s.Reason = ActionNotInstrumentable, "call with ... arguments"
+			f.add(s, false)
+			return
+		}
+		wrapper := wbiNewClient
+		if name == ctorNewOrgClient {
+			wrapper = wbiNewOrgClient
+		}
+		text := fmt.Sprintf("%s(%s%s, %s%s, ", wrapper, qual, ctorNewClientWithConfig, qual, cfgDefault)
+		s.Action = ActionRewritten
+		f.add(s, true, edit{f.off(call.Fun.Pos()), f.off(call.Lparen) + 1, text})
+	case ctorNewClientWithConfig:
+		if len(call.Args) != 1 || call.Ellipsis.IsValid() {
+			s.Action, s.Reason = ActionNotInstrumentable, "unexpected arguments"
+			f.add(s, false)
+			return
+		}
+		arg := call.Args[0]
+		if c, ok := ast.Unparen(arg).(*ast.CallExpr); ok {
+			if cid, ok := c.Fun.(*ast.Ident); ok && cid.Name == wbiConfig && f.pkg.TypesInfo.Uses[cid] != nil && f.pkg.TypesInfo.Uses[cid].Pkg() == f.pkg.Types {
+				s.Action = ActionAlready
+				f.add(s, true)
+				return
+			}
+		}
+		s.Action = ActionRewritten
+		f.add(s, true, edit{f.off(arg.Pos()), f.off(arg.Pos()), wbiConfig + "("}, edit{f.off(arg.End()), f.off(arg.End()), ")"})
+	}
+}
+
+func (f *finder) last() *found { return &f.out[len(f.out)-1] }
+
+// selector handles method calls and method values of *Client.
+func (f *finder) selector(x *ast.SelectorExpr, stack []ast.Node, fn string) {
+	parent, grand := nodeAt(stack, 2), nodeAt(stack, 3)
+	sel := f.pkg.TypesInfo.Selections[x]
+	if sel == nil {
+		return
+	}
+	if sel.Kind() == types.MethodVal && types.IsInterface(sel.Recv()) {
+		f.interfaceCall(x, sel, fn)
+		return
+	}
+	m, ok := f.isClientMethod(sel)
+	if !ok {
+		return
+	}
+	target := "(*Client)." + m.Name()
+	kind := "method value"
+	if c, ok := parent.(*ast.CallExpr); ok && ast.Unparen(c.Fun) == x {
+		kind = "call"
+	}
+	s := f.siteAt(x.Sel.Pos(), fn, target, kind)
+	if sel.Kind() == types.MethodExpr {
+		s.Kind, s.Action, s.Reason = "method expression", ActionNotInstrumentable, "method expression: covered by the constructor path"
+		f.add(s, false)
+		return
+	}
+	if a := f.skipped(x.Sel.Pos()); a != "" {
+		s.Action = a
+		f.add(s, false)
+		return
+	}
+	if a := f.skipped(x.Pos()); a != "" {
+		s.Action = a
+		f.add(s, false)
+		return
+	}
+	wrapper, why := wrapperFor(m.Type().(*types.Signature))
+	if wrapper == "" {
+		s.Action, s.Reason = ActionNotInstrumentable, why
+		f.add(s, false)
+		return
+	}
+	lit := strconv.Quote(f.siteString(x.Sel.Pos(), fn))
+	// Already wrapped by an earlier run: wbiCallN(x, "site").
+	if c, ok := parent.(*ast.CallExpr); ok && len(c.Args) == 2 && c.Args[0] == x {
+		if id, ok := c.Fun.(*ast.Ident); ok && isCallWrapper(id.Name) {
+			s.Kind = "method value"
+			if g, ok := grand.(*ast.CallExpr); ok && g.Fun == c {
+				s.Kind = "call"
+			}
+			if bl, ok := c.Args[1].(*ast.BasicLit); ok && bl.Kind == token.STRING {
+				if bl.Value == lit {
+					s.Action = ActionAlready
+					f.add(s, true)
+					return
+				}
+				s.Action, s.Reason = ActionRewritten, "site moved: literal updated"
+				f.add(s, true, edit{f.off(bl.Pos()), f.off(bl.End()), lit})
+				return
+			}
+			s.Action = ActionAlready
+			f.add(s, true)
+			return
+		}
+	}
+	s.Action = ActionRewritten
+	f.add(s, true,
+		edit{f.off(x.Pos()), f.off(x.Pos()), wrapper + "("},
+		edit{f.off(x.End()), f.off(x.End()), ", " + lit + ")"})
+}
+
+// nodeAt returns the i-th node from the top of the stack (1 = top), or nil.
+func nodeAt(stack []ast.Node, i int) ast.Node {
+	if len(stack) < i {
+		return nil
+	}
+	return stack[len(stack)-i]
+}
+
+// interfaceCall reports calls through a user interface that go-openai's
+// *Client satisfies: no edit, the constructor path logs them.
+func (f *finder) interfaceCall(x *ast.SelectorExpr, sel *types.Selection, fn string) {
+	if f.client == nil {
+		return
+	}
+	iface, ok := sel.Recv().Underlying().(*types.Interface)
+	if !ok || iface.NumMethods() == 0 {
+		return
+	}
+	if m, ok := sel.Obj().(*types.Func); !ok || m.Pkg() != nil && m.Pkg().Path() == f.opts.Pkg {
+		return
+	}
+	obj, _, _ := types.LookupFieldOrMethod(types.NewPointer(f.client), false, f.client.Obj().Pkg(), x.Sel.Name)
+	if obj == nil || !types.Implements(types.NewPointer(f.client), iface) {
+		return
+	}
+	s := f.siteAt(x.Sel.Pos(), fn, "(*Client)."+x.Sel.Name, "interface call")
+	s.Action, s.Reason = ActionNotInstrumentable, "call through an interface: logged by the instrumented constructor"
+	if a := f.skipped(x.Sel.Pos()); a != "" {
+		s.Action, s.Reason = a, ""
+	}
+	f.add(s, false)
+}

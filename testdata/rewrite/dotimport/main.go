@@ -1,0 +1,14 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	. "github.com/sashabaranov/go-openai"
+)
+
+func main() {
+	c := NewClient("key")
+	resp, err := c.CreateChatCompletion(context.Background(), ChatCompletionRequest{Model: GPT4oMini})
+	fmt.Println(resp.ID, err)
+}

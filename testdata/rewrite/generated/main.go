@@ -1,0 +1,14 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+func main() {
+	c := openai.NewClient(os.Getenv("OPENAI_API_KEY"))
+	fmt.Println(gen(context.Background(), c))
+}

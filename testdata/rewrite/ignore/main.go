@@ -1,0 +1,26 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+func main() {
+	c := openai.NewClient(os.Getenv("OPENAI_API_KEY")) //wbinstrument:ignore
+	ctx := context.Background()
+	//wbinstrument:ignore
+	_, _ = c.ListModels(ctx)
+	_, _ = c.ListFiles(ctx)
+	quiet(ctx, c)
+	fmt.Println(other(ctx, c))
+}
+
+// quiet is not instrumented.
+//
+//wbinstrument:ignore
+func quiet(ctx context.Context, c *openai.Client) {
+	_, _ = c.ListEngines(ctx)
+}

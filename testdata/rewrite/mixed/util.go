@@ -1,0 +1,3 @@
+package main
+
+func unrelated() int { return 42 }

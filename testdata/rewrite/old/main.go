@@ -1,0 +1,18 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+func main() {
+	cfg := openai.DefaultConfig("key")
+	cfg.HTTPClient = &http.Client{Timeout: time.Minute}
+	c := openai.NewClientWithConfig(cfg)
+	resp, err := c.CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{Model: openai.GPT3Dot5Turbo})
+	fmt.Println(resp.ID, err)
+}
