@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+
+	"github.com/wbinstrument/wbinstrument/rewriter"
+)
+
+func init() {
+	register(&command{name: "revert", short: "remove the instrumentation a rewrite added, byte for byte", run: runRevert})
+}
+
+const revertUsage = `usage: wbinstrument revert [flags] [dir | package pattern ...]
+
+Removes what "wbinstrument rewrite" added: the call-site and constructor
+wrappers, the deferred finish in main, the generated wbinstrument_gen.go
+files, the go.mod lines and the vendored runtime. The files come back
+byte for byte; edits made since the rewrite stay. Arguments as for rewrite.
+
+Examples:
+
+	wbinstrument revert .
+	wbinstrument revert -l ./...    # list what would change
+
+Flags:
+`
+
+func runRevert(args []string, stdout, stderr io.Writer) int {
+	var rf rewriteFlags
+	fs := newFlagSet("revert", revertUsage, stderr, &rf, false)
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return 0
+		}
+		return 2
+	}
+	rep, err := rewriter.Revert(context.Background(), rewriter.Options{
+		Patterns: fs.Args(),
+		DryRun:   rf.list || rf.diff,
+		Progress: stderr,
+	})
+	return finishReport("revert", rep, err, rf, stdout, stderr)
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/wbinstrument/wbinstrument/rewriter"
+)
+
+func init() {
+	register(&command{name: "rewrite", short: "instrument the go-openai calls of a Go module in place", run: runRewrite})
+}
+
+const rewriteUsage = `usage: wbinstrument rewrite [flags] [dir | package pattern ...]
+
+Rewrites every go-openai client construction and call in user code so that
+each call is logged to Weights & Biases by the wbinstrument runtime. A
+directory means that directory and everything below it, in every module
+found there; ./... style patterns and import paths are resolved in the
+current module. No argument means ".".
+
+Examples:
+
+	wbinstrument rewrite -replace ~/src/wbinstrument .
+	wbinstrument rewrite -l ./...          # CI: exit 1 if not instrumented
+	wbinstrument rewrite -d ./cmd/app      # show the diff, write nothing
+	//go:generate wbinstrument rewrite .
+
+Flags:
+`
+
+// rewriteFlags are the flags shared by rewrite and revert.
+type rewriteFlags struct {
+	list, diff, json, skipGenerated bool
+	replace, pkg                    string
+}
+
+func newFlagSet(name, usage string, stderr io.Writer, rf *rewriteFlags, full bool) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	fs.BoolVar(&rf.list, "l", false, "list the files that would change; write nothing (exit 1 if any)")
+	fs.BoolVar(&rf.diff, "d", false, "print a unified diff of the changes; write nothing (exit 1 if any)")
+	fs.BoolVar(&rf.json, "json", false, "print a JSON report of every site")
+	if full {
+		fs.StringVar(&rf.replace, "replace", "", "local wbinstrument checkout: also replace the runtime module with `DIR`/runtime in go.mod")
+		fs.StringVar(&rf.pkg, "pkg", rewriter.DefaultPkg, "import `path` of go-openai (for a fork)")
+		fs.BoolVar(&rf.skipGenerated, "skip-generated", true, "leave files marked \"Code generated ... DO NOT EDIT.\" alone")
+	}
+	return fs
+}
+
+func runRewrite(args []string, stdout, stderr io.Writer) int {
+	var rf rewriteFlags
+	fs := newFlagSet("rewrite", rewriteUsage, stderr, &rf, true)
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return 0
+		}
+		return 2
+	}
+	opts := rewriter.Options{
+		Patterns:       fs.Args(),
+		Replace:        rf.replace,
+		Pkg:            rf.pkg,
+		SkipGenerated:  rf.skipGenerated,
+		DryRun:         rf.list || rf.diff,
+		RuntimeVersion: version,
+		Progress:       stderr,
+	}
+	rep, err := rewriter.Rewrite(context.Background(), opts)
+	return finishReport("rewrite", rep, err, rf, stdout, stderr)
+}
+
+// finishReport prints the report as the flags ask and returns the exit
+// status: 1 for an error, or for -l/-d when something would change.
+func finishReport(cmd string, rep *rewriter.Report, err error, rf rewriteFlags, stdout, stderr io.Writer) int {
+	if err != nil {
+		fmt.Fprintf(stderr, "wbinstrument %s: %v\n", cmd, err)
+		return 1
+	}
+	wd, _ := os.Getwd()
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
+	if rf.list {
+		var names []string
+		for _, f := range rep.Files {
+			names = append(names, f.Path)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Fprintln(stdout, n)
+		}
+	}
+	if rf.diff {
+		fmt.Fprint(stdout, rep.Diff(wd))
+	}
+	if rf.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintf(stderr, "wbinstrument %s: %v\n", cmd, err)
+			return 1
+		}
+	} else if !rf.list && !rf.diff {
+		fmt.Fprintln(stdout, rep.Summary())
+	}
+	if (rf.list || rf.diff) && rep.Changed() {
+		return 1
+	}
+	return 0
+}

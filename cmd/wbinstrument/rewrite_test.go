@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// repoRoot is the checkout passed as -replace.
+func repoRoot(t *testing.T) string {
+	r, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// copyCase copies a rewrite test case into a temp dir.
+func copyCase(t *testing.T, name string) string {
+	t.Helper()
+	src := filepath.Join(repoRoot(t), "testdata", "rewrite", name)
+	dst := t.TempDir()
+	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if fi.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			data, _ := os.ReadFile(p)
+			m[p] = string(data)
+		}
+		return nil
+	})
+	return m
+}
+
+func sameTree(t *testing.T, want, got map[string]string) {
+	t.Helper()
+	if len(want) != len(got) {
+		t.Errorf("tree has %d files, want %d", len(got), len(want))
+	}
+	for p, w := range want {
+		if got[p] != w {
+			t.Errorf("%s changed", p)
+		}
+	}
+}
+
+func cli(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestRewriteListDiffApplyRevert(t *testing.T) {
+	dir := copyCase(t, "direct")
+	orig := snapshot(t, dir)
+	replace := "-replace=" + repoRoot(t)
+
+	code, out, stderr := cli("rewrite", "-l", replace, dir)
+	if code != 1 || !strings.Contains(out, filepath.Join(dir, "main.go")) || !strings.Contains(out, "wbinstrument_gen.go") {
+		t.Fatalf("rewrite -l: exit %d, out %q, stderr %q", code, out, stderr)
+	}
+	sameTree(t, orig, snapshot(t, dir))
+
+	code, out, _ = cli("rewrite", "-d", replace, dir)
+	if code != 1 || !strings.Contains(out, "+\tdefer wbiFinish()") || !strings.Contains(out, `wbiCall1(c.CreateChatCompletion, "main.go:20 main.run")`) {
+		t.Fatalf("rewrite -d: exit %d, out:\n%s", code, out)
+	}
+	sameTree(t, orig, snapshot(t, dir))
+
+	code, out, stderr = cli("rewrite", replace, dir)
+	if code != 0 || !regexp.MustCompile(`^6 sites in 1 files \(6 rewritten\); 3 files changed\n$`).MatchString(out) {
+		t.Fatalf("rewrite: exit %d, out %q, stderr %q", code, out, stderr)
+	}
+	if !strings.Contains(stderr, "os.Exit in main") {
+		t.Errorf("no os.Exit warning on stderr: %q", stderr)
+	}
+
+	code, out, _ = cli("rewrite", "-l", replace, dir)
+	if code != 0 || out != "" {
+		t.Fatalf("rewrite -l after rewrite: exit %d, out %q", code, out)
+	}
+
+	code, out, stderr = cli("revert", dir)
+	if code != 0 {
+		t.Fatalf("revert: exit %d, %s %s", code, out, stderr)
+	}
+	sameTree(t, orig, snapshot(t, dir))
+}
+
+func TestRewriteJSON(t *testing.T) {
+	dir := copyCase(t, "ignore")
+	code, out, stderr := cli("rewrite", "-json", "-l", "-replace="+repoRoot(t), dir)
+	if code != 1 {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	// -l lists first, then the JSON document.
+	i := strings.Index(out, "{")
+	var rep struct {
+		Sites []struct {
+			File   string `json:"file"`
+			Line   int    `json:"line"`
+			Column int    `json:"column"`
+			Target string `json:"target"`
+			Action string `json:"action"`
+		} `json:"sites"`
+	}
+	if i < 0 || json.Unmarshal([]byte(out[i:]), &rep) != nil {
+		t.Fatalf("not JSON: %s", out)
+	}
+	actions := map[string]int{}
+	for _, s := range rep.Sites {
+		if s.File == "" || s.Line == 0 || s.Column == 0 || s.Target == "" {
+			t.Errorf("incomplete site %+v", s)
+		}
+		actions[s.Action]++
+	}
+	if actions["rewritten"] != 1 || actions["skipped by directive"] != 4 {
+		t.Errorf("actions = %v, want 1 rewritten and 4 skipped by directive", actions)
+	}
+}
+
+func TestRewriteErrors(t *testing.T) {
+	replace := "-replace=" + repoRoot(t)
+	if code, _, stderr := cli("rewrite", replace, filepath.Join(t.TempDir(), "nope")); code != 1 || !strings.Contains(stderr, "no such directory") {
+		t.Errorf("missing dir: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr := cli("rewrite", replace, t.TempDir()); code != 1 || !strings.Contains(stderr, "not a Go module") {
+		t.Errorf("not a module: exit %d, stderr %q", code, stderr)
+	}
+
+	dir := copyCase(t, "mixed")
+	os.WriteFile(filepath.Join(dir, "broken.go"), []byte("package main\n\nfunc broken() {\n\tx := \n}\n"), 0o644)
+	before := snapshot(t, dir)
+	code, _, stderr := cli("rewrite", replace, dir)
+	if code != 1 || !regexp.MustCompile(`broken\.go:\d+:\d+`).MatchString(stderr) {
+		t.Errorf("syntax error: exit %d, stderr %q", code, stderr)
+	}
+	sameTree(t, before, snapshot(t, dir))
+
+	dir = copyCase(t, "direct")
+	main := filepath.Join(dir, "main.go")
+	if err := os.Chmod(main, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	before = snapshot(t, dir)
+	code, _, stderr = cli("rewrite", replace, dir)
+	if code != 1 || !strings.Contains(stderr, "main.go: file is read-only") {
+		t.Errorf("read-only: exit %d, stderr %q", code, stderr)
+	}
+	sameTree(t, before, snapshot(t, dir))
+}
+
+func TestRewriteHelp(t *testing.T) {
+	for _, c := range []string{"rewrite", "revert"} {
+		code, out, _ := cli(c, "-h")
+		if code != 0 || !strings.Contains(out, "usage: wbinstrument "+c) || !strings.Contains(out, "Examples:") {
+			t.Errorf("%s -h: exit %d, out %q", c, code, out)
+		}
+	}
+	if code, _, _ := cli("rewrite", "-nosuchflag"); code != 2 {
+		t.Errorf("bad flag: exit %d, want 2", code)
+	}
+}
