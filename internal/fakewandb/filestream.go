@@ -65,15 +65,22 @@ func (s *Server) fileStream(w http.ResponseWriter, entity, project, run string, 
 	}
 	for _, name := range names {
 		f := req.Files[name]
-		lines := r.Files[name]
 		if name == "wandb-summary.json" {
-			lines = lines[:0]
+			// The summary is replaced whole; the same summary again is a
+			// harmless resend, a new one after completion is not.
+			if old := r.Files[name]; len(old) == 1 && len(f.Content) == 1 && old[0] == f.Content[0] {
+				r.Resent++
+				continue
+			}
+			if r.Complete {
+				s.violate(fmt.Sprintf("%s: summary changed after the run completed", key))
+			}
+			r.Files[name] = append([]string(nil), f.Content...)
+			continue
 		}
+		lines := r.Files[name]
 		for i, l := range f.Content {
 			pos := *f.Offset + i
-			if name == "wandb-summary.json" {
-				pos = i
-			}
 			switch {
 			case pos < len(lines) && lines[pos] == l:
 				r.Resent++

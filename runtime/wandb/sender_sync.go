@@ -27,7 +27,8 @@ type SyncOptions struct {
 	// holds, after every batch.
 	Progress func(rowsSent, rowsTotal int)
 	// RetryBase and RetryMax bound the backoff between retries (default
-	// 2s and 60s); GiveUp stops retrying one request after that long
+	// 2s and 60s, or WANDB_X_FILE_STREAM_RETRY_WAIT_MIN_SECONDS and
+	// WANDB_X_FILE_STREAM_RETRY_WAIT_MAX_SECONDS); GiveUp stops retrying one request after that long
 	// (default 10 minutes).
 	RetryBase, RetryMax, GiveUp time.Duration
 }
@@ -134,11 +135,16 @@ func Sync(ctx context.Context, path string, opts SyncOptions) (*SyncResult, erro
 	if err != nil {
 		return res, err
 	}
+	tune := tuningFromEnv(onlineDefaults, os.Getenv)
+	api.retry, api.timeout = tune.retry, tune.timeout
 	if opts.RetryBase > 0 {
 		api.retry.base = opts.RetryBase
 	}
 	if opts.RetryMax > 0 {
 		api.retry.max = opts.RetryMax
+	}
+	if api.retry.max < api.retry.base {
+		api.retry.max = api.retry.base
 	}
 	api.retry.giveUp = 10 * time.Minute
 	if opts.GiveUp > 0 {

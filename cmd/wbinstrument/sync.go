@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+)
+
+func init() {
+	register(&command{name: "sync", short: "upload offline W&B runs (or unfinished online uploads) to W&B", run: runSync})
+}
+
+// progressMinRows is the run size from which sync reports progress: small
+// runs upload in a blink and need no running count.
+const progressMinRows = 1000
+
+func runSync(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	entity := fs.String("entity", "", "upload to this `entity`, whatever the run recorded")
+	project := fs.String("project", "", "upload to this `project`, whatever the run recorded")
+	force := fs.Bool("force", false, "upload runs again even if they have a .synced marker")
+	quiet := fs.Bool("q", false, "no progress lines for large runs")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: wbinstrument sync [-entity E] [-project P] [-force] [-q] [PATH ...]
+
+Uploads W&B runs written by instrumented programs: offline runs, and
+online runs whose upload did not finish (the program ended before its
+finish timeout, or the server was unreachable). PATH is a run directory, a
+run-<id>.wandb file, or a wandb directory (every offline-run-* and run-*
+directory in it); the default is ./wandb. A run is marked uploaded with a
+run-<id>.wandb.synced file next to its log and skipped from then on, so
+sync is safe to run again. A run whose log has no exit record (the program
+was killed) is uploaded as crashed (exit code 1). A log with a damaged
+tail is uploaded up to the damage; sync reports the byte offset and exits
+with status 1.
+
+Environment: WANDB_API_KEY (required), WANDB_BASE_URL (default
+https://api.wandb.ai), WANDB_ENTITY and WANDB_PROJECT (for runs that
+recorded none; -entity and -project override every run).
+
+Examples:
+
+	wbinstrument sync                                  # every unsynced run in ./wandb
+	wbinstrument sync wandb/offline-run-20240101_120000-abcd1234
+	wbinstrument sync -project evals /data/wandb       # all runs of another wandb dir
+	wbinstrument sync -force wandb/latest-run          # upload a run again
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	key := os.Getenv("WANDB_API_KEY")
+	if key == "" {
+		fmt.Fprintln(stderr, "wbinstrument sync: no API key: set WANDB_API_KEY (find it at https://wandb.ai/authorize)")
+		return 1
+	}
+	targets, err := wandb.SyncTargets(fs.Args())
+	if err != nil {
+		fmt.Fprintln(stderr, "wbinstrument sync:", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	failed := 0
+	for _, log := range targets {
+		name := displayPath(log)
+		opts := wandb.SyncOptions{
+			APIKey: key, BaseURL: os.Getenv("WANDB_BASE_URL"),
+			Entity: *entity, Project: *project,
+			DefaultEntity: os.Getenv("WANDB_ENTITY"), DefaultProject: os.Getenv("WANDB_PROJECT"),
+			Force: *force,
+		}
+		if !*quiet {
+			opts.Progress = progressPrinter(stderr, name)
+		}
+		res, err := wandb.Sync(ctx, log, opts)
+		switch {
+		case err != nil:
+			failed++
+			fmt.Fprintf(stderr, "wbinstrument sync: %v\n", err)
+			var ue *wandb.UploadError
+			if errors.As(err, &ue) && ue.Unauthorized() {
+				// Every other run would be refused the same way.
+				fmt.Fprintf(stderr, "wbinstrument sync: stopping: W&B refused the API key; %d run(s) not tried\n", len(targets)-failed)
+				return 1
+			}
+			if ctx.Err() != nil {
+				return 1
+			}
+		case res.Skipped:
+			fmt.Fprintf(stdout, "skipped %s: already synced (use -force to upload it again)\n", name)
+		default:
+			state := "finished"
+			if res.Crashed {
+				state = "crashed (no exit record)"
+			}
+			fmt.Fprintf(stdout, "synced %s: %d rows, %s, exit code %d -> %s\n", name, res.Rows, state, res.ExitCode, res.URL)
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(stderr, "wbinstrument sync: %d of %d run(s) failed\n", failed, len(targets))
+		return 1
+	}
+	return 0
+}
+
+// progressPrinter reports rows sent for large runs, at most once a second
+// and at the end.
+func progressPrinter(w io.Writer, name string) func(sent, total int) {
+	var last time.Time
+	return func(sent, total int) {
+		if total < progressMinRows {
+			return
+		}
+		if sent < total && time.Since(last) < time.Second {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(w, "wbinstrument sync: %s: %d/%d rows\n", name, sent, total)
+	}
+}
+
+// displayPath names a run by its directory, relative to the working
+// directory when shorter.
+func displayPath(log string) string {
+	dir := filepath.Dir(log)
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, dir); err == nil && len(rel) < len(dir) {
+			return rel
+		}
+	}
+	return dir
+}
