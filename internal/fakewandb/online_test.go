@@ -123,25 +123,37 @@ func TestOnlineRunExactlyOnce(t *testing.T) {
 	srv := fakewandb.New(key)
 	defer srv.Close()
 	dir := t.TempDir()
-	r, err := wandb.Init(onlineOpts(srv, dir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 300
-	logRows(t, r, n)
-	r.UpdateSummary(map[string]interface{}{"total_calls": n})
+	opts := onlineOpts(srv, dir)
+	opts.Silent = false
+	var r *wandb.Run
+	var ferr error
 	var table map[string]interface{}
-	r.LogFunc(func(s *wandb.Step) map[string]interface{} {
-		v, err := s.Table("stats", []string{"a", "b"}, [][]interface{}{{1, "x"}})
+	const n = 300
+	out := captureStderr(t, func() {
+		var err error
+		r, err = wandb.Init(opts)
 		if err != nil {
-			t.Errorf("Table: %v", err)
-			return nil
+			t.Fatal(err)
 		}
-		table = v
-		return map[string]interface{}{"i": n, "stats": v, "usage/total_tokens": 0}
+		logRows(t, r, n)
+		r.UpdateSummary(map[string]interface{}{"total_calls": n})
+		r.LogFunc(func(s *wandb.Step) map[string]interface{} {
+			v, err := s.Table("stats", []string{"a", "b"}, [][]interface{}{{1, "x"}})
+			if err != nil {
+				t.Errorf("Table: %v", err)
+				return nil
+			}
+			table = v
+			return map[string]interface{}{"i": n, "stats": v, "usage/total_tokens": 0}
+		})
+		ferr = r.Finish()
 	})
-	if err := r.Finish(); err != nil {
-		t.Fatalf("Finish: %v", err)
+	if ferr != nil {
+		t.Fatalf("Finish: %v", ferr)
+	}
+	wantURL := srv.URL() + "/" + fakewandb.DefaultEntity + "/proj/runs/" + r.ID()
+	if !strings.Contains(out, "streaming run "+r.ID()) || !strings.Contains(out, wantURL) {
+		t.Errorf("stderr lacks the start line or the run URL %s:\n%s", wantURL, out)
 	}
 	run := checkRun(t, srv, fakewandb.DefaultEntity, "proj", r.ID(), n+1, 0)
 	sum, err := run.Summary()
@@ -201,7 +213,7 @@ func TestOnlineRunExactlyOnce(t *testing.T) {
 	if next != n+1 {
 		t.Errorf("batches covered %d rows, want %d", next, n+1)
 	}
-	noKeyIn(t, dir)
+	noKeyIn(t, dir, out)
 }
 
 func TestOnlineSurvivesFaults(t *testing.T) {

@@ -292,6 +292,7 @@ func (o *onlineSender) finishUpload() error {
 	if err := writeSyncedMarker(o.logPath); err != nil {
 		return fmt.Errorf("online upload complete, but %v", err)
 	}
+	fmt.Fprintf(o.cfg.Stderr, "wandb: uploaded run %s: %s\n", o.cfg.RunID, RunURL(o.api.base, o.u.gotEntity, o.u.gotProject, o.cfg.RunID))
 	return nil
 }
 
