@@ -245,11 +245,21 @@ func TestSendGivesUpAtDeadline(t *testing.T) {
 		s.statuses[i] = 502
 	}
 	c, base := testClient(t, s)
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	_, err := c.send(ctx, "file_stream", http.MethodPost, base+"/x", nil, nil, true)
+	// giveUp is checked between attempts, so the last error is a 502.
+	c.retry.giveUp = 50 * time.Millisecond
+	_, err := c.send(context.Background(), "file_stream", http.MethodPost, base+"/x", nil, nil, true)
 	if err == nil || !strings.Contains(err.Error(), "gave up") || !strings.Contains(err.Error(), "502") {
 		t.Errorf("error %v, want a give-up naming the last 502", err)
+	}
+	// A context deadline may cut an attempt in flight; it still ends the
+	// retries promptly.
+	c.retry.giveUp = 0
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = c.send(ctx, "file_stream", http.MethodPost, base+"/x", nil, nil, true)
+	if err == nil || !strings.Contains(err.Error(), "gave up") || time.Since(start) > time.Second {
+		t.Errorf("error %v after %v, want a give-up at the 100ms deadline", err, time.Since(start))
 	}
 }
 
