@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"sort"
-	"strings"
+	"text/tabwriter"
 
 	"github.com/wbinstrument/wbinstrument/internal/calls"
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
@@ -110,36 +109,25 @@ func PrintSummary(w io.Writer, r *Result) {
 		id = r.Run.Run.RunID
 	}
 	fmt.Fprintf(w, "\nLogged to W&B run %s (offline), read back from\n  %s\n\n", id, r.Run.Path)
-	fmt.Fprintf(w, "  %-4s %-22s %-28s %-18s %-7s %6s %6s %6s %8s\n", "step", "method", "call site", "model", "status", "prompt", "compl", "total", "seconds")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  step\tmethod\tcall site\tmodel\tstatus\tprompt\tcompl.\ttotal\tseconds")
 	for _, c := range r.Calls {
-		fmt.Fprintf(w, "  %-4d %-22s %-28s %-18s %-7s %6d %6d %6d %8.4f\n", c.Step, c.Method, shortSite(c.Site), c.Model, c.Status,
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%.4f\n", c.Step, c.Method, c.Site, c.Model, c.Status,
 			c.PromptTokens, c.CompletionTokens, c.TotalTokens, c.ElapsedSeconds)
 	}
-	keys := make([]string, 0, len(r.Run.Summary))
-	for k := range r.Run.Summary {
-		if !strings.HasPrefix(k, "_") && !strings.HasPrefix(k, "usage/") && k != "trace" && k != "stats" {
-			keys = append(keys, k)
+	tw.Flush()
+	fmt.Fprintf(w, "\nSummary:")
+	for _, k := range []string{"calls", "errors", "tokens/prompt", "tokens/completion", "tokens/total"} {
+		if v, ok := r.Run.Summary[k]; ok {
+			fmt.Fprintf(w, " %s=%s", k, v)
 		}
-	}
-	sort.Strings(keys)
-	fmt.Fprintf(w, "\n  summary:")
-	for _, k := range keys {
-		fmt.Fprintf(w, " %s=%s", k, r.Run.Summary[k])
 	}
 	exit := "none (the run did not finish)"
 	if r.Run.Exit != nil {
 		exit = fmt.Sprint(r.Run.Exit.ExitCode)
 	}
-	fmt.Fprintf(w, "\n  exit code: %s\n  the fake server answered %d calls (%d prompt + %d completion tokens)\n\n", exit, r.ServerCalls, r.Prompt, r.Completion)
+	fmt.Fprintf(w, "; exit code %s\nThe fake server answered %d calls (%d prompt + %d completion tokens).\n\n", exit, r.ServerCalls, r.Prompt, r.Completion)
 	fmt.Fprintf(w, "Look at it:  go run ./cmd/wbinstrument view %s\n", r.RunDir)
 	fmt.Fprintf(w, "Upload it:   WANDB_API_KEY=... go run ./cmd/wbinstrument sync %s\n", r.RunDir)
 	fmt.Fprintf(w, "             (or, with the Python client: wandb sync %s)\n", r.RunDir)
-}
-
-// shortSite drops the enclosing function from a call site, for the table.
-func shortSite(site string) string {
-	if i := strings.IndexByte(site, ' '); i >= 0 {
-		return site[:i]
-	}
-	return site
 }
