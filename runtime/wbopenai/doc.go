@@ -14,6 +14,7 @@
 //
 // Environment: WBINSTRUMENT_MAX_BODY caps request and response bodies in
 // traces (bytes, default 65536), WBINSTRUMENT_LOG_BODIES=false leaves
-// bodies out entirely. The run itself is configured by the WANDB_*
+// bodies out entirely, WBINSTRUMENT_DRAIN_INTERVAL (default 20ms) sets how
+// often the logging goroutine takes queued calls. The run itself is configured by the WANDB_*
 // variables (see package wandb).
 package wbopenai

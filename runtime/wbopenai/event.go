@@ -23,8 +23,9 @@ const (
 // isLLM tells whether calls of k get the full usage/trace treatment.
 func (k kind) isLLM() bool { return k != kindOther }
 
-// maxPCs bounds the caller frames kept to find a call site.
-const maxPCs = 32
+// maxPCs bounds the caller frames kept to find a call site: unwinding
+// costs per frame, and the user's frame is within a few of go-openai's.
+const maxPCs = 16
 
 // event is one observed API call. The caller's path fills in the cheap
 // fields; everything else is derived on the logging goroutine.

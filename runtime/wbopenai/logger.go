@@ -41,6 +41,21 @@ const (
 	maxQueue = 100000
 )
 
+// drainIntervalFromEnv reads WBINSTRUMENT_DRAIN_INTERVAL (a duration such
+// as "100ms"): longer intervals batch more calls per wake-up.
+func drainIntervalFromEnv() time.Duration {
+	v := os.Getenv("WBINSTRUMENT_DRAIN_INTERVAL")
+	if v == "" {
+		return drainEvery
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		warn("WBINSTRUMENT_DRAIN_INTERVAL=%q is not a positive duration; using %v", v, drainEvery)
+		return drainEvery
+	}
+	return d
+}
+
 // state is the process-wide logging state.
 var state struct {
 	mu       sync.Mutex
@@ -182,7 +197,7 @@ func (s *session) stop() {
 
 func (s *session) loop() {
 	defer close(s.done)
-	t := time.NewTicker(drainEvery)
+	t := time.NewTicker(drainIntervalFromEnv())
 	defer t.Stop()
 	for {
 		select {
