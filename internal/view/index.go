@@ -1,0 +1,427 @@
+package view
+
+import (
+	"container/heap"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/wbinstrument/wbinstrument/internal/calls"
+)
+
+// entry is the part of a call the table, filters and timeline need, kept
+// flat so a scan over 100k of them stays in cache. Strings that repeat
+// (model, status, site, method) are interned as small integers.
+type entry struct {
+	start, end float64 // unix milliseconds
+	latency    float64 // milliseconds
+	ttft       float64 // milliseconds; -1 when not a stream
+	cost       float64 // dollars; -1 when the model has no known price
+	prompt     int64
+	completion int64
+	total      int64
+	cached     int64
+	model      int32
+	status     int32
+	site       int32
+	method     int32
+	lane       int32 // timeline row: calls that overlap get different lanes
+	stream     bool
+	// hay is the lower-cased text the free-text filter searches.
+	hay string
+}
+
+// strTable interns strings; rank orders ids by their string so sorting
+// by a text column compares integers.
+type strTable struct {
+	ids   map[string]int32
+	names []string
+	rank  []int32
+}
+
+func (t *strTable) id(s string) int32 {
+	if id, ok := t.ids[s]; ok {
+		return id
+	}
+	id := int32(len(t.names))
+	t.ids[s] = id
+	t.names = append(t.names, s)
+	return id
+}
+
+func (t *strTable) finish() {
+	order := make([]int32, len(t.names))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sort.Slice(order, func(a, b int) bool { return t.names[order[a]] < t.names[order[b]] })
+	t.rank = make([]int32, len(t.names))
+	for r, id := range order {
+		t.rank[id] = int32(r)
+	}
+}
+
+// index is everything precomputed at load.
+type index struct {
+	entries                          []entry
+	models, statuses, sites, methods strTable
+	// perms holds, per sort key, the call indices in ascending order
+	// (ties by call order), so a page in either direction is a walk.
+	perms map[string][]int32
+	// byStart is perms["time"]; the timeline scans it.
+	byStart       []int32
+	minT, maxT    float64
+	lanes         int32
+	modelsOnce    sync.Once
+	modelStats    []ModelInfo
+	filterMu      sync.Mutex
+	filterCache   []cachedFilter // most recent first
+	searchTextCap int
+}
+
+type cachedFilter struct {
+	key   string
+	match []bool
+	n     int
+}
+
+// sortKeys are the table columns that can be sorted.
+var sortKeys = []string{"time", "step", "site", "method", "model", "status", "prompt", "completion", "total", "latency", "ttft", "cost"}
+
+// maxSearchBody bounds how much of a request or response body the text
+// filter searches, so one huge prompt cannot dominate memory and scans.
+const maxSearchBody = 8 << 10
+
+func buildIndex(cs []calls.Call) *index {
+	ix := &index{entries: make([]entry, len(cs)), searchTextCap: maxSearchBody}
+	for _, t := range []*strTable{&ix.models, &ix.statuses, &ix.sites, &ix.methods} {
+		t.ids = map[string]int32{}
+	}
+	var hay strings.Builder
+	for i := range cs {
+		c := &cs[i]
+		e := &ix.entries[i]
+		e.latency = c.ElapsedSeconds * 1000
+		if e.latency <= 0 && c.EndMS > c.StartMS && c.StartMS > 0 {
+			e.latency = c.EndMS - c.StartMS
+		}
+		e.start = c.StartMS
+		if e.start <= 0 {
+			e.start = c.Timestamp*1000 - e.latency
+		}
+		e.end = c.EndMS
+		if e.end < e.start {
+			e.end = e.start + e.latency
+		}
+		e.ttft = attrNumber(c, "time_to_first_token_ms", "ttft_ms")
+		e.prompt, e.completion, e.total = c.PromptTokens, c.CompletionTokens, c.TotalTokens
+		if e.total == 0 {
+			e.total = e.prompt + e.completion
+		}
+		e.cached = int64(rowNumber(c.Row, "usage/cached_tokens"))
+		e.stream = c.Attr("stream") == "true"
+		model := modelOf(c)
+		e.model = ix.models.id(model)
+		e.status = ix.statuses.id(statusOf(c))
+		e.site = ix.sites.id(c.Site)
+		e.method = ix.methods.id(methodOf(c))
+		e.cost = -1
+		if p, ok := priceFor(model); ok {
+			e.cost = p.cost(e.prompt, e.completion, e.cached)
+		}
+
+		hay.Reset()
+		for _, s := range []string{c.Site, methodOf(c), model, statusOf(c), c.StatusMessage, c.Attr("request_id"), c.Attr("error_type")} {
+			hay.WriteString(s)
+			hay.WriteByte('\n')
+		}
+		writeCapped(&hay, c.Request, ix.searchTextCap)
+		hay.WriteByte('\n')
+		writeCapped(&hay, c.Response, ix.searchTextCap)
+		e.hay = strings.ToLower(hay.String())
+
+		if i == 0 || e.start < ix.minT {
+			ix.minT = e.start
+		}
+		if i == 0 || e.end > ix.maxT {
+			ix.maxT = e.end
+		}
+	}
+	for _, t := range []*strTable{&ix.models, &ix.statuses, &ix.sites, &ix.methods} {
+		t.finish()
+	}
+	ix.buildPerms()
+	ix.assignLanes()
+	return ix
+}
+
+func writeCapped(b *strings.Builder, raw json.RawMessage, limit int) {
+	if len(raw) > limit {
+		raw = raw[:limit]
+	}
+	b.Write(raw)
+}
+
+// buildPerms sorts the call indices once per sort key. The sorts run in
+// parallel; each is independent and the index is not shared yet.
+func (ix *index) buildPerms() {
+	es := ix.entries
+	less := map[string]func(a, b *entry) bool{
+		"time":       func(a, b *entry) bool { return a.start < b.start },
+		"step":       nil, // call order
+		"site":       func(a, b *entry) bool { return ix.sites.rank[a.site] < ix.sites.rank[b.site] },
+		"method":     func(a, b *entry) bool { return ix.methods.rank[a.method] < ix.methods.rank[b.method] },
+		"model":      func(a, b *entry) bool { return ix.models.rank[a.model] < ix.models.rank[b.model] },
+		"status":     func(a, b *entry) bool { return ix.statuses.rank[a.status] < ix.statuses.rank[b.status] },
+		"prompt":     func(a, b *entry) bool { return a.prompt < b.prompt },
+		"completion": func(a, b *entry) bool { return a.completion < b.completion },
+		"total":      func(a, b *entry) bool { return a.total < b.total },
+		"latency":    func(a, b *entry) bool { return a.latency < b.latency },
+		"ttft":       func(a, b *entry) bool { return a.ttft < b.ttft },
+		"cost":       func(a, b *entry) bool { return a.cost < b.cost },
+	}
+	ix.perms = make(map[string][]int32, len(sortKeys))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, key := range sortKeys {
+		fn := less[key]
+		key := key
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := make([]int32, len(es))
+			for i := range p {
+				p[i] = int32(i)
+			}
+			if fn != nil {
+				sort.SliceStable(p, func(a, b int) bool { return fn(&es[p[a]], &es[p[b]]) })
+			}
+			mu.Lock()
+			ix.perms[key] = p
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	ix.byStart = ix.perms["time"]
+}
+
+// assignLanes gives each call the lowest timeline lane free at its start,
+// so overlapping calls stack and concurrency is visible as height.
+func (ix *index) assignLanes() {
+	var busy endHeap // lanes in use, by end time
+	var free laneHeap
+	for _, i := range ix.byStart {
+		e := &ix.entries[i]
+		for busy.Len() > 0 && busy[0].end <= e.start {
+			heap.Push(&free, heap.Pop(&busy).(laneEnd).lane)
+		}
+		var lane int32
+		if free.Len() > 0 {
+			lane = heap.Pop(&free).(int32)
+		} else {
+			lane = ix.lanes
+			ix.lanes++
+		}
+		e.lane = lane
+		heap.Push(&busy, laneEnd{e.end, lane})
+	}
+}
+
+type laneEnd struct {
+	end  float64
+	lane int32
+}
+
+type endHeap []laneEnd
+
+func (h endHeap) Len() int            { return len(h) }
+func (h endHeap) Less(i, j int) bool  { return h[i].end < h[j].end }
+func (h endHeap) Swap(i, j int)       { h[i], h[j] = h[j], h[i] }
+func (h *endHeap) Push(x interface{}) { *h = append(*h, x.(laneEnd)) }
+func (h *endHeap) Pop() interface{} {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+type laneHeap []int32
+
+func (h laneHeap) Len() int            { return len(h) }
+func (h laneHeap) Less(i, j int) bool  { return h[i] < h[j] }
+func (h laneHeap) Swap(i, j int)       { h[i], h[j] = h[j], h[i] }
+func (h *laneHeap) Push(x interface{}) { *h = append(*h, x.(int32)) }
+func (h *laneHeap) Pop() interface{} {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// Filter selects calls. Empty fields match everything; Model, Status,
+// Site and Method match exactly, Query is lower-cased words that must all
+// occur in the call's text (site, model, status, error, request, response).
+type Filter struct {
+	Model, Status, Site, Method string
+	Query                       string
+}
+
+func (f Filter) empty() bool { return f == Filter{} }
+
+func (f Filter) key() string {
+	return f.Model + "\x00" + f.Status + "\x00" + f.Site + "\x00" + f.Method + "\x00" + f.Query
+}
+
+// matcher compiles f against the index: string fields become ids (-2 for
+// "no filter", -1 for a value no call has, which matches nothing).
+func (ix *index) matcher(f Filter) func(e *entry) bool {
+	look := func(t *strTable, v string) int32 {
+		if v == "" {
+			return -2
+		}
+		if id, ok := t.ids[v]; ok {
+			return id
+		}
+		return -1
+	}
+	model, status := look(&ix.models, f.Model), look(&ix.statuses, f.Status)
+	site, method := look(&ix.sites, f.Site), look(&ix.methods, f.Method)
+	words := strings.Fields(strings.ToLower(f.Query))
+	return func(e *entry) bool {
+		if (model != -2 && e.model != model) || (status != -2 && e.status != status) ||
+			(site != -2 && e.site != site) || (method != -2 && e.method != method) {
+			return false
+		}
+		for _, w := range words {
+			if !strings.Contains(e.hay, w) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// match returns which calls pass f and how many, remembering the last few
+// filters so paging through one result does not rescan.
+func (ix *index) match(f Filter) ([]bool, int) {
+	key := f.key()
+	ix.filterMu.Lock()
+	for i, c := range ix.filterCache {
+		if c.key == key {
+			copy(ix.filterCache[1:i+1], ix.filterCache[:i])
+			ix.filterCache[0] = c
+			ix.filterMu.Unlock()
+			return c.match, c.n
+		}
+	}
+	ix.filterMu.Unlock()
+
+	ok := ix.matcher(f)
+	m := make([]bool, len(ix.entries))
+	n := 0
+	for i := range ix.entries {
+		if ok(&ix.entries[i]) {
+			m[i] = true
+			n++
+		}
+	}
+	ix.filterMu.Lock()
+	ix.filterCache = append([]cachedFilter{{key, m, n}}, ix.filterCache...)
+	if len(ix.filterCache) > 8 {
+		ix.filterCache = ix.filterCache[:8]
+	}
+	ix.filterMu.Unlock()
+	return m, n
+}
+
+// page returns the calls at [offset, offset+limit) of the filtered calls
+// in the order of sortKey, and how many calls pass the filter.
+func (ix *index) page(f Filter, sortKey string, desc bool, offset, limit int) (total int, out []int32) {
+	perm, ok := ix.perms[sortKey]
+	if !ok {
+		perm = ix.byStart
+	}
+	n := len(perm)
+	at := func(k int) int32 {
+		if desc {
+			return perm[n-1-k]
+		}
+		return perm[k]
+	}
+	if f.empty() {
+		for k := offset; k < n && len(out) < limit; k++ {
+			out = append(out, at(k))
+		}
+		return n, out
+	}
+	m, total := ix.match(f)
+	skip := offset
+	for k := 0; k < n && len(out) < limit; k++ {
+		i := at(k)
+		if !m[i] {
+			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		out = append(out, i)
+	}
+	return total, out
+}
+
+func statusOf(c *calls.Call) string {
+	if c.Status == "" {
+		return "UNKNOWN"
+	}
+	return strings.ToUpper(c.Status)
+}
+
+func methodOf(c *calls.Call) string {
+	if c.Method != "" {
+		return c.Method
+	}
+	return c.Attr("endpoint")
+}
+
+func modelOf(c *calls.Call) string {
+	if c.Model != "" {
+		return c.Model
+	}
+	var r struct {
+		Model string `json:"model"`
+	}
+	if len(c.Request) > 0 && json.Unmarshal(c.Request, &r) == nil && r.Model != "" {
+		return r.Model
+	}
+	return "unknown"
+}
+
+// attrNumber returns the first of the span attributes keys that holds a
+// number, or -1.
+func attrNumber(c *calls.Call, keys ...string) float64 {
+	for _, k := range keys {
+		raw, ok := c.Attributes[k]
+		if !ok {
+			continue
+		}
+		if f, err := strconv.ParseFloat(strings.Trim(string(raw), `"`), 64); err == nil && f >= 0 {
+			return f
+		}
+	}
+	return -1
+}
+
+func rowNumber(row map[string]json.RawMessage, key string) float64 {
+	raw, ok := row[key]
+	if !ok {
+		return 0
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil {
+		return 0
+	}
+	return f
+}

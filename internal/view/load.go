@@ -1,0 +1,138 @@
+// Package view serves a local web page for one W&B run written by the
+// wbopenai runtime: a trace table, a trace timeline, call details, model
+// information and a run overview. The run is read once and indexed, so that
+// paging, sorting and filtering even 100k calls is a scan over precomputed
+// slices rather than a re-decode of the run.
+package view
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/wbinstrument/wbinstrument/internal/calls"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+)
+
+// Snapshot is one load of a run: the decoded run, its calls and the index
+// over them. A Snapshot is never modified after Load returns, so handlers
+// share it without locks; a reload builds a new one.
+type Snapshot struct {
+	RunDir   string // the run directory (or .wandb file) that was read
+	Data     *wandb.RunData
+	Calls    []calls.Call
+	LoadedAt time.Time
+	LoadTime time.Duration
+	// Size and ModTime of the .wandb file when read, to notice growth.
+	Size    int64
+	ModTime time.Time
+
+	// Corrupt is set when the log has a torn or damaged tail: everything
+	// before it was read. RowErrors counts history rows whose trace could
+	// not be decoded (they are left out), FirstRowError describes the first.
+	Corrupt       *wandb.CorruptError
+	RowErrors     int
+	FirstRowError string
+
+	idx *index
+}
+
+// ResolveRunDir turns the command-line argument into a run directory:
+// a run directory or .wandb file is used as is; a wandb directory (or a
+// directory holding one) means its latest run, found through the
+// latest-run link or, failing that, the newest run directory by name.
+func ResolveRunDir(arg string) (string, error) {
+	if arg == "" {
+		arg = filepath.Join("wandb", "latest-run")
+	}
+	st, err := os.Stat(arg)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return "", fmt.Errorf("%s: no such run directory (run an instrumented program first, or name a run directory)", arg)
+		}
+		return "", err
+	}
+	if !st.IsDir() {
+		return arg, nil
+	}
+	if m, _ := filepath.Glob(filepath.Join(arg, "run-*.wandb")); len(m) > 0 {
+		return arg, nil
+	}
+	for _, wandbDir := range []string{arg, filepath.Join(arg, "wandb")} {
+		if latest := filepath.Join(wandbDir, "latest-run"); isDir(latest) {
+			return latest, nil
+		}
+		if newest := newestRunDir(wandbDir); newest != "" {
+			return newest, nil
+		}
+	}
+	return "", fmt.Errorf("%s: neither a run directory (no run-*.wandb file) nor a wandb directory (no latest-run, no run directories)", arg)
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// newestRunDir picks the last run directory by name; the names start
+// with the UTC start time, so the last is the newest.
+func newestRunDir(wandbDir string) string {
+	var runs []string
+	for _, pat := range []string{"offline-run-*", "run-*"} {
+		m, _ := filepath.Glob(filepath.Join(wandbDir, pat))
+		for _, d := range m {
+			if isDir(d) {
+				runs = append(runs, d)
+			}
+		}
+	}
+	if len(runs) == 0 {
+		return ""
+	}
+	sort.Slice(runs, func(i, j int) bool {
+		return strings.TrimPrefix(filepath.Base(runs[i]), "offline-") < strings.TrimPrefix(filepath.Base(runs[j]), "offline-")
+	})
+	return runs[len(runs)-1]
+}
+
+// Load reads and indexes the run in runDir. A torn or damaged tail is not
+// an error: the readable part is returned with Corrupt set. The error is
+// non-nil only when nothing usable could be read (no log, not a .wandb
+// file, unreadable file).
+func Load(runDir string) (*Snapshot, error) {
+	t0 := time.Now()
+	data, err := wandb.ReadRunDir(runDir)
+	var corrupt *wandb.CorruptError
+	if err != nil && !errors.As(err, &corrupt) {
+		return nil, err
+	}
+	if data == nil {
+		return nil, err
+	}
+	s := &Snapshot{RunDir: runDir, Data: data, Corrupt: corrupt, LoadedAt: t0}
+	if st, err := os.Stat(data.Path); err == nil {
+		s.Size, s.ModTime = st.Size(), st.ModTime()
+	}
+	s.Calls = make([]calls.Call, 0, len(data.History))
+	for i, row := range data.History {
+		if _, ok := row["trace"]; !ok {
+			continue
+		}
+		c, err := calls.FromRow(row)
+		if err != nil {
+			if s.RowErrors == 0 {
+				s.FirstRowError = fmt.Sprintf("%s: history row %d: %v", data.Path, i, err)
+			}
+			s.RowErrors++
+			continue
+		}
+		s.Calls = append(s.Calls, c)
+	}
+	s.idx = buildIndex(s.Calls)
+	s.LoadTime = time.Since(t0)
+	return s, nil
+}

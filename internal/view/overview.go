@@ -1,0 +1,138 @@
+package view
+
+import (
+	"encoding/json"
+	"sort"
+	"time"
+)
+
+// Overview is the run page, and the header every page shows.
+type Overview struct {
+	Path     string    `json:"path"` // the .wandb file
+	RunDir   string    `json:"runDir"`
+	LoadedAt time.Time `json:"loadedAt"`
+	LoadMs   float64   `json:"loadMs"`
+	Size     int64     `json:"size"`
+	// Running is true while the run has no exit record: it may still be
+	// written, so the page offers (and starts) live mode.
+	Running    bool            `json:"running"`
+	Run        *RunInfo        `json:"run"`
+	Producer   string          `json:"producer,omitempty"`
+	Config     []KV            `json:"config"`
+	Summary    []KV            `json:"summary"`
+	Exit       *ExitInfo       `json:"exit"`
+	Totals     Totals          `json:"totals"`
+	Corrupt    *CorruptInfo    `json:"corrupt"`
+	RowErrors  int             `json:"rowErrors"`
+	RowError   string          `json:"rowError,omitempty"`
+	Records    int             `json:"records"`
+	History    int             `json:"historyRows"`
+	Files      int             `json:"files"`
+	PricesAsOf string          `json:"pricesAsOf"`
+	Extra      json.RawMessage `json:"-"`
+	// ReloadError is set when the last reload failed and an older
+	// snapshot is shown.
+	ReloadError string `json:"reloadError,omitempty"`
+}
+
+// RunInfo is the RunRecord.
+type RunInfo struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Project   string    `json:"project"`
+	Entity    string    `json:"entity"`
+	Group     string    `json:"group,omitempty"`
+	JobType   string    `json:"jobType,omitempty"`
+	Notes     string    `json:"notes,omitempty"`
+	Tags      []string  `json:"tags"`
+	Host      string    `json:"host"`
+	StartTime time.Time `json:"startTime"`
+}
+
+// ExitInfo is the RunExitRecord.
+type ExitInfo struct {
+	Code    int32 `json:"code"`
+	Runtime int32 `json:"runtimeSeconds"`
+}
+
+// CorruptInfo describes an unreadable tail.
+type CorruptInfo struct {
+	Message string `json:"message"`
+	Offset  int64  `json:"offset"`
+	Torn    bool   `json:"torn"`
+}
+
+// Totals add up the calls.
+type Totals struct {
+	Calls      int     `json:"calls"`
+	Errors     int     `json:"errors"`
+	Prompt     int64   `json:"prompt"`
+	Completion int64   `json:"completion"`
+	Total      int64   `json:"total"`
+	Cost       float64 `json:"cost"`       // estimate over priced calls
+	CostCalls  int     `json:"costCalls"`  // calls with a known price
+	FirstMs    float64 `json:"firstMs"`    // first call start, unix ms
+	LastMs     float64 `json:"lastMs"`     // last call end, unix ms
+	LatencyP50 float64 `json:"latencyP50"` // ms, over all calls
+	LatencyP99 float64 `json:"latencyP99"`
+	MaxLanes   int32   `json:"maxConcurrency"`
+}
+
+func (s *Snapshot) overview() *Overview {
+	d := s.Data
+	ov := &Overview{
+		Path: d.Path, RunDir: s.RunDir, LoadedAt: s.LoadedAt, Size: s.Size,
+		LoadMs:  float64(s.LoadTime.Microseconds()) / 1000,
+		Running: d.Exit == nil, Config: sortedKVs(d.Config), Summary: sortedKVs(d.Summary),
+		RowErrors: s.RowErrors, RowError: s.FirstRowError,
+		Records: len(d.Records), History: len(d.History), Files: len(d.Files),
+		PricesAsOf: PricesAsOf,
+	}
+	if d.Header != nil {
+		ov.Producer = d.Header.Producer
+	}
+	if r := d.Run; r != nil {
+		ov.Run = &RunInfo{ID: r.RunID, Name: r.DisplayName, Project: r.Project, Entity: r.Entity,
+			Group: r.RunGroup, JobType: r.JobType, Notes: r.Notes, Tags: r.Tags, Host: r.Host, StartTime: r.StartTime}
+		if ov.Run.Tags == nil {
+			ov.Run.Tags = []string{}
+		}
+	}
+	if d.Exit != nil {
+		ov.Exit = &ExitInfo{Code: d.Exit.ExitCode, Runtime: d.Exit.Runtime}
+	}
+	if s.Corrupt != nil {
+		ov.Corrupt = &CorruptInfo{Message: s.Corrupt.Error(), Offset: s.Corrupt.Offset, Torn: s.Corrupt.Torn}
+	}
+	ix := s.idx
+	t := &ov.Totals
+	t.Calls = len(ix.entries)
+	lat := make([]float64, len(ix.entries))
+	for i := range ix.entries {
+		e := &ix.entries[i]
+		if ix.statuses.names[e.status] == "ERROR" {
+			t.Errors++
+		}
+		t.Prompt += e.prompt
+		t.Completion += e.completion
+		t.Total += e.total
+		if e.cost >= 0 {
+			t.Cost += e.cost
+			t.CostCalls++
+		}
+		lat[i] = e.latency
+	}
+	sort.Float64s(lat)
+	t.LatencyP50, t.LatencyP99 = percentile(lat, 50), percentile(lat, 99)
+	t.FirstMs, t.LastMs, t.MaxLanes = ix.minT, ix.maxT, ix.lanes
+	return ov
+}
+
+func sortedKVs(m map[string]json.RawMessage) []KV {
+	out := make([]KV, 0, len(m))
+	for k, v := range m {
+		out = append(out, KV{k, textOf(v)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
