@@ -435,3 +435,32 @@ func TestOnlineUnknownEntity(t *testing.T) {
 		t.Errorf("Finish: %v; want the server's unknown-entity message", err)
 	}
 }
+
+func TestOnlineTableRefusedByStorage(t *testing.T) {
+	env(t)
+	srv := fakewandb.New(key)
+	defer srv.Close()
+	srv.Inject(fakewandb.Fault{Endpoint: "upload", Status: 403}, -1)
+	r, err := wandb.Init(onlineOpts(srv, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logRows(t, r, 10)
+	r.LogFunc(func(s *wandb.Step) map[string]interface{} {
+		v, err := s.Table("stats", []string{"a"}, [][]interface{}{{1}})
+		if err != nil {
+			t.Errorf("Table: %v", err)
+			return nil
+		}
+		return map[string]interface{}{"i": 10, "stats": v, "usage/total_tokens": 0}
+	})
+	err = r.Finish()
+	if err == nil || !strings.Contains(err.Error(), "not uploaded") || !strings.Contains(err.Error(), "media/table/stats_10_") {
+		t.Errorf("Finish: %v; want the refused table named", err)
+	}
+	// The rows still went up; only the marker is withheld.
+	checkRun(t, srv, fakewandb.DefaultEntity, "proj", r.ID(), 11, 0)
+	if _, err := os.Stat(filepath.Join(r.Dir(), "run-"+r.ID()+".wandb.synced")); err == nil {
+		t.Error("marked synced although a file was not uploaded")
+	}
+}

@@ -289,6 +289,9 @@ func (o *onlineSender) finishUpload() error {
 	if err := o.u.complete(o.ctx, nil); err != nil {
 		return incomplete(err)
 	}
+	if err := o.u.uploadError(); err != nil {
+		return incomplete(err)
+	}
 	if err := writeSyncedMarker(o.logPath); err != nil {
 		return fmt.Errorf("online upload complete, but %v", err)
 	}

@@ -66,6 +66,17 @@ type uploader struct {
 
 	exited   bool
 	exitCode int
+
+	// failedUploads lists files storage refused (name: error).
+	failedUploads []string
+}
+
+// uploadError summarises the files that could not be uploaded, or nil.
+func (u *uploader) uploadError() error {
+	if len(u.failedUploads) == 0 {
+		return nil
+	}
+	return fmt.Errorf("wandb: %d file(s) not uploaded: %s", len(u.failedUploads), strings.Join(u.failedUploads, "; "))
 }
 
 func newUploader(api *apiClient, filesDir string) *uploader {
@@ -367,7 +378,14 @@ func (u *uploader) uploadFiles(ctx context.Context) error {
 			data, err := os.ReadFile(filepath.Join(u.filesDir, filepath.FromSlash(name)))
 			if err == nil {
 				if _, err := u.api.send(ctx, "upload", http.MethodPut, target, data, header, false); err != nil {
-					return fmt.Errorf("%w (file %s)", err, name)
+					var ue *UploadError
+					if !errors.As(err, &ue) {
+						return fmt.Errorf("%w (file %s)", err, name)
+					}
+					// Storage refused this one file for good: the rest of
+					// the run still goes up, and the run is not marked
+					// synced, so sync can try the file again.
+					u.failedUploads = append(u.failedUploads, name+": "+err.Error())
 				}
 			}
 		}

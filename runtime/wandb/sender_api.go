@@ -38,7 +38,7 @@ func (e *UploadError) Error() string {
 
 // Unauthorized reports whether W&B rejected the API key.
 func (e *UploadError) Unauthorized() bool {
-	return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden
+	return e.Status == http.StatusUnauthorized
 }
 
 // apiClient talks to one W&B server with one key. Every request is retried

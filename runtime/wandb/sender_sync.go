@@ -217,6 +217,9 @@ func Sync(ctx context.Context, path string, opts SyncOptions) (*SyncResult, erro
 		}
 		return res, fmt.Errorf("%s: %w; uploaded the %d rows before byte %d, marked the run crashed, left it unmarked", log, readErr, res.Rows, ce.Offset)
 	}
+	if err := u.uploadError(); err != nil {
+		return res, fmt.Errorf("%s: %w; the run is otherwise uploaded, left unmarked so sync can try again", log, err)
+	}
 	if err := writeSyncedMarker(log); err != nil {
 		return res, fmt.Errorf("%s: uploaded, but %w", log, err)
 	}
