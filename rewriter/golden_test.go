@@ -48,7 +48,7 @@ func copyTree(t testing.TB, src, dst, root string) {
 			return err
 		}
 		data = bytes.ReplaceAll(data, []byte(placeholder), []byte(root))
-		return os.WriteFile(target, data, fi.Mode().Perm())
+		return os.WriteFile(target, data, fi.Mode().Perm()|0o200)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,66 @@
+package rewriter
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// corpusDir holds real programs using go-openai (see its README); CI runs
+// this test from there.
+const corpusDir = "/work/shared/corpus"
+
+// TestCorpus rewrites each real program in a temp copy, builds and vets
+// it, checks that a second rewrite would change nothing and that revert
+// restores every file byte for byte.
+func TestCorpus(t *testing.T) {
+	entries, err := os.ReadDir(corpusDir)
+	if err != nil {
+		t.Skipf("!!! SKIPPING TestCorpus: %s is not here (%v): the real-program check did NOT run !!!", corpusDir, err)
+	}
+	root := replaceRoot(t)
+	if !runtimePresent(root) {
+		t.Skipf("!!! SKIPPING TestCorpus: %s/runtime/wbopenai has no Go files yet !!!", root)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		name := e.Name()
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			copyTree(t, filepath.Join(corpusDir, name), dir, root)
+			before := readTree(t, dir, root)
+			start := time.Now()
+			rep, err := Rewrite(context.Background(), Options{Dir: dir, Patterns: []string{"./..."}, Replace: root, SkipGenerated: true})
+			if err != nil {
+				t.Fatalf("rewrite: %v", err)
+			}
+			took := time.Since(start)
+			counts := map[string]int{}
+			for _, s := range rep.Sites {
+				counts[s.Action]++
+			}
+			t.Logf("%s: %d sites found, %d rewritten, %v (rewrite took %v)", name, len(rep.Sites), counts[ActionRewritten], counts, took.Round(time.Millisecond))
+			for _, w := range rep.Warnings {
+				t.Logf("warning: %s", w)
+			}
+			goCmd(t, dir, "build", "-o", os.DevNull, "./...")
+			goCmd(t, dir, "vet", "./...")
+			rep2, err := Rewrite(context.Background(), Options{Dir: dir, Patterns: []string{"./..."}, Replace: root, SkipGenerated: true, DryRun: true})
+			if err != nil {
+				t.Fatalf("second rewrite: %v", err)
+			}
+			for _, f := range rep2.Files {
+				t.Errorf("second rewrite -l lists %s", f.Path)
+			}
+			if _, err := Revert(context.Background(), Options{Dir: dir, Patterns: []string{"./..."}}); err != nil {
+				t.Fatalf("revert: %v", err)
+			}
+			compareTrees(t, before, readTree(t, dir, root))
+		})
+	}
+}
