@@ -464,3 +464,29 @@ func TestOnlineTableRefusedByStorage(t *testing.T) {
 		t.Error("marked synced although a file was not uploaded")
 	}
 }
+
+func TestOnlineHeartbeatWhileIdle(t *testing.T) {
+	env(t)
+	t.Setenv("WANDB_X_FILE_STREAM_HEARTBEAT_SECONDS", "0.05")
+	srv := fakewandb.New(key)
+	defer srv.Close()
+	r, err := wandb.Init(onlineOpts(srv, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logRows(t, r, 3)
+	time.Sleep(400 * time.Millisecond) // idle: only heartbeats keep the run alive
+	if err := r.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	beats := 0
+	for _, req := range srv.Requests() {
+		if req.Endpoint == "file_stream" && string(req.Body) == `{"files":{}}` {
+			beats++
+		}
+	}
+	if beats < 2 {
+		t.Errorf("%d heartbeats in 400ms idle with a 50ms heartbeat, want several", beats)
+	}
+	checkRun(t, srv, fakewandb.DefaultEntity, "proj", r.ID(), 3, 0)
+}
