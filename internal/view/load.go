@@ -30,6 +30,9 @@ type Snapshot struct {
 	// Size and ModTime of the .wandb file when read, to notice growth.
 	Size    int64
 	ModTime time.Time
+	// Records counts the log's records; Data.Records is left empty to
+	// spare the memory of a second copy of every row.
+	Records int
 
 	// Corrupt is set when the log has a torn or damaged tail: everything
 	// before it was read. RowErrors counts history rows whose trace could
@@ -105,7 +108,7 @@ func newestRunDir(wandbDir string) string {
 // file, unreadable file).
 func Load(runDir string) (*Snapshot, error) {
 	t0 := time.Now()
-	data, err := wandb.ReadRunDir(runDir)
+	data, cs, records, rowErrs, err := readRun(runDir)
 	var corrupt *wandb.CorruptError
 	if err != nil && !errors.As(err, &corrupt) {
 		return nil, err
@@ -113,24 +116,13 @@ func Load(runDir string) (*Snapshot, error) {
 	if data == nil {
 		return nil, err
 	}
-	s := &Snapshot{RunDir: runDir, Data: data, Corrupt: corrupt, LoadedAt: t0}
+	s := &Snapshot{RunDir: runDir, Data: data, Calls: cs, Records: records, Corrupt: corrupt, LoadedAt: t0}
 	if st, err := os.Stat(data.Path); err == nil {
 		s.Size, s.ModTime = st.Size(), st.ModTime()
 	}
-	s.Calls = make([]calls.Call, 0, len(data.History))
-	for i, row := range data.History {
-		if _, ok := row["trace"]; !ok {
-			continue
-		}
-		c, err := calls.FromRow(row)
-		if err != nil {
-			if s.RowErrors == 0 {
-				s.FirstRowError = fmt.Sprintf("%s: history row %d: %v", data.Path, i, err)
-			}
-			s.RowErrors++
-			continue
-		}
-		s.Calls = append(s.Calls, c)
+	s.RowErrors = len(rowErrs)
+	if len(rowErrs) > 0 {
+		s.FirstRowError = fmt.Sprintf("%s: history row %d: %v", data.Path, rowErrs[0].row, rowErrs[0].err)
 	}
 	s.idx = buildIndex(s.Calls)
 	s.LoadTime = time.Since(t0)

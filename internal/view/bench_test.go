@@ -1,0 +1,77 @@
+package view
+
+import (
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cpuTime is the process's user+system CPU time. The machine is shared,
+// so wall-clock figures vary with other load; CPU time shows the work.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+const bigN = 100000
+
+// bigRun is the generated 100k-call run, without per-call table files
+// (the index never reads them; writing 100k files would only slow setup).
+func bigRun(tb testing.TB) string {
+	t0 := time.Now()
+	d := cachedFixture(tb, fixture{n: bigN, finish: true})
+	if el := time.Since(t0); el > time.Second {
+		tb.Logf("generated the %d-call run in %v", bigN, el.Round(time.Millisecond))
+	}
+	return d
+}
+
+// BenchmarkOpen100k is load and index of a 100k-call run: what
+// `wbinstrument view` does before serving (target < 2 s).
+func BenchmarkOpen100k(b *testing.B) {
+	dir := bigRun(b)
+	b.ResetTimer()
+	c0 := cpuTime()
+	var s *Snapshot
+	for i := 0; i < b.N; i++ {
+		var err error
+		s, err = Load(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if len(s.Calls) != bigN {
+		b.Fatalf("%d calls, want %d", len(s.Calls), bigN)
+	}
+	b.ReportMetric(float64((cpuTime()-c0).Milliseconds())/float64(b.N), "cpu-ms/open")
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/open")
+}
+
+// BenchmarkPage100k is one table page of a 100k-call run, sorted and
+// filtered, as the page requests it (target < 200 ms). Each iteration
+// uses a new text filter, so none is served from the filter cache.
+func BenchmarkPage100k(b *testing.B) {
+	s, err := Load(bigRun(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	queries := []string{"capital", "country 42", "answer", "rate limit", "question", "city 1", "assistant"}
+	b.ResetTimer()
+	c0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		f := Filter{Model: "gpt-4o", Query: queries[i%len(queries)] + " " + string(rune('a'+i%26))}
+		s.idx.filterCache = nil
+		total, rows := s.idx.page(f, "latency", true, 200, 100)
+		out := make([]Row, len(rows))
+		for k, r := range rows {
+			out[k] = s.row(r)
+		}
+		if total < 0 {
+			b.Fatal(total)
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/page")
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/page")
+}
