@@ -226,9 +226,9 @@
       if (!("page" in changes)) np.delete("page");
       go("table", np);
     };
-    const select = (key, label) => {
+    const select = (key, label, plural) => {
       const s = el("select", { "data-filter": key, title: label },
-        el("option", { value: "" }, "All " + label + "s"),
+        el("option", { value: "" }, "All " + plural),
         (facets[key] || []).map((f) => el("option", { value: f.value }, (f.value || "(none)") + " (" + fmtInt(f.count) + ")")));
       s.value = p.get(key) || "";
       s.addEventListener("change", () => nav({ [key]: s.value }));
@@ -267,7 +267,7 @@
       el("button", { type: "button", disabled: page + 1 >= pages, onclick: () => nav({ page: String(page + 1) }) }, "Next ›"),
       el("span", { class: "muted" }, "(" + data.queryMs.toFixed(1) + " ms)"));
     return el("div", {},
-      el("div", { class: "filters" }, select("model", "model"), select("status", "status"), select("site", "call site"), select("method", "method"), search,
+      el("div", { class: "filters" }, select("model", "model", "models"), select("status", "status", "statuses"), select("site", "call site", "call sites"), select("method", "method", "methods"), search,
         (p.get("model") || p.get("status") || p.get("site") || p.get("method") || p.get("q")) ? el("button", { type: "button", onclick: () => go("table", new URLSearchParams()) }, "Clear filters") : null),
       pager,
       el("table", { class: "calls", id: "calls" }, el("thead", {}, head), body),
@@ -319,7 +319,7 @@
     const top = axisH + concH + 8;
     for (const b of tl.bars) {
       const x0 = x(Math.max(b.s, tl.from)), x1 = x(Math.min(b.e, tl.to));
-      const r = svg("rect", { class: "bar", x: x0, y: top + b.lane * laneH, width: Math.max(1.5, x1 - x0), height: Math.max(2, laneH - 1), fill: colourOf(by, b, models), "data-i": b.i });
+      const r = svg("rect", { class: "bar", x: x0, y: top + b.lane * laneH, width: Math.max(1.5, x1 - x0 - 1), height: Math.max(2, laneH - 1), fill: colourOf(by, b, models), "data-i": b.i });
       const tt = svg("title", {});
       tt.textContent = b.site + "\n" + b.model + " · " + b.status + " · " + fmtMs(b.e - b.s);
       r.appendChild(tt);

@@ -1,0 +1,176 @@
+package view
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// chromium finds the headless browser, or skips the test loudly: the
+// page is only really tested in a browser.
+func chromium(t *testing.T) string {
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	t.Skip("\n\n*** SKIPPING THE BROWSER TEST: no chromium found (apt-get install -y chromium).\n*** The viewer's page is NOT tested in a browser in this run.\n")
+	return ""
+}
+
+// browse runs one headless Chromium on url with the extra flags, in a
+// fresh profile, and returns its stdout.
+func browse(t *testing.T, bin, url string, extra ...string) string {
+	t.Helper()
+	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--disable-dev-shm-usage", "--hide-scrollbars",
+		"--user-data-dir=" + t.TempDir(),
+		// Virtual time runs the page's fetches and timers to completion
+		// before the dump or screenshot, without sleeping in real time.
+		"--virtual-time-budget=10000"}
+	args = append(args, extra...)
+	args = append(args, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium %s: %v\n%s", url, err, errb.String())
+	}
+	return out.String()
+}
+
+func outDir(t *testing.T) string {
+	if d := os.Getenv("WBI_TEST_OUT"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+func TestBrowser(t *testing.T) {
+	bin := chromium(t)
+	_, hs := newTestServer(t, smallRun(t))
+	base := hs.URL + "/"
+
+	dom := browse(t, bin, base+"#table", "--dump-dom")
+	if !strings.Contains(dom, `data-ready="table"`) {
+		t.Fatalf("table page never rendered:\n%s", tail(dom))
+	}
+	if n := strings.Count(dom, `<tr data-i="`); n != 100 {
+		t.Errorf("table shows %d rows, want a page of 100", n)
+	}
+	if !strings.Contains(dom, "Page 1 of 3 · 250 of 250 calls") {
+		t.Errorf("pager text missing")
+	}
+	for _, want := range []string{"gpt-4o-mini", "/src/app/main.go:30 main.summarize", "CreateChatCompletionStream", `class="status ERROR"`} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("table lacks %q", want)
+		}
+	}
+
+	// A filtered, sorted table from the URL: only failed calls, slowest first.
+	dom = browse(t, bin, base+"#table?status=ERROR&sort=latency&dir=desc", "--dump-dom")
+	if n := strings.Count(dom, `<tr data-i="`); n != 15 || strings.Contains(dom, `class="status SUCCESS"`) {
+		t.Errorf("ERROR filter: %d rows (want 15), success rows present: %v", n, strings.Contains(dom, `class="status SUCCESS"`))
+	}
+
+	// The call with the XSS prompt: the prompt is text, not markup.
+	dom = browse(t, bin, base+"#call=1", "--dump-dom")
+	if !strings.Contains(dom, `data-ready="call"`) {
+		t.Fatalf("call page never rendered:\n%s", tail(dom))
+	}
+	escaped := `&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;`
+	if !strings.Contains(dom, escaped) {
+		t.Errorf("the XSS prompt is not shown as text")
+	}
+	if regexp.MustCompile(`(?i)<img[^>]*src="?x`).MatchString(dom) || strings.Contains(dom, "<script>alert") {
+		t.Errorf("the XSS prompt became markup")
+	}
+	for _, want := range []string{"Answer 1: the capital is City 1.", "x-ratelimit-remaining-requests", "req_000001", "Stats table"} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("call page lacks %q", want)
+		}
+	}
+
+	dom = browse(t, bin, base+"#call=5", "--dump-dom")
+	if !strings.Contains(dom, `id="callerror"`) || !strings.Contains(dom, "rate_limit_exceeded") {
+		t.Errorf("failed call page shows no error")
+	}
+
+	dom = browse(t, bin, base+"#timeline", "--dump-dom")
+	if n := strings.Count(dom, `class="bar"`); !strings.Contains(dom, `data-ready="timeline"`) || n != smallN {
+		t.Errorf("timeline: ready %v, %d bars, want %d", strings.Contains(dom, `data-ready="timeline"`), n, smallN)
+	}
+	dom = browse(t, bin, base+"#models", "--dump-dom")
+	if !strings.Contains(dom, `data-ready="models"`) || !strings.Contains(dom, `data-model="my-custom-model"`) || !strings.Contains(dom, "gpt-4o-2024-08-06") {
+		t.Errorf("models page incomplete")
+	}
+	dom = browse(t, bin, base+"#overview", "--dump-dom")
+	if !strings.Contains(dom, `data-ready="overview"`) || !strings.Contains(dom, "fixture-run") || !strings.Contains(dom, "exit code 0") {
+		t.Errorf("overview page incomplete")
+	}
+
+	out := outDir(t)
+	for name, frag := range map[string]string{"table": "#table", "timeline": "#timeline", "call": "#call=1", "models": "#models", "overview": "#overview"} {
+		png := filepath.Join(out, "view-"+name+".png")
+		browse(t, bin, base+frag, "--screenshot="+png, "--window-size=1400,900")
+		st, err := os.Stat(png)
+		if err != nil || st.Size() < 10000 {
+			t.Errorf("screenshot %s: %v (size %d)", png, err, sizeOf(st))
+			continue
+		}
+		t.Logf("screenshot %s: %s", name, png)
+	}
+}
+
+// TestBrowserBadRun shows the error page for a file that is not a run.
+func TestBrowserBadRun(t *testing.T) {
+	bin := chromium(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "run-x.wandb"), []byte("not a run"), 0o644)
+	s, _ := New(dir)
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	dom := browse(t, bin, hs.URL+"/#table", "--dump-dom")
+	if !strings.Contains(dom, `data-ready="error"`) || !strings.Contains(dom, "Cannot show this run") || !strings.Contains(dom, "not a .wandb log") {
+		t.Fatalf("bad run page:\n%s", tail(dom))
+	}
+	// A torn run shows its calls under a banner.
+	torn, keep := tornCopy(t, smallRun(t))
+	s2, _ := New(torn)
+	hs2 := httptest.NewServer(s2)
+	defer hs2.Close()
+	dom = browse(t, bin, hs2.URL+"/#table", "--dump-dom")
+	if !strings.Contains(dom, `id="corrupt-banner"`) || !strings.Contains(dom, "Showing the 240 calls") || keep != 240 {
+		t.Fatalf("torn run banner missing (keep %d):\n%s", keep, tail(dom))
+	}
+}
+
+func sizeOf(st os.FileInfo) int64 {
+	if st == nil {
+		return 0
+	}
+	return st.Size()
+}
+
+func tail(s string) string {
+	if len(s) > 3000 {
+		return s[len(s)-3000:]
+	}
+	return s
+}
