@@ -29,6 +29,11 @@ type Call struct {
 	Request          json.RawMessage // from the trace's model_dict
 	Response         json.RawMessage
 	Row              map[string]json.RawMessage // the raw history row
+
+	// Estimated is true when the token counts were not reported by the
+	// server but counted with a tokenizer (usage/estimated on the row, or
+	// filled in by tokens.Fill).
+	Estimated bool
 }
 
 // Trace is the wb_trace_tree value the runtime logs as "trace".
@@ -78,6 +83,7 @@ func FromRow(row map[string]json.RawMessage) (Call, error) {
 	c.CompletionTokens = int64(num(row["usage/completion_tokens"]))
 	c.TotalTokens = int64(num(row["usage/total_tokens"]))
 	c.ElapsedSeconds = num(row["usage/elapsed_time"])
+	c.Estimated = isTrue(row["usage/estimated"])
 	var tr Trace
 	if err := json.Unmarshal(row["trace"], &tr); err != nil {
 		return c, fmt.Errorf("trace: %v", err)
