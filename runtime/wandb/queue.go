@@ -27,15 +27,18 @@ type entry struct {
 }
 
 // queue is a bounded FIFO between the callers and the writer goroutine: a
-// locked slice the writer swaps out whole, waking the writer only when the
-// slice turns non-empty, so a burst of calls costs one wake-up.
+// locked slice the writer swaps out whole. While the writer is busy it
+// drains on a short timer, so a caller only pays for the lock and an
+// append; it wakes the writer only when the writer is idle or the queue is
+// half full.
 type queue struct {
-	mu     sync.Mutex
-	items  []entry
-	spare  []entry
-	limit  int
-	closed bool
-	wake   chan struct{} // capacity 1
+	mu       sync.Mutex
+	items    []entry
+	spare    []entry
+	limit    int
+	closed   bool
+	sleeping bool          // the writer found the queue empty and waits for wake
+	wake     chan struct{} // capacity 1
 }
 
 func newQueue(limit int) *queue {
@@ -51,9 +54,10 @@ func (q *queue) push(e entry, force bool) bool {
 		return false
 	}
 	q.items = append(q.items, e)
-	first := len(q.items) == 1
+	signal := q.sleeping || len(q.items) == q.limit/2
+	q.sleeping = false
 	q.mu.Unlock()
-	if first {
+	if signal {
 		select {
 		case q.wake <- struct{}{}:
 		default:
@@ -63,12 +67,16 @@ func (q *queue) push(e entry, force bool) bool {
 }
 
 // take returns everything queued; the slice is only valid until the next
-// take, which reuses it.
+// take, which reuses it, and the writer clears it (outside the lock) when
+// done so written rows can be collected. Finding nothing, it marks the writer as sleeping
+// so the next push wakes it.
 func (q *queue) take() []entry {
 	q.mu.Lock()
 	items := q.items
-	for i := range q.spare {
-		q.spare[i] = entry{} // drop references to rows already written
+	if len(items) == 0 {
+		q.sleeping = true
+		q.mu.Unlock()
+		return nil
 	}
 	q.items = q.spare[:0]
 	q.spare = items

@@ -99,6 +99,9 @@ type hooks struct {
 	// flushDelay is the longest a framed record waits in memory before it
 	// is handed to the OS (the ~1 s crash-loss bound, with margin).
 	flushDelay time.Duration
+	// drainEvery is how often a busy writer takes what was queued; it
+	// bounds the wake-ups per second under load.
+	drainEvery time.Duration
 	// summaryEvery spaces the periodic SummaryRecords, so a killed
 	// program still leaves a summary behind.
 	summaryEvery time.Duration
@@ -118,6 +121,7 @@ func defaultHooks() hooks {
 		hostname:     os.Hostname,
 		queueCap:     defaultQueueCap,
 		flushDelay:   250 * time.Millisecond,
+		drainEvery:   20 * time.Millisecond,
 		summaryEvery: 10 * time.Second,
 		finishGrace:  time.Second,
 	}
@@ -303,6 +307,7 @@ type finishRequest struct {
 type finishResult struct {
 	rows, lost int64
 	err        error
+	diskErr    bool // err comes from the local log, not from an upload
 }
 
 func (r *Run) finish(code int) error {
@@ -325,16 +330,26 @@ func (r *Run) finish(code int) error {
 		return err
 	}
 	dropped := atomic.LoadUint64(&r.dropped)
-	msg := fmt.Sprintf("wandb: finished offline run %s: %d rows", r.id, res.rows)
+	kind := "offline run"
+	if r.w.sink != nil {
+		kind = "run"
+	}
+	msg := fmt.Sprintf("wandb: finished %s %s: %d rows", kind, r.id, res.rows)
 	if dropped > 0 {
 		msg += fmt.Sprintf(", %d dropped (queue full)", dropped)
 	}
 	if res.lost > 0 {
 		msg += fmt.Sprintf(", %d not written", res.lost)
 	}
-	if res.err != nil {
+	switch {
+	case res.err != nil:
 		msg += fmt.Sprintf("; error: %v", res.err)
-	} else {
+		if r.w.sink != nil && !res.diskErr {
+			msg += fmt.Sprintf("; upload the rest with `wbinstrument sync %s`", r.dir)
+		}
+	case r.w.sink != nil:
+		msg += "; uploaded"
+	default:
 		msg += fmt.Sprintf("; sync with `wbinstrument sync %s`", r.dir)
 	}
 	r.con.line("%s", msg)

@@ -754,3 +754,23 @@ func TestBadValuesLeftOut(t *testing.T) {
 		}
 	}
 }
+
+func TestRawValuesVerbatim(t *testing.T) {
+	r := mustInit(t, Options{Dir: t.TempDir()}, testHooks(io.Discard))
+	r.Log(map[string]interface{}{
+		"raw":     json.RawMessage(`{"b": 1,  "a": [1, 2]}`),
+		"trusted": RawJSON(`{"z":"<&>"}`),
+		"empty":   RawJSON(nil),
+		"html":    "<b>&</b>",
+	})
+	if err := r.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	row := readRun(t, r).History[0]
+	want := map[string]string{"raw": `{"b": 1,  "a": [1, 2]}`, "trusted": `{"z":"<&>"}`, "empty": "null", "html": `"<b>&</b>"`}
+	for k, v := range want {
+		if string(row[k]) != v {
+			t.Errorf("%s = %s, want %s", k, row[k], v)
+		}
+	}
+}
