@@ -12,6 +12,8 @@
 //	reset-stream     a stream that sends two chunks, then drops the connection
 //	hang-stream      a stream that sends two chunks, then waits for the client to go
 //	nousage-<x>      a stream that ignores stream_options.include_usage
+//	nooptions-<x>    400 to any chat or completion request carrying
+//	                 stream_options, as servers without the parameter answer
 //	cached-<x>       usage reports cached prompt tokens
 //	o<x> (o1, o3...) usage reports reasoning tokens
 package fakeopenai

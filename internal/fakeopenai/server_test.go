@@ -227,3 +227,33 @@ func TestAzure(t *testing.T) {
 		t.Fatalf("no key: status %d", res.StatusCode)
 	}
 }
+
+// TestRejectStreamOptions: a nooptions- model refuses stream_options with
+// a 400 naming the parameter, and streams normally without it.
+func TestRejectStreamOptions(t *testing.T) {
+	s := fakeopenai.New()
+	defer s.Close()
+	req := chatReq("nooptions-gpt-4o", "a b")
+	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+	_, err := client(s).CreateChatCompletionStream(context.Background(), req)
+	var apiErr *openai.APIError
+	if !errors.As(err, &apiErr) || apiErr.HTTPStatusCode != 400 || !strings.Contains(apiErr.Message, "stream_options") {
+		t.Fatalf("err = %v, want a 400 naming stream_options", err)
+	}
+	creq := openai.CompletionRequest{Model: "nooptions-x", Prompt: "a", StreamOptions: &openai.StreamOptions{IncludeUsage: true}}
+	if _, err := client(s).CreateCompletionStream(context.Background(), creq); !errors.As(err, &apiErr) || apiErr.HTTPStatusCode != 400 {
+		t.Fatalf("completion stream err = %v, want 400", err)
+	}
+	req.StreamOptions = nil
+	st, err := client(s).CreateChatCompletionStream(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Recv(); err != nil {
+		t.Fatalf("stream without stream_options: %v", err)
+	}
+	if p, c := s.Tokens(); p == 0 || c == 0 {
+		t.Errorf("tokens %d/%d: the accepted stream was not counted", p, c)
+	}
+}

@@ -93,6 +93,18 @@ func fault(ctx context.Context, w http.ResponseWriter, model string) bool {
 	return false
 }
 
+// rejectOptions answers a nooptions-<x> model's request that carries
+// stream_options the way OpenAI-compatible servers without that parameter
+// do (400, naming it), and reports whether it did.
+func rejectOptions(w http.ResponseWriter, model string, hasStreamOptions bool) bool {
+	if !strings.HasPrefix(model, "nooptions-") || !hasStreamOptions {
+		return false
+	}
+	writeError(w, http.StatusBadRequest, "invalid_request_error", "",
+		"Unrecognized request argument supplied: stream_options")
+	return true
+}
+
 // words counts whitespace-separated words, the fake's token count.
 func words(s string) int { return len(strings.Fields(s)) }
 

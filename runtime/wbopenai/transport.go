@@ -113,6 +113,12 @@ func observe(req *http.Request, next httpDoer) (*http.Response, error) {
 		resp.Body = &teeBody{rc: resp.Body, sc: sc}
 	case resp.StatusCode == http.StatusOK && strings.HasPrefix(ct, "text/event-stream"):
 		ev.resp = newCapture()
+		// The user gets a copy of the response: net/http's connection
+		// goroutine keeps the original alive until its body is consumed,
+		// and a body reachable from there would never be finalized, so an
+		// abandoned stream would wait for Finish.
+		cp := *resp
+		resp = &cp
 		resp.Body = newSSEBody(resp.Body, sc)
 	default:
 		ev.resp = newCapture()
