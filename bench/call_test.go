@@ -1,0 +1,207 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"sort"
+	"syscall"
+	"testing"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
+)
+
+// callMode is one way of calling the chat API: a function that makes one
+// call with a client (or, instrumented, through the call-site wrapper the
+// rewriter writes) and reads the whole answer.
+type callMode struct {
+	name         string
+	plain, instr func(ctx context.Context) error
+}
+
+var chatReq = openai.ChatCompletionRequest{
+	Model:    openai.GPT4oMini,
+	Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "What does instrumentation cost per call?"}},
+}
+
+func callModes(plain, instr *openai.Client) []callMode {
+	const site = "bench/call_test.go:1 bench.call"
+	drain := func(s *openai.ChatCompletionStream, err error) error {
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		for {
+			if _, err := s.Recv(); errors.Is(err, io.EOF) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+		}
+	}
+	return []callMode{
+		{
+			name: "chat",
+			plain: func(ctx context.Context) error {
+				_, err := plain.CreateChatCompletion(ctx, chatReq)
+				return err
+			},
+			instr: func(ctx context.Context) error {
+				_, err := wbopenai.Call1(instr.CreateChatCompletion, site)(ctx, chatReq)
+				return err
+			},
+		},
+		{
+			name:  "stream",
+			plain: func(ctx context.Context) error { return drain(plain.CreateChatCompletionStream(ctx, chatReq)) },
+			instr: func(ctx context.Context) error {
+				return drain(wbopenai.Call1(instr.CreateChatCompletionStream, site)(ctx, chatReq))
+			},
+		},
+	}
+}
+
+// usage is the process's CPU time and allocation count so far.
+type usage struct {
+	cpu     time.Duration
+	mallocs uint64
+}
+
+func sample() usage {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return usage{cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), mallocs: m.Mallocs}
+}
+
+// perCall is what a block of k calls cost, per call.
+func perCall(a, b usage, k int) (cpuUs, allocs float64) {
+	return float64((b.cpu - a.cpu).Nanoseconds()) / 1e3 / float64(k), float64(b.mallocs-a.mallocs) / float64(k)
+}
+
+func quantile(d []time.Duration, q float64) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[int(q*float64(len(s)-1))]
+}
+
+func startRun(b *testing.B) {
+	b.Helper()
+	if err := wbopenai.Init(wandb.Options{Dir: b.TempDir(), Mode: "offline", Project: "bench", Silent: true}); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkCallOverhead compares a plain and an instrumented go-openai chat
+// call (non-stream and stream) against the same local fake server, in one
+// process. It reports:
+//
+//   - p50-ratio, p99-ratio: latency of instrumented over plain calls,
+//     interleaved pair by pair so both see the same machine, logging live;
+//   - caller-us, caller-allocs: CPU time and allocations added on the
+//     caller's path, with the logging goroutine held off;
+//   - total-us, total-allocs: the same including the logging goroutine's
+//     work (the trace row, the stats table file) and the run's finish,
+//     amortized over the block.
+//
+// CPU is the process's rusage, so the fake server's share cancels out.
+func BenchmarkCallOverhead(b *testing.B) {
+	srv := fakeopenai.New()
+	defer srv.Close()
+	client := func(wrap bool) *openai.Client {
+		cfg := openai.DefaultConfig("sk-bench-0000")
+		cfg.BaseURL = srv.URL()
+		if wrap {
+			cfg = wbopenai.Config(cfg)
+		}
+		return openai.NewClientWithConfig(cfg)
+	}
+	ctx := context.Background()
+	const k, pairs = 1000, 2000
+	for _, m := range callModes(client(false), client(true)) {
+		m := m
+		b.Run(m.name, func(b *testing.B) {
+			must := func(err error) {
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			block := func(f func(context.Context) error) {
+				for i := 0; i < k; i++ {
+					must(f(ctx))
+				}
+			}
+			for i := 0; i < b.N; i++ {
+				// The caller's path alone: the logging goroutine is held off.
+				b.Setenv("WBINSTRUMENT_DRAIN_INTERVAL", "1h")
+				startRun(b)
+				block(m.plain)
+				block(m.instr)
+				u0 := sample()
+				block(m.plain)
+				u1 := sample()
+				block(m.instr)
+				u2 := sample()
+				wbopenai.Finish()
+				pc, pa := perCall(u0, u1, k)
+				ic, ia := perCall(u1, u2, k)
+				callerUs, callerAllocs := ic-pc, ia-pa
+				b.ReportMetric(callerUs, "caller-us")
+				b.ReportMetric(callerAllocs, "caller-allocs")
+
+				// Everything: logging on, the run finished inside the block.
+				b.Setenv("WBINSTRUMENT_DRAIN_INTERVAL", "")
+				startRun(b)
+				block(m.instr)
+				u0 = sample()
+				block(m.plain)
+				u1 = sample()
+				block(m.instr)
+				wbopenai.Finish()
+				u2 = sample()
+				pc, pa = perCall(u0, u1, k)
+				ic, ia = perCall(u1, u2, k)
+				b.ReportMetric(pc, "plain-us")
+				b.ReportMetric(ic-pc, "total-us")
+				b.ReportMetric(ia-pa, "total-allocs")
+
+				// Latency, logging live, alternating which call goes first.
+				startRun(b)
+				pd := make([]time.Duration, 0, pairs)
+				id := make([]time.Duration, 0, pairs)
+				for j := 0; j < pairs; j++ {
+					order := []func(context.Context) error{m.plain, m.instr}
+					if j%2 == 1 {
+						order[0], order[1] = order[1], order[0]
+					}
+					var d [2]time.Duration
+					for o, f := range order {
+						t0 := time.Now()
+						must(f(ctx))
+						d[o] = time.Since(t0)
+					}
+					if j%2 == 1 {
+						d[0], d[1] = d[1], d[0]
+					}
+					pd, id = append(pd, d[0]), append(id, d[1])
+				}
+				wbopenai.Finish()
+				p50, p99 := quantile(pd, .5), quantile(pd, .99)
+				i50, i99 := quantile(id, .5), quantile(id, .99)
+				b.ReportMetric(float64(p50.Microseconds()), "plain-p50-us")
+				b.ReportMetric(float64(i50.Microseconds()), "instr-p50-us")
+				b.ReportMetric(i50.Seconds()/p50.Seconds(), "p50-ratio")
+				b.ReportMetric(i99.Seconds()/p99.Seconds(), "p99-ratio")
+				b.Logf("%s: p50 %v -> %v (x%.3f), p99 %v -> %v (x%.3f); added CPU %.1f µs/call on the caller's path, %.1f µs with logging; allocs +%.0f caller, +%.0f with logging",
+					m.name, p50, i50, i50.Seconds()/p50.Seconds(), p99, i99, i99.Seconds()/p99.Seconds(), callerUs, ic-pc, callerAllocs, ia-pa)
+			}
+		})
+	}
+}
