@@ -353,6 +353,7 @@ func (r *Run) finish(code int) error {
 		msg += fmt.Sprintf("; sync with `wbinstrument sync %s`", r.dir)
 	}
 	r.con.line("%s", msg)
+	r.con.closeDebug()
 	if res.err == nil && dropped > 0 {
 		return fmt.Errorf("wandb: %d rows dropped because the logging queue was full", dropped)
 	}
@@ -360,9 +361,12 @@ func (r *Run) finish(code int) error {
 }
 
 // console prints the run's few stderr lines; a silent run prints none.
+// Every line, and some more detail, also goes to the run's logs/debug.log
+// once it exists, so a silent run still keeps its warnings.
 type console struct {
 	mu     sync.Mutex
 	w      io.Writer
+	debug  io.WriteCloser
 	warned map[string]bool
 }
 
@@ -376,7 +380,9 @@ func newConsole(w io.Writer, silent bool) *console {
 func (c *console) line(format string, args ...interface{}) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	fmt.Fprintf(c.w, format+"\n", args...)
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintln(c.w, msg)
+	c.debugLocked(msg)
 }
 
 // warnOnce prints a warning the first time its key is seen, so a failing
@@ -391,7 +397,34 @@ func (c *console) warnOnce(key, format string, args ...interface{}) {
 		return
 	}
 	c.warned[key] = true
-	fmt.Fprintf(c.w, "wandb: warning: "+format+"\n", args...)
+	msg := "wandb: warning: " + fmt.Sprintf(format, args...)
+	fmt.Fprintln(c.w, msg)
+	c.debugLocked(msg)
+}
+
+// debugf writes to logs/debug.log only.
+func (c *console) debugf(format string, args ...interface{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.debugLocked(fmt.Sprintf(format, args...))
+}
+
+func (c *console) debugLocked(msg string) {
+	if c.debug == nil {
+		return
+	}
+	// The debug log is a convenience: its write errors are not reported.
+	fmt.Fprintf(c.debug, "%s %s\n", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), msg)
+}
+
+// closeDebug closes logs/debug.log; later lines go to stderr only.
+func (c *console) closeDebug() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.debug != nil {
+		c.debug.Close()
+		c.debug = nil
+	}
 }
 
 // errNoWriter is returned by Step.Table outside a LogFunc callback.

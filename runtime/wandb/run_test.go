@@ -210,8 +210,9 @@ func TestRunRoundTrip(t *testing.T) {
 	if link, err := os.Readlink(filepath.Join(dir, "wandb", "latest-run")); err != nil || link != filepath.Base(wantDir) {
 		t.Errorf("latest-run -> %q (%v)", link, err)
 	}
-	if st, err := os.Stat(filepath.Join(r.Dir(), "logs")); err != nil || !st.IsDir() {
-		t.Errorf("logs/ missing: %v", err)
+	if dbg, err := os.ReadFile(filepath.Join(r.Dir(), "logs", "debug.log")); err != nil ||
+		!strings.Contains(string(dbg), "run t3strun0, mode offline") || !strings.Contains(string(dbg), "finished offline run") {
+		t.Errorf("logs/debug.log: %v\n%s", err, dbg)
 	}
 
 	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
@@ -404,6 +405,10 @@ func TestSilent(t *testing.T) {
 	r.Finish()
 	if stderr.String() != "" {
 		t.Errorf("silent run printed %q", stderr.String())
+	}
+	// A silent run still keeps its lines in logs/debug.log.
+	if dbg, err := os.ReadFile(filepath.Join(r.Dir(), "logs", "debug.log")); err != nil || !strings.Contains(string(dbg), "finished") {
+		t.Errorf("logs/debug.log of a silent run: %v %q", err, dbg)
 	}
 	if rows := len(readRun(t, r).History); rows != 1 {
 		t.Errorf("%d rows", rows)

@@ -97,6 +97,11 @@ func (r *Run) open() error {
 	}
 	r.w = w
 	linkLatest(wandbDir, name)
+	if dbg, err := os.OpenFile(filepath.Join(r.dir, "logs", "debug.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644); err == nil {
+		r.con.debug = dbg // no other goroutine uses the console yet
+		r.con.debugf("wbinstrument %s: run %s, mode %s, project %q, entity %q, online sender %v, queue %d, finish timeout %s",
+			Version, r.id, r.opts.Mode, r.opts.Project, r.opts.Entity, sink != nil, r.h.queueCap, r.opts.FinishTimeout)
+	}
 
 	switch {
 	case sink != nil && sink.StartLine() != "":
