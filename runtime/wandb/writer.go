@@ -34,10 +34,14 @@ type writer struct {
 	enc  *json.Encoder
 	keys []string
 
-	// last holds the latest value_json of every history key, the W&B
-	// default summary.
-	last         map[string][]byte
-	pendingFiles []FilesItem
+	// last holds the latest value of every history key, the W&B default
+	// summary, by reference (callers do not modify logged values): copying
+	// each row's JSON would cost more than the rest of the row. lastStep
+	// is the latest _step, or -1; its row's _runtime and _timestamp follow.
+	last                   map[string]interface{}
+	lastStep               int64
+	lastRuntime, lastStamp float64
+	pendingFiles           []FilesItem
 
 	rows, lost  int64
 	lastSummary time.Time // wall clock of the last periodic summary
@@ -49,7 +53,7 @@ func newWriter(r *Run, f *os.File) *writer {
 	if r.h.wrapLog != nil {
 		out = r.h.wrapLog(f)
 	}
-	w := &writer{run: r, f: f, lw: newLogWriter(out), last: map[string][]byte{}, lastSummary: time.Now()}
+	w := &writer{run: r, f: f, lw: newLogWriter(out), last: map[string]interface{}{}, lastStep: -1, lastSummary: time.Now()}
 	w.enc = json.NewEncoder(&w.jbuf)
 	// Python's json.dumps, which W&B's SDK uses, does not escape <, >, &.
 	w.enc.SetEscapeHTML(false)
@@ -226,18 +230,13 @@ func (w *writer) writeRow(e *entry) {
 			continue
 		}
 		b = appendHistoryItem(b, k, v)
-		w.remember(k, v)
+		w.last[k] = values[k]
 	}
 	var num [40]byte
-	v := strconv.AppendInt(num[:0], step.Num, 10)
-	b = appendHistoryItem(b, "_step", v)
-	w.remember("_step", v)
-	v = appendFloatJSON(num[:0], step.Runtime)
-	b = appendHistoryItem(b, "_runtime", v)
-	w.remember("_runtime", v)
-	v = appendFloatJSON(num[:0], step.Timestamp)
-	b = appendHistoryItem(b, "_timestamp", v)
-	w.remember("_timestamp", v)
+	b = appendHistoryItem(b, "_step", strconv.AppendInt(num[:0], step.Num, 10))
+	b = appendHistoryItem(b, "_runtime", appendFloatJSON(num[:0], step.Runtime))
+	b = appendHistoryItem(b, "_timestamp", appendFloatJSON(num[:0], step.Timestamp))
+	w.lastStep, w.lastRuntime, w.lastStamp = step.Num, step.Runtime, step.Timestamp
 	b = appendHistoryStep(b, step.Num)
 	b = endMessage(b, start)
 	w.rec = b
@@ -312,10 +311,6 @@ func (w *writer) encodeValue(key string, v interface{}) ([]byte, bool) {
 	return out[:len(out)-1], true // Encode adds a newline
 }
 
-func (w *writer) remember(key string, v []byte) {
-	w.last[key] = append(w.last[key][:0], v...)
-}
-
 // writeFiles announces the tables written for the last row.
 func (w *writer) writeFiles() {
 	if len(w.pendingFiles) == 0 {
@@ -345,9 +340,16 @@ func (w *writer) periodicSummary() {
 // (which win), sorted by key, plus W&B's "_wandb" runtime entry.
 func (w *writer) summaryItems(runtime int32) []Item {
 	r := w.run
-	merged := make(map[string][]byte, len(w.last)+1)
+	merged := make(map[string][]byte, len(w.last)+4)
 	for k, v := range w.last {
-		merged[k] = v
+		if b, ok := w.encodeValue(k, v); ok {
+			merged[k] = append([]byte(nil), b...)
+		}
+	}
+	if w.lastStep >= 0 {
+		merged["_step"] = strconv.AppendInt(nil, w.lastStep, 10)
+		merged["_runtime"] = appendFloatJSON(nil, w.lastRuntime)
+		merged["_timestamp"] = appendFloatJSON(nil, w.lastStamp)
 	}
 	r.summaryMu.Lock()
 	user := make(map[string]interface{}, len(r.summary))
