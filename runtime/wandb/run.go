@@ -207,10 +207,11 @@ func (r *Run) Dir() string {
 // Log enqueues one history row and returns at once. It reports whether the
 // row was queued: false when the run is disabled or finished, or when the
 // queue is full (the drop is counted and reported at Finish). values are
-// JSON-encoded later, on the writer goroutine, so the caller must not
-// modify the map or what it references after the call; json.RawMessage
-// values are written verbatim. The keys _step, _runtime and _timestamp are
-// set by the run.
+// JSON-encoded later, on the writer goroutine, and the latest value of each
+// key is encoded again for the summary, so the caller must not modify the
+// map or anything it references (pooled buffers included) after the call.
+// json.RawMessage values are written verbatim when valid, RawJSON values
+// unchecked. The keys _step, _runtime and _timestamp are set by the run.
 func (r *Run) Log(values map[string]interface{}) bool {
 	if r == nil || r.disabled {
 		return false
@@ -220,8 +221,9 @@ func (r *Run) Log(values map[string]interface{}) bool {
 
 // LogFunc is Log with the row built on the writer goroutine, off the
 // caller's path: build gets the row's Step (and may call Step.Table) and
-// returns the values; a nil map logs no row. build must not call methods of
-// this Run that wait (Finish).
+// returns the values; a nil map logs no row. The returned values are kept
+// as Log's are. build must not call methods of this Run that wait (Finish);
+// a panic in build loses its row, not the program.
 func (r *Run) LogFunc(build func(s *Step) map[string]interface{}) bool {
 	if r == nil || r.disabled || build == nil {
 		return false
