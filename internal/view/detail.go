@@ -76,9 +76,13 @@ type StatsTable struct {
 	Data    [][]interface{} `json:"data"`
 }
 
-// detail builds the call page for call i.
-func (s *Snapshot) detail(i int) *Detail {
-	c := &s.Calls[i]
+// detail builds the call page for call i, reading the call from the log.
+func (s *Snapshot) detail(i int) (*Detail, error) {
+	call, err := s.Call(i)
+	if err != nil {
+		return nil, err
+	}
+	c := &call
 	d := &Detail{Row: s.row(int32(i)), Index: i, End: s.idx.entries[i].end, StatusMessage: c.StatusMessage}
 	d.Prev, d.Next = i-1, i+1
 	if d.Next >= len(s.Calls) {
@@ -113,7 +117,7 @@ func (s *Snapshot) detail(i int) *Detail {
 	}
 	sort.Slice(d.Usage, func(a, b int) bool { return d.Usage[a].Key < d.Usage[b].Key })
 	d.Stats, d.StatsError = s.statsTable(c)
-	return d
+	return d, nil
 }
 
 // requestParts reduces a request body to its messages (chat), its prompt

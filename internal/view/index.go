@@ -3,6 +3,7 @@ package view
 import (
 	"container/heap"
 	"encoding/json"
+	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,8 +30,6 @@ type entry struct {
 	method     int32
 	lane       int32 // timeline row: calls that overlap get different lanes
 	stream     bool
-	// hay is the lower-cased text the free-text filter searches.
-	hay string
 }
 
 // strTable interns strings; rank orders ids by their string so sorting
@@ -71,14 +70,26 @@ type index struct {
 	// (ties by call order), so a page in either direction is a walk.
 	perms map[string][]int32
 	// byStart is perms["time"]; the timeline scans it.
-	byStart       []int32
-	minT, maxT    float64
-	lanes         int32
-	modelsOnce    sync.Once
-	modelStats    []ModelInfo
-	filterMu      sync.Mutex
-	filterCache   []cachedFilter // most recent first
-	searchTextCap int
+	byStart    []int32
+	minT, maxT float64
+	lanes      int32
+	apiTypes   []string // per call, for the models page
+
+	modelsOnce sync.Once
+	modelStats []ModelInfo
+	modelsErr  error
+
+	// hay is, per call, the lower-cased text the free-text filter
+	// searches. Reading the request and response bodies for it costs
+	// more than the rest of the load, so it is built on the first text
+	// query (or ahead of it, see Server), by searchText.
+	hayOnce    sync.Once
+	hay        []string
+	hayErr     error
+	searchText func() ([]string, error)
+
+	filterMu    sync.Mutex
+	filterCache []cachedFilter // most recent first
 }
 
 type cachedFilter struct {
@@ -90,58 +101,59 @@ type cachedFilter struct {
 // sortKeys are the table columns that can be sorted.
 var sortKeys = []string{"time", "step", "site", "method", "model", "status", "prompt", "completion", "total", "latency", "ttft", "cost"}
 
-// maxSearchBody bounds how much of a request or response body the text
-// filter searches, so one huge prompt cannot dominate memory and scans.
-const maxSearchBody = 8 << 10
-
-func buildIndex(cs []calls.Call) *index {
-	ix := &index{entries: make([]entry, len(cs)), searchTextCap: maxSearchBody}
+func buildIndex(cs []callSummary) *index {
+	ix := &index{entries: make([]entry, len(cs)), apiTypes: make([]string, len(cs))}
 	for _, t := range []*strTable{&ix.models, &ix.statuses, &ix.sites, &ix.methods} {
 		t.ids = map[string]int32{}
 	}
-	var hay strings.Builder
+	upper := map[string]string{} // status as logged -> as shown
 	for i := range cs {
 		c := &cs[i]
 		e := &ix.entries[i]
-		e.latency = c.ElapsedSeconds * 1000
-		if e.latency <= 0 && c.EndMS > c.StartMS && c.StartMS > 0 {
-			e.latency = c.EndMS - c.StartMS
+		e.latency = c.elapsed * 1000
+		if e.latency <= 0 && c.endMS > c.startMS && c.startMS > 0 {
+			e.latency = c.endMS - c.startMS
 		}
-		e.start = c.StartMS
+		e.start = c.startMS
 		if e.start <= 0 {
-			e.start = c.Timestamp*1000 - e.latency
+			e.start = c.timestamp*1000 - e.latency
 		}
-		e.end = c.EndMS
+		e.end = c.endMS
 		if e.end < e.start {
 			e.end = e.start + e.latency
 		}
-		e.ttft = attrNumber(c, "time_to_first_token_ms", "ttft_ms")
-		e.prompt, e.completion, e.total = c.PromptTokens, c.CompletionTokens, c.TotalTokens
+		e.ttft = c.ttft
+		e.prompt, e.completion, e.total = c.prompt, c.completion, c.total
 		if e.total == 0 {
 			e.total = e.prompt + e.completion
 		}
-		e.cached = int64(rowNumber(c.Row, "usage/cached_tokens"))
-		e.stream = c.Attr("stream") == "true"
-		model := modelOf(c)
+		e.cached = c.cached
+		e.stream = c.stream
+		model := c.model
+		if model == "" {
+			model = "unknown"
+		}
+		method := c.method
+		if method == "" {
+			method = c.endpoint
+		}
+		status, ok := upper[c.status]
+		if !ok {
+			status = strings.ToUpper(c.status)
+			if status == "" {
+				status = "UNKNOWN"
+			}
+			upper[c.status] = status
+		}
 		e.model = ix.models.id(model)
-		e.status = ix.statuses.id(statusOf(c))
-		e.site = ix.sites.id(c.Site)
-		e.method = ix.methods.id(methodOf(c))
+		e.status = ix.statuses.id(status)
+		e.site = ix.sites.id(c.site)
+		e.method = ix.methods.id(method)
+		ix.apiTypes[i] = c.apiType
 		e.cost = -1
 		if p, ok := priceFor(model); ok {
 			e.cost = p.cost(e.prompt, e.completion, e.cached)
 		}
-
-		hay.Reset()
-		for _, s := range []string{c.Site, methodOf(c), model, statusOf(c), c.StatusMessage, c.Attr("request_id"), c.Attr("error_type")} {
-			hay.WriteString(s)
-			hay.WriteByte('\n')
-		}
-		writeCapped(&hay, c.Request, ix.searchTextCap)
-		hay.WriteByte('\n')
-		writeCapped(&hay, c.Response, ix.searchTextCap)
-		e.hay = strings.ToLower(hay.String())
-
 		if i == 0 || e.start < ix.minT {
 			ix.minT = e.start
 		}
@@ -155,13 +167,6 @@ func buildIndex(cs []calls.Call) *index {
 	ix.buildPerms()
 	ix.assignLanes()
 	return ix
-}
-
-func writeCapped(b *strings.Builder, raw json.RawMessage, limit int) {
-	if len(raw) > limit {
-		raw = raw[:limit]
-	}
-	b.Write(raw)
 }
 
 // buildPerms sorts the call indices once per sort key. The sorts run in
@@ -275,8 +280,9 @@ func (f Filter) key() string {
 }
 
 // matcher compiles f against the index: string fields become ids (-2 for
-// "no filter", -1 for a value no call has, which matches nothing).
-func (ix *index) matcher(f Filter) func(e *entry) bool {
+// "no filter", -1 for a value no call has, which matches nothing). A
+// text query needs the search text, which it builds on first use.
+func (ix *index) matcher(f Filter) (func(i int32) bool, error) {
 	look := func(t *strTable, v string) int32 {
 		if v == "" {
 			return -2
@@ -289,23 +295,43 @@ func (ix *index) matcher(f Filter) func(e *entry) bool {
 	model, status := look(&ix.models, f.Model), look(&ix.statuses, f.Status)
 	site, method := look(&ix.sites, f.Site), look(&ix.methods, f.Method)
 	words := strings.Fields(strings.ToLower(f.Query))
-	return func(e *entry) bool {
+	var hay []string
+	if len(words) > 0 {
+		var err error
+		if hay, err = ix.haystack(); err != nil {
+			return nil, err
+		}
+	}
+	return func(i int32) bool {
+		e := &ix.entries[i]
 		if (model != -2 && e.model != model) || (status != -2 && e.status != status) ||
 			(site != -2 && e.site != site) || (method != -2 && e.method != method) {
 			return false
 		}
 		for _, w := range words {
-			if !strings.Contains(e.hay, w) {
+			if !strings.Contains(hay[i], w) {
 				return false
 			}
 		}
 		return true
-	}
+	}, nil
+}
+
+// haystack returns the search text, building it once.
+func (ix *index) haystack() ([]string, error) {
+	ix.hayOnce.Do(func() {
+		if ix.searchText == nil {
+			ix.hayErr = errors.New("no search text for this run")
+			return
+		}
+		ix.hay, ix.hayErr = ix.searchText()
+	})
+	return ix.hay, ix.hayErr
 }
 
 // match returns which calls pass f and how many, remembering the last few
 // filters so paging through one result does not rescan.
-func (ix *index) match(f Filter) ([]bool, int) {
+func (ix *index) match(f Filter) ([]bool, int, error) {
 	key := f.key()
 	ix.filterMu.Lock()
 	for i, c := range ix.filterCache {
@@ -313,16 +339,19 @@ func (ix *index) match(f Filter) ([]bool, int) {
 			copy(ix.filterCache[1:i+1], ix.filterCache[:i])
 			ix.filterCache[0] = c
 			ix.filterMu.Unlock()
-			return c.match, c.n
+			return c.match, c.n, nil
 		}
 	}
 	ix.filterMu.Unlock()
 
-	ok := ix.matcher(f)
+	ok, err := ix.matcher(f)
+	if err != nil {
+		return nil, 0, err
+	}
 	m := make([]bool, len(ix.entries))
 	n := 0
 	for i := range ix.entries {
-		if ok(&ix.entries[i]) {
+		if ok(int32(i)) {
 			m[i] = true
 			n++
 		}
@@ -333,12 +362,12 @@ func (ix *index) match(f Filter) ([]bool, int) {
 		ix.filterCache = ix.filterCache[:8]
 	}
 	ix.filterMu.Unlock()
-	return m, n
+	return m, n, nil
 }
 
 // page returns the calls at [offset, offset+limit) of the filtered calls
 // in the order of sortKey, and how many calls pass the filter.
-func (ix *index) page(f Filter, sortKey string, desc bool, offset, limit int) (total int, out []int32) {
+func (ix *index) page(f Filter, sortKey string, desc bool, offset, limit int) (total int, out []int32, err error) {
 	perm, ok := ix.perms[sortKey]
 	if !ok {
 		perm = ix.byStart
@@ -354,9 +383,12 @@ func (ix *index) page(f Filter, sortKey string, desc bool, offset, limit int) (t
 		for k := offset; k < n && len(out) < limit; k++ {
 			out = append(out, at(k))
 		}
-		return n, out
+		return n, out, nil
 	}
-	m, total := ix.match(f)
+	m, total, err := ix.match(f)
+	if err != nil {
+		return 0, nil, err
+	}
 	skip := offset
 	for k := 0; k < n && len(out) < limit; k++ {
 		i := at(k)
@@ -369,7 +401,7 @@ func (ix *index) page(f Filter, sortKey string, desc bool, offset, limit int) (t
 		}
 		out = append(out, i)
 	}
-	return total, out
+	return total, out, nil
 }
 
 func statusOf(c *calls.Call) string {
@@ -377,41 +409,6 @@ func statusOf(c *calls.Call) string {
 		return "UNKNOWN"
 	}
 	return strings.ToUpper(c.Status)
-}
-
-func methodOf(c *calls.Call) string {
-	if c.Method != "" {
-		return c.Method
-	}
-	return c.Attr("endpoint")
-}
-
-func modelOf(c *calls.Call) string {
-	if c.Model != "" {
-		return c.Model
-	}
-	var r struct {
-		Model string `json:"model"`
-	}
-	if len(c.Request) > 0 && json.Unmarshal(c.Request, &r) == nil && r.Model != "" {
-		return r.Model
-	}
-	return "unknown"
-}
-
-// attrNumber returns the first of the span attributes keys that holds a
-// number, or -1.
-func attrNumber(c *calls.Call, keys ...string) float64 {
-	for _, k := range keys {
-		raw, ok := c.Attributes[k]
-		if !ok {
-			continue
-		}
-		if f, err := strconv.ParseFloat(strings.Trim(string(raw), `"`), 64); err == nil && f >= 0 {
-			return f
-		}
-	}
-	return -1
 }
 
 func rowNumber(row map[string]json.RawMessage, key string) float64 {

@@ -14,24 +14,28 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wbinstrument/wbinstrument/internal/calls"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
-// Snapshot is one load of a run: the decoded run, its calls and the index
-// over them. A Snapshot is never modified after Load returns, so handlers
-// share it without locks; a reload builds a new one.
+// Snapshot is one load of a run: the run's config, summary and other
+// records, a reference to each call and the index over them. A Snapshot
+// is not modified after Load returns, except for what its index builds on
+// first use under its own locks, so handlers share it; a reload builds a
+// new one.
 type Snapshot struct {
-	RunDir   string // the run directory (or .wandb file) that was read
-	Data     *wandb.RunData
-	Calls    []calls.Call
-	LoadedAt time.Time
-	LoadTime time.Duration
+	RunDir string // the run directory (or .wandb file) that was read
+	// Data holds the run's records other than history rows; Records and
+	// History are left empty to spare the memory of every row.
+	Data *wandb.RunData
+	// Calls refers to each call's row in the log; Call reads one in full.
+	Calls       []CallRef
+	HistoryRows int
+	LoadedAt    time.Time
+	LoadTime    time.Duration
 	// Size and ModTime of the .wandb file when read, to notice growth.
 	Size    int64
 	ModTime time.Time
-	// Records counts the log's records; Data.Records is left empty to
-	// spare the memory of a second copy of every row.
+	// Records counts the log's records.
 	Records int
 
 	// Corrupt is set when the log has a torn or damaged tail: everything
@@ -108,7 +112,7 @@ func newestRunDir(wandbDir string) string {
 // file, unreadable file).
 func Load(runDir string) (*Snapshot, error) {
 	t0 := time.Now()
-	data, cs, records, rowErrs, err := readRun(runDir)
+	data, cs, records, historyRows, rowErrs, err := readRun(runDir)
 	var corrupt *wandb.CorruptError
 	if err != nil && !errors.As(err, &corrupt) {
 		return nil, err
@@ -116,7 +120,11 @@ func Load(runDir string) (*Snapshot, error) {
 	if data == nil {
 		return nil, err
 	}
-	s := &Snapshot{RunDir: runDir, Data: data, Calls: cs, Records: records, Corrupt: corrupt, LoadedAt: t0}
+	refs := make([]CallRef, len(cs))
+	for i := range cs {
+		refs[i] = cs[i].CallRef
+	}
+	s := &Snapshot{RunDir: runDir, Data: data, Calls: refs, HistoryRows: historyRows, Records: records, Corrupt: corrupt, LoadedAt: t0}
 	if st, err := os.Stat(data.Path); err == nil {
 		s.Size, s.ModTime = st.Size(), st.ModTime()
 	}
@@ -124,7 +132,8 @@ func Load(runDir string) (*Snapshot, error) {
 	if len(rowErrs) > 0 {
 		s.FirstRowError = fmt.Sprintf("%s: history row %d: %v", data.Path, rowErrs[0].row, rowErrs[0].err)
 	}
-	s.idx = buildIndex(s.Calls)
+	s.idx = buildIndex(cs)
+	s.idx.searchText = s.searchText
 	s.LoadTime = time.Since(t0)
 	return s, nil
 }

@@ -2,6 +2,7 @@ package view
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -34,14 +35,41 @@ type ModelInfo struct {
 const maxParamValues = 5
 
 // models computes the model page once per snapshot, on first request:
-// it decodes every request and response, which load need not pay for.
-func (s *Snapshot) models() []ModelInfo {
-	s.idx.modelsOnce.Do(func() { s.idx.modelStats = s.computeModels() })
-	return s.idx.modelStats
+// it reads every request and response again, which load need not pay for.
+func (s *Snapshot) models() ([]ModelInfo, error) {
+	s.idx.modelsOnce.Do(func() { s.idx.modelStats, s.idx.modelsErr = s.computeModels() })
+	return s.idx.modelStats, s.idx.modelsErr
 }
 
-func (s *Snapshot) computeModels() []ModelInfo {
+// callModelFacts is what the models page needs of one call's bodies.
+type callModelFacts struct {
+	hash, respModel string
+	params          []KV
+}
+
+func (s *Snapshot) computeModels() ([]ModelInfo, error) {
 	ix := s.idx
+	facts := make([]callModelFacts, len(s.Calls))
+	err := s.eachDict(func(i int, hash, req, resp []byte) {
+		f := &facts[i]
+		f.hash = string(hash)
+		var r struct {
+			Model string `json:"model"`
+		}
+		if len(resp) > 0 && json.Unmarshal(resp, &r) == nil {
+			f.respModel = r.Model
+		}
+		_, _, params := requestParts(req)
+		for _, p := range params {
+			if p.Key == "model" || p.Key == "tools" || p.Key == "functions" || len(p.Value) > 80 {
+				continue
+			}
+			f.params = append(f.params, p)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("models: reading the request and response bodies: %v", err)
+	}
 	type acc struct {
 		info      ModelInfo
 		lat, ttft []float64
@@ -67,7 +95,7 @@ func (s *Snapshot) computeModels() []ModelInfo {
 	}
 	for i := range ix.entries {
 		e := &ix.entries[i]
-		c := &s.Calls[i]
+		f := &facts[i]
 		a := byID[e.model]
 		a.info.Calls++
 		if ix.statuses.names[e.status] == "ERROR" {
@@ -87,26 +115,16 @@ func (s *Snapshot) computeModels() []ModelInfo {
 			a.cost += e.cost
 		}
 		a.methods[ix.methods.names[e.method]] = true
-		if t := c.Attr("api_type"); t != "" {
+		if t := ix.apiTypes[i]; t != "" {
 			a.api[t] = true
 		}
-		var tr struct {
-			ModelHash string `json:"model_hash"`
+		if f.hash != "" {
+			a.hashes[f.hash] = true
 		}
-		if json.Unmarshal(c.Row["trace"], &tr) == nil && tr.ModelHash != "" {
-			a.hashes[tr.ModelHash] = true
+		if f.respModel != "" {
+			a.respM[f.respModel] = true
 		}
-		var resp struct {
-			Model string `json:"model"`
-		}
-		if len(c.Response) > 0 && json.Unmarshal(c.Response, &resp) == nil && resp.Model != "" {
-			a.respM[resp.Model] = true
-		}
-		_, _, params := requestParts(c.Request)
-		for _, p := range params {
-			if p.Key == "model" || p.Key == "tools" || p.Key == "functions" || len(p.Value) > 80 {
-				continue
-			}
+		for _, p := range f.params {
 			vals := a.params[p.Key]
 			if len(vals) < maxParamValues && !contains(vals, p.Value) {
 				a.params[p.Key] = append(vals, p.Value)
@@ -145,7 +163,7 @@ func (s *Snapshot) computeModels() []ModelInfo {
 		}
 		return out[i].Model < out[j].Model
 	})
-	return out
+	return out, nil
 }
 
 // percentile uses the nearest-rank method on sorted values.

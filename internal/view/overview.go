@@ -85,7 +85,7 @@ func (s *Snapshot) overview() *Overview {
 		LoadMs:  float64(s.LoadTime.Microseconds()) / 1000,
 		Running: d.Exit == nil, Config: sortedKVs(d.Config), Summary: sortedKVs(d.Summary),
 		RowErrors: s.RowErrors, RowError: s.FirstRowError,
-		Records: s.Records, History: len(d.History), Files: len(d.Files),
+		Records: s.Records, History: s.HistoryRows, Files: len(d.Files),
 		PricesAsOf: PricesAsOf,
 	}
 	if d.Header != nil {

@@ -2,132 +2,68 @@ package view
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
-	"sync"
 
-	"github.com/wbinstrument/wbinstrument/internal/calls"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
 // readRun is wandb.ReadRunDir made fit for 100k-call runs: it keeps no
-// copy of every record (RunData.Records stays nil), and decodes the
-// history rows into calls on every core while the log is still being read.
-// It returns what it could read and, for a torn or damaged tail, the
-// *wandb.CorruptError.
-func readRun(path string) (data *wandb.RunData, cs []calls.Call, records int, rowErrs []rowError, err error) {
+// record and no row (RunData.Records and History stay nil), only a
+// summary of each call read with jscan on every core while the log is
+// still being read (see logPass). It returns what it could read and, for
+// a torn or damaged tail, the *wandb.CorruptError.
+func readRun(path string) (data *wandb.RunData, cs []callSummary, records, historyRows int, rowErrs []rowError, err error) {
 	file, err := runLog(path)
 	if err != nil {
-		return nil, nil, 0, nil, err
+		return nil, nil, 0, 0, nil, err
 	}
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, nil, 0, nil, err
+	batches, err := logPass(file, newSummarizer)
+	var corrupt *wandb.CorruptError
+	if err != nil && !errors.As(err, &corrupt) {
+		return nil, nil, 0, 0, nil, err
 	}
-	defer f.Close()
-	rd, err := wandb.NewReader(f)
-	if err != nil {
-		return nil, nil, 0, nil, fmt.Errorf("%s: %w", file, err)
-	}
-	// Decoding allocates a lot of short-lived JSON; collecting less often
-	// roughly halves load time. The viewer is a process of its own.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
-
 	data = &wandb.RunData{Path: file, Config: map[string]json.RawMessage{}, Summary: map[string]json.RawMessage{}}
-	type job struct {
-		n   int
-		row map[string]json.RawMessage
+	n := 0
+	for _, b := range batches {
+		n += len(b)
 	}
-	type result struct {
-		n   int
-		c   calls.Call
-		err error
-	}
-	jobs := make(chan []job, 64)
-	results := make(chan []result, 64)
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for batch := range jobs {
-				out := make([]result, 0, len(batch))
-				for _, j := range batch {
-					if _, ok := j.row["trace"]; !ok {
-						continue
-					}
-					c, err := calls.FromRow(j.row)
-					out = append(out, result{j.n, c, err})
-				}
-				results <- out
+	cs = make([]callSummary, 0, n)
+	for _, b := range batches {
+		for i := range b {
+			if !readResult(data, &b[i], &cs, &records, &historyRows, &rowErrs) {
+				// Next would have stopped here: the rest is not trusted.
+				return data, cs, records, historyRows, rowErrs, &wandb.CorruptError{Offset: b[i].off, Reason: "record payload: " + b[i].err.Error()}
 			}
-		}()
-	}
-	var collected []result
-	collectDone := make(chan struct{})
-	go func() {
-		for r := range results {
-			collected = append(collected, r...)
 		}
-		close(collectDone)
-	}()
+	}
+	return data, cs, records, historyRows, rowErrs, err
+}
 
-	const batchSize = 256
-	batch := make([]job, 0, batchSize)
-	for {
-		rec, rerr := rd.Next()
-		if rerr != nil {
-			if rerr != io.EOF {
-				err = rerr
-			}
-			break
-		}
-		records++
-		if rec.History != nil {
-			row := make(map[string]json.RawMessage, len(rec.History.Items))
-			for i := range rec.History.Items {
-				it := &rec.History.Items[i]
-				row[it.FullKey()] = it.ValueJSON
-			}
-			batch = append(batch, job{len(data.History), row})
-			data.History = append(data.History, row)
-			if len(batch) == batchSize {
-				jobs <- batch
-				batch = make([]job, 0, batchSize)
-			}
-			continue
-		}
-		fold(data, rec)
+// readResult folds one record's result into the run; false means the
+// record does not decode.
+func readResult(data *wandb.RunData, r *recResult, cs *[]callSummary, records, historyRows *int, rowErrs *[]rowError) bool {
+	if r.err != nil {
+		return false
 	}
-	if len(batch) > 0 {
-		jobs <- batch
+	*records++
+	if !r.history {
+		fold(data, r.rec)
+		return true
 	}
-	close(jobs)
-	wg.Wait()
-	close(results)
-	<-collectDone
-
-	// Results arrive out of order; put them back in row order.
-	byRow := make([]*result, len(data.History))
-	for i := range collected {
-		byRow[collected[i].n] = &collected[i]
+	row := *historyRows
+	*historyRows++
+	switch {
+	case !r.hasTrace:
+	case r.callErr != nil:
+		*rowErrs = append(*rowErrs, rowError{row, r.callErr})
+	default:
+		r.call.Row = row
+		*cs = append(*cs, r.call)
 	}
-	cs = make([]calls.Call, 0, len(collected))
-	for _, r := range byRow {
-		if r == nil {
-			continue
-		}
-		if r.err != nil {
-			rowErrs = append(rowErrs, rowError{r.n, r.err})
-			continue
-		}
-		cs = append(cs, r.c)
-	}
-	return data, cs, records, rowErrs, err
+	return true
 }
 
 type rowError struct {

@@ -290,7 +290,11 @@ func (s *Server) handleCalls(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t0 := time.Now()
-	total, idx := snap.idx.page(filterFrom(q), sortKey, dir == "desc", offset, limit)
+	total, idx, err := snap.idx.page(filterFrom(q), sortKey, dir == "desc", offset, limit)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
 	rows := make([]Row, len(idx))
 	for k, i := range idx {
 		rows[k] = snap.row(i)
@@ -367,7 +371,12 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "call "+strconv.Itoa(i)+" does not exist; the run has "+strconv.Itoa(len(snap.Calls))+" calls")
 		return
 	}
-	writeJSON(w, http.StatusOK, snap.detail(i))
+	d, err := snap.detail(i)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
 }
 
 func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
@@ -375,5 +384,10 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 	if snap == nil {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]interface{}{"models": snap.models(), "pricesAsOf": PricesAsOf})
+	models, err := snap.models()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]interface{}{"models": models, "pricesAsOf": PricesAsOf})
 }

@@ -51,16 +51,24 @@ func (s *Server) handleTimeline(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "timeline: want numeric from <= to (unix ms) and max from 1 to "+strconv.Itoa(maxBars))
 		return
 	}
-	writeJSON(w, http.StatusOK, snap.timeline(filterFrom(q), from, to, max))
+	tl, err := snap.timeline(filterFrom(q), from, to, max)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, tl)
 }
 
-func (s *Snapshot) timeline(f Filter, from, to float64, max int) *Timeline {
+func (s *Snapshot) timeline(f Filter, from, to float64, max int) (*Timeline, error) {
 	ix := s.idx
 	tl := &Timeline{RunStart: ix.minT, RunEnd: ix.maxT, From: from, To: to, Lanes: ix.lanes,
 		Concurrency: make([]int32, timelineSlots), Bars: []Bar{}}
 	var m []bool
 	if !f.empty() {
-		m, _ = ix.match(f)
+		var err error
+		if m, _, err = ix.match(f); err != nil {
+			return nil, err
+		}
 	}
 	var in []int32
 	span := to - from
@@ -101,5 +109,5 @@ func (s *Snapshot) timeline(f Filter, from, to float64, max int) *Timeline {
 		tl.Bars = append(tl.Bars, Bar{I: i, Start: e.start, End: e.end, Lane: e.lane,
 			Model: ix.models.names[e.model], Status: ix.statuses.names[e.status], Site: ix.sites.names[e.site]})
 	}
-	return tl
+	return tl, nil
 }
