@@ -51,9 +51,17 @@ func (s *Step) Table(key string, columns []string, data [][]interface{}) (map[st
 		return nil, fmt.Errorf("wandb: table %q: the run log is not writable", key)
 	}
 	full := filepath.Join(w.run.dir, "files", filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		w.run.con.warnOnce("table-dir", "writing tables: %v", err)
-		return nil, fmt.Errorf("wandb: table %q: %w", key, err)
+	// Instrumented programs write a table per call: remembering the
+	// directories made saves MkdirAll's stat on every one.
+	if dir := filepath.Dir(full); !w.tableDirs[dir] {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			w.run.con.warnOnce("table-dir", "writing tables: %v", err)
+			return nil, fmt.Errorf("wandb: table %q: %w", key, err)
+		}
+		if w.tableDirs == nil {
+			w.tableDirs = map[string]bool{}
+		}
+		w.tableDirs[dir] = true
 	}
 	if err := os.WriteFile(full, body, 0o644); err != nil {
 		w.run.con.warnOnce("table-file", "writing tables: %v", err)

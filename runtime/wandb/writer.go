@@ -42,6 +42,7 @@ type writer struct {
 	lastStep               int64
 	lastRuntime, lastStamp float64
 	pendingFiles           []FilesItem
+	tableDirs              map[string]bool // directories Step.Table has made
 
 	rows, lost  int64
 	lastSummary time.Time // wall clock of the last periodic summary

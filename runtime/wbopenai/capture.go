@@ -18,11 +18,21 @@ type capture struct {
 	total int64
 }
 
-var capturePool = sync.Pool{New: func() interface{} { return &capture{head: make([]byte, 0, 4096)} }}
+// captureStart is the first buffer of a capture when the body's size is
+// unknown: most API answers are a few hundred bytes, and every fresh byte
+// costs the caller a page fault.
+const captureStart = 1024
 
-func newCapture() *capture {
+var capturePool = sync.Pool{New: func() interface{} { return &capture{head: make([]byte, 0, captureStart)} }}
+
+// newCapture returns a capture for a body of size bytes (-1 when not
+// known), sized once so that the copy never regrows on the caller's path.
+func newCapture(size int64) *capture {
 	c := capturePool.Get().(*capture)
 	c.head, c.tail, c.tpos, c.total = c.head[:0], c.tail[:0], 0, 0
+	if size > int64(cap(c.head)) && size <= captureLimit {
+		c.head = make([]byte, 0, size)
+	}
 	return c
 }
 

@@ -27,6 +27,10 @@ func (k kind) isLLM() bool { return k != kindOther }
 // costs per frame, and the user's frame is within a few of go-openai's.
 const maxPCs = 16
 
+// doerFrames is enough frames under an HTTPDoer: go-openai's method and
+// its send helper (two frames in v1.29-v1.43) come before the user's.
+const doerFrames = 5
+
 // event is one observed API call. The caller's path fills in the cheap
 // fields; everything else is derived on the logging goroutine.
 type event struct {
@@ -81,9 +85,10 @@ const (
 // streamCall guards an event whose body is still being read, which
 // Finish and finalizers may race with.
 type streamCall struct {
-	mu   sync.Mutex
-	ev   *event
-	done bool
+	mu      sync.Mutex
+	ev      *event
+	done    bool
+	tracked bool // in the open-streams set; set before the body is handed out
 }
 
 // ctxKey marks contexts carrying a call-site marker.

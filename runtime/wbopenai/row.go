@@ -1,6 +1,7 @@
 package wbopenai
 
 import (
+	"bytes"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
 // statsColumns are the autolog's stats table columns plus call_site and
@@ -55,8 +58,10 @@ func (s scrubber) text(t string) string {
 
 func (s scrubber) bytes(b []byte) []byte {
 	for _, k := range s {
-		if k != "" && strings.Contains(string(b), k) {
-			return []byte(strings.ReplaceAll(string(b), k, "[redacted]"))
+		// bytes.Contains, not strings.Contains(string(b), ...): the
+		// conversion would copy every body once per credential.
+		if k != "" && bytes.Contains(b, []byte(k)) {
+			b = bytes.ReplaceAll(b, []byte(k), []byte("[redacted]"))
 		}
 	}
 	return b
@@ -89,6 +94,11 @@ func (p bodyPolicy) body(b []byte, size int64, binary bool) interface{} {
 
 // text renders a body for the stats table: the (capped) JSON text.
 func (p bodyPolicy) text(v interface{}) string {
+	if raw, ok := v.(json.RawMessage); ok {
+		// body checked it with json.Valid; encoding it again would only
+		// copy it.
+		return string(raw)
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return ""
@@ -172,13 +182,7 @@ func (s *session) log(ev *event) {
 	dict, err1 := json.Marshal(modelDict{Request: reqV, Response: respV, Kind: "openai"})
 	root, err2 := json.Marshal(sp)
 	if err1 == nil && err2 == nil {
-		sum := md5.Sum(dict)
-		row["trace"] = map[string]interface{}{
-			"_type":            "wb_trace_tree",
-			"model_hash":       hex.EncodeToString(sum[:])[:16],
-			"model_dict_dumps": string(dict),
-			"root_span_dumps":  string(root),
-		}
+		row["trace"] = traceValue(dict, root)
 	}
 	stats := [][]interface{}{{
 		s.bodies.text(reqV), s.bodies.text(respV), c.model,
@@ -196,6 +200,29 @@ func (s *session) log(ev *event) {
 		row["stats"] = v
 		return row
 	})
+}
+
+// traceValue encodes the wb_trace_tree value once, here, as the JSON the
+// writer copies verbatim: the two dumps are long strings, and a map would
+// have the writer sort, reflect over and escape them again. Keys are in
+// sorted order and HTML characters unescaped, as the writer and W&B's own
+// json.dumps write them.
+func traceValue(dict, root []byte) wandb.RawJSON {
+	sum := md5.Sum(dict)
+	var b bytes.Buffer
+	b.Grow(len(dict) + len(root) + len(dict)/8 + len(root)/8 + 128)
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	b.WriteString(`{"_type":"wb_trace_tree","model_dict_dumps":`)
+	_ = enc.Encode(string(dict)) // a string always encodes
+	b.Truncate(b.Len() - 1)      // Encode's newline
+	b.WriteString(`,"model_hash":"`)
+	b.WriteString(hex.EncodeToString(sum[:])[:16])
+	b.WriteString(`","root_span_dumps":`)
+	_ = enc.Encode(string(root))
+	b.Truncate(b.Len() - 1)
+	b.WriteByte('}')
+	return wandb.RawJSON(b.Bytes())
 }
 
 // spanName is the go-openai method when known, else the endpoint.

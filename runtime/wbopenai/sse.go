@@ -26,6 +26,7 @@ type sseBody struct {
 
 func newSSEBody(rc io.ReadCloser, sc *streamCall) *sseBody {
 	b := &sseBody{rc: rc, sc: sc, filter: sc.ev.injected}
+	sc.tracked = true
 	track(sc)
 	// A stream the user drops without Close is logged when collected.
 	runtime.SetFinalizer(b, func(b *sseBody) { b.sc.finish(true, nil) })

@@ -29,7 +29,7 @@ func TestSSEFilterRestoresPlainStream(t *testing.T) {
 		case "half":
 			r = iotest.HalfReader(r)
 		}
-		ev := &event{injected: true, resp: newCapture()}
+		ev := &event{injected: true, resp: newCapture(-1)}
 		sc := &streamCall{ev: ev}
 		b := newSSEBody(io.NopCloser(r), sc)
 		got, err := io.ReadAll(b)
@@ -66,7 +66,7 @@ func TestWithIncludeUsage(t *testing.T) {
 }
 
 func TestCaptureKeepsHeadAndTail(t *testing.T) {
-	c := newCapture()
+	c := newCapture(-1)
 	chunk := bytes.Repeat([]byte("x"), 1<<20)
 	for i := 0; i <= captureLimit>>20; i++ {
 		c.write(chunk)

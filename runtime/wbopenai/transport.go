@@ -17,7 +17,9 @@ type httpDoer interface {
 type doer struct{ next httpDoer }
 
 // Do sends req through the wrapped doer and logs the call.
-func (d *doer) Do(req *http.Request) (*http.Response, error) { return observe(req, d.next) }
+func (d *doer) Do(req *http.Request) (*http.Response, error) {
+	return observe(req, d.next, doerFrames)
+}
 
 // roundTripper wraps the Transport of a copied *http.Client (go-openai
 // before v1.29).
@@ -25,7 +27,7 @@ type roundTripper struct{ next http.RoundTripper }
 
 // RoundTrip sends req through the wrapped transport and logs the call.
 func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
-	return observe(req, rtDoer{t.next})
+	return observe(req, rtDoer{t.next}, maxPCs)
 }
 
 type rtDoer struct{ rt http.RoundTripper }
@@ -61,7 +63,11 @@ func binaryType(ct string) bool {
 // observe sends req through next and arranges for the call to be logged
 // once its response body is done. It hands back exactly what next
 // returned, apart from a response body that copies what the user reads.
-func observe(req *http.Request, next httpDoer) (*http.Response, error) {
+//
+// frames bounds the stack unwound to find the call site, which costs
+// per frame: go-openai calls a doer directly, while a RoundTripper sits
+// under five frames of net/http.
+func observe(req *http.Request, next httpDoer, frames int) (*http.Response, error) {
 	if !enabled() {
 		return next.Do(req)
 	}
@@ -71,7 +77,7 @@ func observe(req *http.Request, next httpDoer) (*http.Response, error) {
 		m.see()
 		ev.site, ev.fnPC = m.site, m.fnPC
 	} else {
-		ev.npc = runtime.Callers(3, ev.pcs[:])
+		ev.npc = runtime.Callers(3, ev.pcs[:frames])
 	}
 	ev.reqSize = req.ContentLength
 	ev.secrets[0] = strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")
@@ -112,7 +118,7 @@ func observe(req *http.Request, next httpDoer) (*http.Response, error) {
 		ev.respBinary = true
 		resp.Body = &teeBody{rc: resp.Body, sc: sc}
 	case resp.StatusCode == http.StatusOK && strings.HasPrefix(ct, "text/event-stream"):
-		ev.resp = newCapture()
+		ev.resp = newCapture(-1)
 		// The user gets a copy of the response: net/http's connection
 		// goroutine keeps the original alive until its body is consumed,
 		// and a body reachable from there would never be finalized, so an
@@ -121,7 +127,7 @@ func observe(req *http.Request, next httpDoer) (*http.Response, error) {
 		resp = &cp
 		resp.Body = newSSEBody(resp.Body, sc)
 	default:
-		ev.resp = newCapture()
+		ev.resp = newCapture(resp.ContentLength)
 		resp.Body = &teeBody{rc: resp.Body, sc: sc}
 	}
 	return resp, err
@@ -174,7 +180,9 @@ func (sc *streamCall) record(p []byte, err error) {
 	sc.done = true
 	ev.end = time.Now()
 	sc.mu.Unlock()
-	untrack(sc)
+	if sc.tracked {
+		untrack(sc)
+	}
 	enqueue(ev)
 }
 
@@ -195,6 +203,8 @@ func (sc *streamCall) finish(abandoned bool, err error) {
 		ev.err = err
 	}
 	sc.mu.Unlock()
-	untrack(sc)
+	if sc.tracked {
+		untrack(sc)
+	}
 	enqueue(ev)
 }
