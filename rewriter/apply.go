@@ -58,25 +58,41 @@ func gofmtClean(src []byte) bool {
 
 // finishFile applies the edits and keeps a gofmt-clean file gofmt-clean;
 // a file that was not formatted is left as the splices make it, so that
-// revert can give back its exact bytes.
-func finishFile(name string, src []byte, edits []edit) ([]byte, error) {
-	out, err := applyEdits(src, edits)
+// revert can give back its exact bytes. When gofmt would re-lay out more
+// than our splices (a one-line func grown past gofmt's width is split
+// over three lines), its output is kept only if revert still gives back
+// the original bytes; otherwise the file stays as spliced, not
+// gofmt-clean, and warn says where and why.
+func finishFile(name string, src []byte, edits []edit) (out []byte, warn string, err error) {
+	out, err = applyEdits(src, edits)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return nil, "", fmt.Errorf("%s: %v", name, err)
 	}
-	if gofmtClean(src) {
-		f, err := format.Source(out)
-		if err != nil {
-			return nil, fmt.Errorf("%s: rewritten file does not parse (a bug in wbinstrument): %v", name, err)
-		}
-		// gofmt may re-lay out more than our splices (a one-line func
-		// grown past its width is split); keep its output only when
-		// revert still gives back the original bytes.
-		if back, _, err := revertSource(name, f); err == nil && bytes.Equal(back, src) {
-			out = f
-		}
+	if !gofmtClean(src) {
+		return out, "", nil
 	}
-	return out, nil
+	f, err := format.Source(out)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: rewritten file does not parse (a bug in wbinstrument): %v", name, err)
+	}
+	if bytes.Equal(f, out) {
+		return out, "", nil
+	}
+	if back, _, err := revertSource(name, f); err == nil && bytes.Equal(back, src) {
+		return f, "", nil
+	}
+	line := 1 + bytes.Count(out[:commonPrefix(out, f)], []byte("\n"))
+	warn = fmt.Sprintf("%s:%d: left not gofmt-clean: gofmt would split this line, grown past its width by the rewrite, which would move the lines below it and keep revert from restoring the file", name, line)
+	return out, warn, nil
+}
+
+// commonPrefix returns the length of the longest common prefix of a and b.
+func commonPrefix(a, b []byte) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }
 
 // formatSource is go/format.Source, named for the places that only want

@@ -52,6 +52,10 @@ type finder struct {
 	ignLines  map[int]bool
 	ignRanges [][2]token.Pos
 	initN     int
+	// hookEnd is the offset just past the //line directive of a main()
+	// hook already in the file, or -1: the two lines of the hook do not
+	// count in the user's line numbers below it.
+	hookEnd int
 }
 
 func (f *finder) pos(p token.Pos) token.Position { return f.pkg.Fset.PositionFor(p, false) }
@@ -143,9 +147,21 @@ func (f *finder) siteString(p token.Pos, fn string) string {
 	if err != nil {
 		rel = filepath.Base(f.filename)
 	}
-	// The adjusted position: after our main() hook the //line directive
-	// keeps the user's original numbering.
-	return fmt.Sprintf("%s:%d %s", filepath.ToSlash(rel), f.pkg.Fset.Position(p).Line, fn)
+	return fmt.Sprintf("%s:%d %s", filepath.ToSlash(rel), f.userLine(p), fn)
+}
+
+// userLine is the line of p in the user's own numbering, the one the
+// compiler gives it once our //line directive is in place: the physical
+// line, less the two lines of a main() hook already above it. It does not
+// follow the directive as it stands, which may be stale (the user added
+// lines above main) and is corrected by this same run. Other //line
+// directives are ignored: the site literal names this file.
+func (f *finder) userLine(p token.Pos) int {
+	line := f.pos(p).Line
+	if f.hookEnd >= 0 && f.off(p) > f.hookEnd {
+		line -= 2
+	}
+	return line
 }
 
 // skipped tells whether a site at p is covered by a directive or a
@@ -206,7 +222,7 @@ func (f *finder) add(site Site, glue bool, edits ...edit) {
 
 func (f *finder) siteAt(p token.Pos, fn, target, kind string) Site {
 	ps := f.pos(p)
-	return Site{Line: f.pkg.Fset.Position(p).Line, Column: ps.Column, Func: fn, Target: target, Kind: kind}
+	return Site{Line: ps.Line, Column: ps.Column, Func: fn, Target: target, Kind: kind}
 }
 
 // funcName names a declared function like runtime.Frame.Function does.
@@ -293,9 +309,60 @@ func (f *finder) walkFile() {
 			f.call(x, cur.name)
 		case *ast.SelectorExpr:
 			f.selector(x, stack, cur.name)
+		case *ast.Ident:
+			f.ctorValue(x, stack, cur.name)
 		}
 		return true
 	})
+}
+
+// ctorValue reports a go-openai constructor used as a value (f :=
+// openai.NewClient, a field or argument of func type): there is no
+// same-line form that keeps every use of the value well-typed, so it is
+// not rewritten. Its clients are still covered: every *Client method call
+// in user code goes through a call-site wrapper.
+func (f *finder) ctorValue(id *ast.Ident, stack []ast.Node, fn string) {
+	name, ok := f.isPkgFunc(f.pkg.TypesInfo.Uses[id], ctorNewClient, ctorNewOrgClient, ctorNewClientWithConfig)
+	if !ok {
+		return
+	}
+	// The expression that denotes the function: the selector pkg.Name,
+	// or the identifier itself under a dot import; then its parent,
+	// skipping parentheses.
+	i := 2
+	var expr ast.Node = id
+	if sel, ok := nodeAt(stack, 2).(*ast.SelectorExpr); ok && sel.Sel == id {
+		expr, i = sel, 3
+	}
+	parent := nodeAt(stack, i)
+	for {
+		pe, ok := parent.(*ast.ParenExpr)
+		if !ok {
+			break
+		}
+		expr, i = pe, i+1
+		parent = nodeAt(stack, i)
+	}
+	if call, ok := parent.(*ast.CallExpr); ok {
+		if call.Fun == expr {
+			return // a call: handled by call
+		}
+		// Our own constructor forwarders take NewClientWithConfig as a value.
+		if cid, ok := call.Fun.(*ast.Ident); ok && (cid.Name == wbiNewClient || cid.Name == wbiNewOrgClient) {
+			if obj := f.pkg.TypesInfo.Uses[cid]; obj != nil && obj.Pkg() == f.pkg.Types {
+				return
+			}
+		}
+	}
+	s := f.siteAt(expr.Pos(), fn, name, "constructor value")
+	if a := f.skipped(expr.Pos()); a != "" {
+		s.Action = a
+		f.add(s, false)
+		return
+	}
+	s.Action = ActionNotInstrumentable
+	s.Reason = "constructor used as a value: calls on its clients are logged by the call-site wrappers"
+	f.add(s, false)
 }
 
 // call handles constructor and config calls.
@@ -439,7 +506,7 @@ func (f *finder) selector(x *ast.SelectorExpr, stack []ast.Node, fn string) {
 					f.add(s, true)
 					return
 				}
-				s.Action, s.Reason = ActionRewritten, "site moved: literal updated"
+				s.Action, s.Reason = ActionUpdated, "site moved: literal updated"
 				f.add(s, true, edit{f.off(bl.Pos()), f.off(bl.End()), lit})
 				return
 			}

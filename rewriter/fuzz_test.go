@@ -9,35 +9,20 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/tools/go/packages"
 )
 
-// The fuzz target type-checks each input itself against small stand-ins
-// for context and go-openai (a go/packages load per input would be far
-// too slow), then runs the same finder, splicer and revert as Rewrite.
+// The fuzz target type-checks each input itself against the real
+// go-openai and the standard packages the inputs use, loaded once per
+// fuzzing process from export data (a go/packages load per input would
+// be far too slow), then runs the same finder, splicer and revert as
+// Rewrite.
 
-const fakeContext = `package context
-type Context interface{ Done() <-chan struct{} }
-func Background() Context { return nil }
-`
-
-const fakeOpenAI = `package openai
-import "context"
-type ClientConfig struct{ BaseURL string }
-type Client struct{ config ClientConfig }
-type Request struct{ Model string }
-type Response struct{ ID string }
-func DefaultConfig(string) ClientConfig { return ClientConfig{} }
-func NewClient(string) *Client { return &Client{} }
-func NewOrgClient(string, string) *Client { return &Client{} }
-func NewClientWithConfig(ClientConfig) *Client { return &Client{} }
-func (c *Client) CreateChatCompletion(context.Context, Request) (Response, error) { return Response{}, nil }
-func (c *Client) ListModels(context.Context) (Response, error) { return Response{}, nil }
-func (c *Client) DeleteFile(context.Context, string) error { return nil }
-func (c *Client) Embed(context.Context, Request, ...string) (Response, error) { return Response{}, nil }
-`
+// fuzzImports are the packages a fuzz input may import.
+var fuzzImports = []string{"context", "errors", "fmt", "io", "log", "net/http", "os", "strings", "sync", "time", DefaultPkg, runtimePkg}
 
 type mapImporter map[string]*types.Package
 
@@ -48,20 +33,34 @@ func (m mapImporter) Import(path string) (*types.Package, error) {
 	return nil, os.ErrNotExist
 }
 
-func fakeImporter(t testing.TB, fset *token.FileSet) mapImporter {
-	imp := mapImporter{}
-	for _, d := range []struct{ path, src string }{{"context", fakeContext}, {DefaultPkg, fakeOpenAI}} {
-		f, err := parser.ParseFile(fset, d.path+".go", d.src, 0)
+var (
+	importsOnce sync.Once
+	imports     mapImporter
+	importsErr  error
+)
+
+// fuzzImporter loads fuzzImports once.
+func fuzzImporter(t testing.TB) mapImporter {
+	importsOnce.Do(func() {
+		cfg := &packages.Config{Mode: packages.NeedName | packages.NeedTypes, Env: append(os.Environ(), "GOFLAGS=-mod=mod")}
+		pkgs, err := packages.Load(cfg, fuzzImports...)
 		if err != nil {
-			t.Fatal(err)
+			importsErr = err
+			return
 		}
-		p, err := (&types.Config{Importer: imp}).Check(d.path, fset, []*ast.File{f}, nil)
-		if err != nil {
-			t.Fatal(err)
+		imports = mapImporter{}
+		for _, p := range pkgs {
+			if len(p.Errors) > 0 {
+				importsErr = p.Errors[0]
+				return
+			}
+			imports[p.PkgPath] = p.Types
 		}
-		imp[d.path] = p
+	})
+	if importsErr != nil {
+		t.Fatalf("loading %v: %v", fuzzImports, importsErr)
 	}
-	return imp
+	return imports
 }
 
 var fuzzSeeds = []string{
@@ -76,12 +75,14 @@ import (
 func main() {
 	c := openai.NewClient("k")
 	ctx := context.Background()
-	_, _ = c.CreateChatCompletion(ctx, openai.Request{Model: "m"})
+	_, _ = c.CreateChatCompletion(ctx, openai.ChatCompletionRequest{Model: "m"})
 	f := c.ListModels
 	_, _ = f(ctx)
 	_ = c.DeleteFile(ctx, "x") //wbinstrument:ignore
-	_, _ = c.Embed(ctx, openai.Request{}, "a", "b")
+	_, _ = c.ListFineTuningJobEvents(ctx, "j", openai.ListFineTuningJobEventsWithLimit(2))
 	go func() { _, _ = openai.NewClientWithConfig(openai.DefaultConfig("k")).ListModels(ctx) }()
+	newClient := openai.NewClientWithConfig
+	_ = newClient
 }
 `,
 	`package main
@@ -94,13 +95,34 @@ import (
 func main() { c := NewOrgClient("k", "o"); c.ListModels(context.Background()) }
 `,
 	"package main\r\n\r\nimport (\r\n\t\"context\"\r\n\r\n\topenai \"github.com/sashabaranov/go-openai\"\r\n)\r\n\r\nfunc main() {\r\n\topenai.NewClient(\"k\").ListModels(context.Background())\r\n}\r\n",
+	`package main
+
+import (
+	"context"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+type bot struct{ *openai.Client }
+
+func (b *bot) ListModels(context.Context) (openai.ModelsList, error) { return openai.ModelsList{}, nil }
+
+func main() {
+	defer wbiFinish()
+//line :13:1
+	b := &bot{wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, "k")}
+	_, _ = b.ListModels(context.Background())
+	_, _ = wbiCall1(b.GetModel, "main.go:3 main.main")(context.Background(), "m")
+}
+`,
 }
 
 func FuzzRewrite(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s))
 	}
-	// Seeds from the golden inputs that only need what the stand-ins have.
+	// Seeds from the golden inputs (those that import only fuzzImports
+	// take part; the others fail the type check and are skipped).
 	files, _ := filepath.Glob("../testdata/rewrite/*/*.go")
 	for _, p := range files {
 		if data, err := os.ReadFile(p); err == nil {
@@ -108,46 +130,99 @@ func FuzzRewrite(f *testing.F) {
 		}
 	}
 	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, src []byte) {
-		fset := token.NewFileSet()
-		imp := fakeImporter(t, fset)
-		name := filepath.Join(dir, "main.go")
-		if err := os.WriteFile(name, src, 0o644); err != nil {
-			t.Fatal(err)
+	f.Fuzz(func(t *testing.T, src []byte) { fuzzCheck(t, dir, src) })
+}
+
+// fuzzPackage parses and type-checks src as dir/main.go together with
+// our glue file, as the package looks after a rewrite; nil when it does
+// not type-check (Rewrite refuses such packages), with the errors.
+func fuzzPackage(t *testing.T, dir string, src []byte) (*packages.Package, []error) {
+	fset := token.NewFileSet()
+	name := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(name, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file, err := parser.ParseFile(fset, name, src, parser.ParseComments)
+	if err != nil {
+		return nil, []error{err}
+	}
+	glue, err := parser.ParseFile(fset, filepath.Join(dir, GlueFile), glueSource(file.Name.Name), parser.ParseComments)
+	if err != nil {
+		t.Fatalf("glue does not parse: %v", err)
+	}
+	info := &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}, Selections: map[*ast.SelectorExpr]*types.Selection{}, Types: map[ast.Expr]types.TypeAndValue{}, Implicits: map[ast.Node]types.Object{}}
+	var errs []error
+	conf := &types.Config{Importer: fuzzImporter(t), Error: func(err error) { errs = append(errs, err) }}
+	tp, _ := conf.Check("example.com/fuzz", fset, []*ast.File{file, glue}, info)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return &packages.Package{ID: "fuzz", Name: file.Name.Name, PkgPath: "example.com/fuzz", GoFiles: []string{name, filepath.Join(dir, GlueFile)},
+		Fset: fset, Syntax: []*ast.File{file, glue}, Types: tp, TypesInfo: info, Module: &packages.Module{Dir: dir, GoMod: filepath.Join(dir, "go.mod")}}, nil
+}
+
+// fuzzPlan returns the new main.go that a rewrite of src would write
+// (src itself when unchanged); ok is false when src does not type-check
+// or the rewrite refuses it with an error.
+func fuzzPlan(t *testing.T, dir string, src []byte) (out []byte, ok bool) {
+	p, _ := fuzzPackage(t, dir, src)
+	if p == nil {
+		return nil, false
+	}
+	changes, _, _, _, err := planPackage(&Options{Pkg: DefaultPkg, SkipGenerated: true}, p, true)
+	if err != nil {
+		if strings.Contains(err.Error(), "panic") || !strings.Contains(err.Error(), "main.go") {
+			t.Fatalf("rewrite error without a position in the file: %v", err)
 		}
-		file, err := parser.ParseFile(fset, name, src, parser.ParseComments)
-		if err != nil {
-			return // Rewrite reports syntax errors as load errors.
+		return nil, false
+	}
+	for _, c := range changes {
+		if filepath.Base(c.Path) == "main.go" {
+			return c.New, true
 		}
-		info := &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}, Selections: map[*ast.SelectorExpr]*types.Selection{}, Types: map[ast.Expr]types.TypeAndValue{}}
-		tp, err := (&types.Config{Importer: imp, Error: func(error) {}}).Check("example.com/fuzz", fset, []*ast.File{file}, info)
-		if err != nil {
-			return // Rewrite refuses packages that do not type-check.
+	}
+	return src, true
+}
+
+// fuzzCheck asserts the rewriter's invariants on one input: the output
+// type-checks (so it builds), a second rewrite changes nothing, and
+// revert gives back the input. It reports whether the input took part
+// (type-checked and was accepted).
+func fuzzCheck(t *testing.T, dir string, src []byte) bool {
+	out, ok := fuzzPlan(t, dir, src)
+	if !ok {
+		return false
+	}
+	if bytes.Equal(out, src) {
+		return true
+	}
+	if _, errs := fuzzPackage(t, dir, out); len(errs) > 0 {
+		t.Fatalf("rewritten file does not type-check: %v\n--- input\n%s\n--- rewritten\n%s", errs, src, out)
+	}
+	again, ok := fuzzPlan(t, dir, out)
+	if !ok || !bytes.Equal(again, out) {
+		t.Fatalf("second rewrite changes the file (ok %v):\n--- input\n%s\n--- first\n%s\n--- second\n%s", ok, src, out, again)
+	}
+	if bytes.Contains(src, []byte("wbi")) {
+		return true // our forms were there already: revert removes them too
+	}
+	back, _, err := revertSource(filepath.Join(dir, "main.go"), out)
+	if err != nil || !bytes.Equal(back, src) {
+		t.Fatalf("revert does not restore the input (err %v):\n--- input\n%s\n--- rewritten\n%s\n--- reverted\n%s", err, src, out, back)
+	}
+	return true
+}
+
+// TestFuzzSeeds keeps the fuzz target honest: its hand-written seeds
+// must type-check and be rewritten, or the campaign explores nothing.
+func TestFuzzSeeds(t *testing.T) {
+	dir := t.TempDir()
+	for i, s := range fuzzSeeds {
+		out, ok := fuzzPlan(t, dir, []byte(s))
+		if !ok || bytes.Equal(out, []byte(s)) {
+			t.Errorf("seed %d: not rewritten (ok %v)", i, ok)
+			continue
 		}
-		p := &packages.Package{ID: "fuzz", Name: file.Name.Name, PkgPath: "example.com/fuzz", GoFiles: []string{name},
-			Fset: fset, Syntax: []*ast.File{file}, Types: tp, TypesInfo: info, Module: &packages.Module{Dir: dir, GoMod: filepath.Join(dir, "go.mod")}}
-		o := &Options{Pkg: DefaultPkg, SkipGenerated: true}
-		changes, _, _, _, err := planPackage(o, p, true)
-		if err != nil {
-			if strings.Contains(err.Error(), "panic") {
-				t.Fatal(err)
-			}
-			return
-		}
-		for _, c := range changes {
-			if c.Path != name {
-				continue
-			}
-			if _, err := parser.ParseFile(token.NewFileSet(), name, c.New, parser.ParseComments); err != nil {
-				t.Fatalf("rewritten file does not parse: %v\n%s", err, c.New)
-			}
-			if bytes.Contains(src, []byte("wbi")) {
-				continue // pre-existing wbi forms are the user's, revert may touch them
-			}
-			back, _, err := revertSource(name, c.New)
-			if err != nil || !bytes.Equal(back, src) {
-				t.Fatalf("revert does not restore the input (err %v):\n--- input\n%s\n--- rewritten\n%s\n--- reverted\n%s", err, src, c.New, back)
-			}
-		}
-	})
+		fuzzCheck(t, dir, []byte(s))
+	}
 }

@@ -134,8 +134,67 @@ func runtimePresent(root string) bool {
 }
 
 // caseOptions are per-case rewrite options beyond the defaults.
-var caseOptions = map[string]func(*Options){
-	"vendored": func(o *Options) { o.Pkg = "example.com/openaifork" },
+var caseOptions = map[string]func(*Options){}
+
+// thirdPartyVendor reports vendored files of other modules: the rewrite
+// must leave them as they are (checked against the input), so the golden
+// tree does not repeat them.
+func thirdPartyVendor(rel string) bool {
+	return strings.HasPrefix(rel, "vendor/") && rel != "vendor/modules.txt" &&
+		!strings.HasPrefix(rel, "vendor/"+RuntimeModule+"/")
+}
+
+// checkVendoredRuntime checks that every vendored copy of the runtime
+// below dir is the runtime's source: its go.mod and non-test .go files.
+func checkVendoredRuntime(t *testing.T, dir, root string) {
+	t.Helper()
+	for _, m := range moduleDirs(dir) {
+		if !fileExists(filepath.Join(m, "vendor", "modules.txt")) {
+			continue
+		}
+		want := map[string]string{}
+		src := filepath.Join(root, "runtime")
+		filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
+			if err != nil {
+				return err
+			}
+			if fi.IsDir() && p != src && skipDir(fi.Name()) {
+				return filepath.SkipDir
+			}
+			if !fi.IsDir() && (fi.Name() == "go.mod" && filepath.Dir(p) == src || strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go")) {
+				data, _ := os.ReadFile(p)
+				rel, _ := filepath.Rel(src, p)
+				want[filepath.ToSlash(rel)] = string(data)
+			}
+			return nil
+		})
+		got := map[string]string{}
+		vdir := vendorDir(m)
+		filepath.Walk(vdir, func(p string, fi os.FileInfo, err error) error {
+			if err == nil && !fi.IsDir() {
+				data, _ := os.ReadFile(p)
+				rel, _ := filepath.Rel(vdir, p)
+				got[filepath.ToSlash(rel)] = string(data)
+			}
+			return nil
+		})
+		if len(want) == 0 {
+			t.Fatalf("no runtime sources under %s", src)
+		}
+		compareTrees(t, want, got)
+	}
+}
+
+// gofmtCleanFiles lists the .go files below dir (relative paths) that
+// gofmt would leave unchanged.
+func gofmtCleanFiles(tree map[string]string) map[string]bool {
+	clean := map[string]bool{}
+	for rel, data := range tree {
+		if strings.HasSuffix(rel, ".go") && !thirdPartyVendor(rel) && gofmtClean([]byte(data)) {
+			clean[rel] = true
+		}
+	}
+	return clean
 }
 
 func TestGolden(t *testing.T) {
@@ -161,6 +220,25 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("rewrite: %v", err)
 			}
 			got := readTree(t, dir, root)
+			// gofmt-clean input stays gofmt-clean, and our glue is clean.
+			wasClean := gofmtCleanFiles(before)
+			isClean := gofmtCleanFiles(got)
+			warned := strings.Join(rep.Warnings, "\n")
+			for rel := range got {
+				if (wasClean[rel] || filepath.Base(rel) == GlueFile) && !isClean[rel] &&
+					!strings.Contains(warned, filepath.Join(dir, filepath.FromSlash(rel))+":") {
+					t.Errorf("%s: rewritten file is not gofmt-clean, and no warning says so", rel)
+				}
+			}
+			for rel, data := range got {
+				if thirdPartyVendor(rel) {
+					if before[rel] != data {
+						t.Errorf("%s: vendored file of another module changed", rel)
+					}
+					delete(got, rel)
+				}
+			}
+			checkVendoredRuntime(t, dir, root)
 			got["wbinstrument.report"] = siteLines(dir, rep)
 			goldenDir := filepath.Join("../golden/rewrite", name)
 			if *update {
@@ -189,17 +267,51 @@ func TestGolden(t *testing.T) {
 				t.Logf("!!! SKIPPING the build of the golden output: %s/runtime/wbopenai has no Go files yet !!!", root)
 			} else {
 				for _, m := range moduleDirs(dir) {
-					goCmd(t, m, "build", "-o", os.DevNull, "./...")
-					goCmd(t, m, "vet", "./...")
+					// A vendored module must build from vendor/ alone.
+					mod := "-mod=readonly"
+					if fileExists(filepath.Join(m, "vendor", "modules.txt")) {
+						mod = "-mod=vendor"
+					}
+					goCmd(t, m, "build", mod, "-o", os.DevNull, "./...")
+					goCmd(t, m, "vet", mod, "./...")
 				}
 			}
 
 			if _, err := Revert(context.Background(), Options{Dir: dir}); err != nil {
 				t.Fatalf("revert: %v", err)
 			}
-			compareTrees(t, before, readTree(t, dir, root))
+			reverted := readTree(t, dir, root)
+			if _, instrumented := before[GlueFile]; !instrumented {
+				compareTrees(t, before, reverted)
+				return
+			}
+			// The input was instrumented already: revert must give the
+			// code without instrumentation, kept under golden/revert.
+			revertDir := filepath.Join("../golden/revert", name)
+			if *update {
+				os.RemoveAll(revertDir)
+				for rel, data := range reverted {
+					p := filepath.Join(revertDir, filepath.FromSlash(rel))
+					os.MkdirAll(filepath.Dir(p), 0o755)
+					if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			compareTrees(t, readTree(t, revertDir, root), reverted)
+			if strings.Contains(strings.Join(mapValues(reverted), ""), "wbi") {
+				t.Errorf("revert left wbi forms behind")
+			}
 		})
 	}
+}
+
+func mapValues(m map[string]string) []string {
+	var v []string
+	for _, s := range m {
+		v = append(v, s)
+	}
+	return v
 }
 
 func compareTrees(t *testing.T, want, got map[string]string) {

@@ -1,10 +1,13 @@
 package rewriter
 
 import (
+	"bytes"
 	"fmt"
 	"go/version"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -84,6 +87,14 @@ func rewriteGoMod(path string, o *Options) (*FileChange, error) {
 		f.Go.Syntax.Comments.Suffix = []modfile.Comment{{Token: goModWasPrefix + "none", Suffix: true}}
 	} else if version.Compare("go"+f.Go.Version, "go"+runtimeGoVersion) < 0 {
 		old := f.Go.Version
+		if version.Compare("go"+old, "go1.17") < 0 {
+			// From go 1.17 on, go.mod must list every module that provides
+			// a package the module builds (module graph pruning); without
+			// them `go build` stops with "updates to go.mod needed".
+			if err := addIndirect(f, filepath.Dir(path), marked); err != nil {
+				return nil, err
+			}
+		}
 		if err := f.AddGoStmt(runtimeGoVersion); err != nil {
 			return nil, err
 		}
@@ -112,14 +123,14 @@ func revertGoMod(path string) (*FileChange, error) {
 	}
 	ours := func(l *modfile.Line) bool {
 		for _, c := range l.Comments.Suffix {
-			if strings.TrimSpace(c.Token) == goModMarker {
+			if t := strings.TrimSpace(c.Token); t == goModMarker || t == goModIndirectMarker {
 				return true
 			}
 		}
 		return false
 	}
 	for _, r := range f.Require {
-		if r.Mod.Path == RuntimeModule && ours(r.Syntax) {
+		if ours(r.Syntax) {
 			if err := f.DropRequire(r.Mod.Path); err != nil {
 				return nil, err
 			}
@@ -157,6 +168,51 @@ func revertGoMod(path string) (*FileChange, error) {
 		return nil, nil
 	}
 	return &FileChange{Path: path, Old: data, New: out}, nil
+}
+
+// goModIndirectMarker marks the indirect requirements added when a go
+// line below 1.17 is raised; "indirect" first, so that the go command
+// still reads them as indirect.
+const goModIndirectMarker = "// indirect; wbinstrument"
+
+// addIndirect adds, as marked indirect requirements, the modules at the
+// versions the go command selects today for the module's packages and
+// their tests that go.mod does not list. Those are the versions already
+// in use, so no dependency is raised; their go.sum lines are there too.
+func addIndirect(f *modfile.File, modRoot string, marked func(*modfile.Line) *modfile.Line) error {
+	cmd := exec.Command("go", "list", "-mod=readonly", "-deps", "-test", "-f", "{{with .Module}}{{if not .Main}}{{.Path}} {{.Version}}{{end}}{{end}}", "./...")
+	cmd.Dir = modRoot
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("go line below 1.17: listing the modules the build uses (go list -deps -test ./... in %s): %v\n%s", modRoot, err, stderr.Bytes())
+	}
+	listed := map[string]bool{}
+	for _, r := range f.Require {
+		listed[r.Mod.Path] = true
+	}
+	var add []string
+	for _, line := range strings.Split(string(out), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) != 2 || listed[fields[0]] {
+			continue
+		}
+		listed[fields[0]] = true
+		add = append(add, line)
+	}
+	sort.Strings(add)
+	if len(add) > 0 && fileExists(filepath.Join(modRoot, "vendor", "modules.txt")) {
+		return fmt.Errorf("vendored module with go line below 1.17: go 1.18 needs %d more requirements (%s) listed in go.mod and vendor/modules.txt; run `go mod tidy -go=1.18 && go mod vendor` first", len(add), strings.Join(add, ", "))
+	}
+	for _, a := range add {
+		fields := strings.Fields(a)
+		l := marked(&modfile.Line{Token: []string{"require", modfile.AutoQuote(fields[0]), fields[1]}})
+		l.Comments.Suffix[0].Token = goModIndirectMarker
+		f.Syntax.Stmt = append(f.Syntax.Stmt, l)
+	}
+	return nil
 }
 
 func sameDir(a, b string) bool {

@@ -66,6 +66,7 @@ func (f *finder) mainHook(fd *ast.FuncDecl) {
 			f.warns = append(f.warns, fmt.Sprintf("%s: %s is not followed by its //line directive; line numbers below it are off by one", f.pos(body.List[0].Pos()), finishStmt))
 			return
 		}
+		f.hookEnd = le
 		want := strconv.Itoa(lb + 1)
 		if string(f.src[ls+m[2]:ls+m[3]]) != want {
 			f.hookEdits = append(f.hookEdits, edit{ls + m[2], ls + m[3], want})

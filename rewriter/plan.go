@@ -130,6 +130,7 @@ func planPackage(o *Options, p *packages.Package, reachesOpenAI bool) (changes [
 		f.file, f.tfile, f.src, f.filename = file, tf, src, name
 		f.generated = o.SkipGenerated && ast.IsGenerated(file)
 		f.hookEdits = nil
+		f.hookEnd = -1
 		f.scanDirectives()
 		start := len(f.out)
 		f.walkFile()
@@ -144,9 +145,12 @@ func planPackage(o *Options, p *packages.Package, reachesOpenAI bool) (changes [
 		if len(edits) == 0 {
 			continue
 		}
-		out, ferr := finishFile(name, src, edits)
+		out, warn, ferr := finishFile(name, src, edits)
 		if ferr != nil {
 			return nil, nil, nil, false, ferr
+		}
+		if warn != "" {
+			f.warns = append(f.warns, warn)
 		}
 		if !bytes.Equal(out, src) {
 			changes = append(changes, FileChange{Path: name, Old: src, New: out})

@@ -9,7 +9,10 @@ import (
 
 // Actions a Site can report.
 const (
-	ActionRewritten         = "rewritten"
+	ActionRewritten = "rewritten"
+	// ActionUpdated is an instrumented call site whose site literal was
+	// stale (the user moved it) and has been corrected.
+	ActionUpdated           = "updated"
 	ActionAlready           = "already instrumented"
 	ActionDirective         = "skipped by directive"
 	ActionGenerated         = "skipped generated"
@@ -22,21 +25,28 @@ const (
 	ActionReverted = "reverted"
 )
 
-// A Site is one use of go-openai found in user code.
+// A Site is one use of go-openai found in user code. Its JSON form is
+// part of the -json report (see Report).
 type Site struct {
-	File   string `json:"file"` // absolute path
-	Line   int    `json:"line"`
-	Column int    `json:"column"`
+	// File is the absolute path of the file.
+	File string `json:"file"`
+	// Line and Column (1-based, column in bytes) locate the site in the
+	// file as the command read it, like a compiler error.
+	Line   int `json:"line"`
+	Column int `json:"column"`
 	// Func is the enclosing function as the runtime names it
 	// (main.run, main.(*Bot).Ask, main.run.func1).
 	Func string `json:"function,omitempty"`
 	// Target is the go-openai method or function: "(*Client).ListModels",
-	// "NewClient", "DefaultAzureConfig".
+	// "NewClient", "DefaultAzureConfig"; "Finish" for a reverted hook.
 	Target string `json:"target"`
-	// Kind is call, method value, constructor, config, interface call or
-	// method expression.
-	Kind   string `json:"kind"`
+	// Kind is one of: call, method value, method expression, interface
+	// call, constructor, constructor value, config; "reverted" in a
+	// revert report.
+	Kind string `json:"kind"`
+	// Action is one of the Action constants.
 	Action string `json:"action"`
+	// Reason says why a site is not instrumentable, reported or updated.
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -48,7 +58,30 @@ type FileChange struct {
 	New  []byte `json:"-"`
 }
 
-// Report is the result of a Rewrite or Revert.
+// Report is the result of a Rewrite or Revert. `wbinstrument rewrite
+// -json` prints it with encoding/json, and scripts may rely on this form
+// (fields are only ever added):
+//
+//	{
+//	  "sites": [                        // sorted by file, line, column
+//	    {"file": "/abs/main.go", "line": 20, "column": 17,
+//	     "function": "main.run", "target": "(*Client).CreateChatCompletion",
+//	     "kind": "call", "action": "rewritten"},
+//	    {"file": "/abs/main.go", "line": 31, "column": 7,
+//	     "function": "main.main", "target": "NewClient",
+//	     "kind": "constructor value", "action": "not instrumentable",
+//	     "reason": "constructor used as a value: ..."}
+//	  ],
+//	  "changed_files": [{"path": "/abs/main.go"}, {"path": "/abs/go.mod"}],
+//	  "warnings": ["/abs/main.go:15:3: os.Exit in main skips ..."]
+//	}
+//
+// "sites" and "changed_files" are always present (null when empty);
+// "function", "reason" and "warnings" are left out when empty. The
+// actions are the Action constants: rewritten, updated, already
+// instrumented, skipped by directive, skipped generated, not
+// instrumentable, reported (rewrite) and reverted (revert). With -l or -d
+// the changed files are the ones that would change.
 type Report struct {
 	Sites []Site `json:"sites"`
 	// Files are the changes, applied unless Options.DryRun was set.
@@ -70,16 +103,24 @@ func (r *Report) Summary() string {
 		counts[s.Action]++
 	}
 	var parts []string
-	for _, a := range []string{ActionRewritten, ActionReverted, ActionAlready, ActionDirective, ActionGenerated, ActionNotInstrumentable, ActionReported} {
+	for _, a := range []string{ActionRewritten, ActionUpdated, ActionReverted, ActionAlready, ActionDirective, ActionGenerated, ActionNotInstrumentable, ActionReported} {
 		if counts[a] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[a], a))
 		}
 	}
-	s := fmt.Sprintf("%d sites in %d files", len(r.Sites), len(files))
+	s := fmt.Sprintf("%s in %s", plural(len(r.Sites), "site"), plural(len(files), "file"))
 	if len(parts) > 0 {
 		s += " (" + strings.Join(parts, ", ") + ")"
 	}
-	return s + fmt.Sprintf("; %d files changed", len(r.Files))
+	return s + fmt.Sprintf("; %s changed", plural(len(r.Files), "file"))
+}
+
+// plural spells a count with its noun: "1 file", "2 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func (r *Report) sort() {

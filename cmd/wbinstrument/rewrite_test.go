@@ -93,7 +93,7 @@ func TestRewriteListDiffApplyRevert(t *testing.T) {
 	sameTree(t, orig, snapshot(t, dir))
 
 	code, out, stderr = cli("rewrite", replace, dir)
-	if code != 0 || !regexp.MustCompile(`^6 sites in 1 files \(6 rewritten\); 3 files changed\n$`).MatchString(out) {
+	if code != 0 || !regexp.MustCompile(`^6 sites in 1 file \(6 rewritten\); 3 files changed\n$`).MatchString(out) {
 		t.Fatalf("rewrite: exit %d, out %q, stderr %q", code, out, stderr)
 	}
 	if !strings.Contains(stderr, "os.Exit in main") {
