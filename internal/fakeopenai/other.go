@@ -79,6 +79,30 @@ func images(w http.ResponseWriter, body []byte) {
 	writeJSON(w, http.StatusOK, map[string]interface{}{"created": Created, "data": data})
 }
 
+// SpeechSize is the size of every audio body /audio/speech answers.
+const SpeechSize = 16 << 10
+
+// speech answers text-to-speech with SpeechSize bytes of stand-in MP3
+// audio, derived from the input so equal requests read equal bytes.
+func speech(w http.ResponseWriter, body []byte) {
+	var req struct {
+		Input string `json:"input"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || req.Input == "" {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "fakeopenai: speech needs an input")
+		return
+	}
+	seed := []byte(digest(req.Input))
+	audio := make([]byte, SpeechSize)
+	for i := range audio {
+		audio[i] = seed[i%len(seed)]
+	}
+	w.Header().Set("Content-Type", "audio/mpeg")
+	w.Header().Set("Content-Length", strconv.Itoa(len(audio)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(audio)
+}
+
 func transcription(w http.ResponseWriter, r *http.Request, body []byte) {
 	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || params["boundary"] == "" {

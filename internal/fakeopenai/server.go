@@ -156,6 +156,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		moderations(w, body)
 	case op == "/images/generations" && r.Method == http.MethodPost:
 		images(w, body)
+	case op == "/audio/speech" && r.Method == http.MethodPost:
+		speech(w, body)
 	case (op == "/audio/transcriptions" || op == "/audio/translations") && r.Method == http.MethodPost:
 		transcription(w, r, body)
 	case op == "/files" && r.Method == http.MethodGet:

@@ -178,3 +178,47 @@ func TestStreamOptionsRejected(t *testing.T) {
 		t.Errorf("refused user request: span %s %v", sp.StatusCode, sp.Attributes)
 	}
 }
+
+// TestAbandonedSpeechBody: CreateSpeech hands the audio body to the user;
+// one never read nor closed is logged at Finish, with its size so far and
+// no audio bytes, and one dropped is logged when collected.
+func TestAbandonedSpeechBody(t *testing.T) {
+	e := start(t)
+	c := e.instrumented()
+	req := openai.CreateSpeechRequest{Model: openai.TTSModel1, Input: "say this", Voice: openai.VoiceAlloy}
+	kept, err := c.CreateSpeech(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		dropped, err := c.CreateSpeech(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = dropped // never read, never closed
+	}()
+	var got []row
+	deadline := time.Now().Add(10 * time.Second)
+	for len(got) == 0 && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(50 * time.Millisecond)
+		got = e.liveRows()
+	}
+	if len(got) != 1 {
+		t.Fatalf("the dropped speech body was not logged when collected (%d rows)", len(got))
+	}
+	rs := rows(e.finish())
+	kept.Close()
+	if len(rs) != 2 {
+		t.Fatalf("%d rows, want 2", len(rs))
+	}
+	for i, r := range rs {
+		sp, dict := r.trace(t)
+		if sp.Name != "CreateSpeech" || sp.attr("stream_abandoned") != "true" || sp.SpanKind != "TOOL" {
+			t.Errorf("row %d: span %s kind %s %v", i, sp.Name, sp.SpanKind, sp.Attributes)
+		}
+		if !strings.Contains(string(dict["response"]), `"_binary":true`) {
+			t.Errorf("row %d: response %s, want the binary marker", i, dict["response"])
+		}
+	}
+}

@@ -116,7 +116,16 @@ func observe(req *http.Request, next httpDoer, frames int) (*http.Response, erro
 	switch {
 	case binaryType(ct):
 		ev.respBinary = true
-		resp.Body = &teeBody{rc: resp.Body, sc: sc}
+		// go-openai hands binary bodies (CreateSpeech) to the user, who may
+		// never read or close them: they are logged at Finish or when
+		// collected, like streams (and so get a response copy too).
+		cp := *resp
+		resp = &cp
+		tb := &teeBody{rc: resp.Body, sc: sc}
+		sc.tracked = true
+		track(sc)
+		runtime.SetFinalizer(tb, func(b *teeBody) { b.sc.finish(true, nil) })
+		resp.Body = tb
 	case resp.StatusCode == http.StatusOK && strings.HasPrefix(ct, "text/event-stream"):
 		ev.resp = newCapture(-1)
 		// The user gets a copy of the response: net/http's connection
@@ -149,6 +158,9 @@ func (b *teeBody) Read(p []byte) (int, error) {
 func (b *teeBody) Close() error {
 	err := b.rc.Close()
 	b.sc.finish(false, nil)
+	if b.sc.tracked {
+		runtime.SetFinalizer(b, nil)
+	}
 	return err
 }
 
