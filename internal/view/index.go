@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"encoding/json"
 	"errors"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -173,43 +174,107 @@ func buildIndex(cs []callSummary) *index {
 // parallel; each is independent and the index is not shared yet.
 func (ix *index) buildPerms() {
 	es := ix.entries
-	less := map[string]func(a, b *entry) bool{
-		"time":       func(a, b *entry) bool { return a.start < b.start },
+	rank := func(t *strTable, id int32) uint64 { return uint64(t.rank[id]) }
+	key := map[string]func(e *entry) uint64{
+		"time":       func(e *entry) uint64 { return floatKey(e.start) },
 		"step":       nil, // call order
-		"site":       func(a, b *entry) bool { return ix.sites.rank[a.site] < ix.sites.rank[b.site] },
-		"method":     func(a, b *entry) bool { return ix.methods.rank[a.method] < ix.methods.rank[b.method] },
-		"model":      func(a, b *entry) bool { return ix.models.rank[a.model] < ix.models.rank[b.model] },
-		"status":     func(a, b *entry) bool { return ix.statuses.rank[a.status] < ix.statuses.rank[b.status] },
-		"prompt":     func(a, b *entry) bool { return a.prompt < b.prompt },
-		"completion": func(a, b *entry) bool { return a.completion < b.completion },
-		"total":      func(a, b *entry) bool { return a.total < b.total },
-		"latency":    func(a, b *entry) bool { return a.latency < b.latency },
-		"ttft":       func(a, b *entry) bool { return a.ttft < b.ttft },
-		"cost":       func(a, b *entry) bool { return a.cost < b.cost },
+		"site":       func(e *entry) uint64 { return rank(&ix.sites, e.site) },
+		"method":     func(e *entry) uint64 { return rank(&ix.methods, e.method) },
+		"model":      func(e *entry) uint64 { return rank(&ix.models, e.model) },
+		"status":     func(e *entry) uint64 { return rank(&ix.statuses, e.status) },
+		"prompt":     func(e *entry) uint64 { return intKey(e.prompt) },
+		"completion": func(e *entry) uint64 { return intKey(e.completion) },
+		"total":      func(e *entry) uint64 { return intKey(e.total) },
+		"latency":    func(e *entry) uint64 { return floatKey(e.latency) },
+		"ttft":       func(e *entry) uint64 { return floatKey(e.ttft) },
+		"cost":       func(e *entry) uint64 { return floatKey(e.cost) },
 	}
 	ix.perms = make(map[string][]int32, len(sortKeys))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for _, key := range sortKeys {
-		fn := less[key]
-		key := key
+	for _, name := range sortKeys {
+		fn := key[name]
+		name := name
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p := make([]int32, len(es))
-			for i := range p {
-				p[i] = int32(i)
-			}
-			if fn != nil {
-				sort.SliceStable(p, func(a, b int) bool { return fn(&es[p[a]], &es[p[b]]) })
+			var p []int32
+			if fn == nil {
+				p = make([]int32, len(es))
+				for i := range p {
+					p[i] = int32(i)
+				}
+			} else {
+				keys := make([]uint64, len(es))
+				for i := range es {
+					keys[i] = fn(&es[i])
+				}
+				p = radixOrder(keys)
 			}
 			mu.Lock()
-			ix.perms[key] = p
+			ix.perms[name] = p
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
 	ix.byStart = ix.perms["time"]
+}
+
+// floatKey maps a float64 to a uint64 of the same order (for the
+// non-NaN values the index holds).
+func floatKey(f float64) uint64 {
+	b := math.Float64bits(f)
+	if b>>63 == 1 {
+		return ^b
+	}
+	return b | 1<<63
+}
+
+func intKey(v int64) uint64 { return uint64(v) ^ 1<<63 }
+
+// radixOrder returns the indices of keys in ascending key order, ties in
+// index order: a least-significant-digit radix sort, stable by
+// construction and linear, where sort.SliceStable took a good part of
+// the load. Bytes that are the same in every key are skipped. keys is
+// used as scratch space.
+func radixOrder(keys []uint64) []int32 {
+	n := len(keys)
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	if n < 2 {
+		return idx
+	}
+	var and, or uint64 = ^uint64(0), 0
+	for _, k := range keys {
+		and &= k
+		or |= k
+	}
+	varying := and ^ or // bits that differ between some keys
+	tmpK := make([]uint64, n)
+	tmpI := make([]int32, n)
+	for shift := uint(0); shift < 64; shift += 8 {
+		if (varying>>shift)&0xff == 0 {
+			continue
+		}
+		var count [257]int
+		for _, k := range keys {
+			count[(k>>shift)&0xff+1]++
+		}
+		for d := 1; d < 257; d++ {
+			count[d] += count[d-1]
+		}
+		for i, k := range keys {
+			d := (k >> shift) & 0xff
+			tmpK[count[d]] = k
+			tmpI[count[d]] = idx[i]
+			count[d]++
+		}
+		keys, tmpK = tmpK, keys
+		idx, tmpI = tmpI, idx
+	}
+	return idx
 }
 
 // assignLanes gives each call the lowest timeline lane free at its start,
