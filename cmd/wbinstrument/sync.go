@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/wbinstrument/wbinstrument/internal/tokens"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
@@ -84,7 +86,8 @@ Flags:
 			APIKey: key, BaseURL: os.Getenv("WANDB_BASE_URL"),
 			Entity: *entity, Project: *project,
 			DefaultEntity: os.Getenv("WANDB_ENTITY"), DefaultProject: os.Getenv("WANDB_PROJECT"),
-			Force: *force,
+			Force:       *force,
+			EditHistory: estimateUsage,
 		}
 		if !*quiet {
 			opts.Progress = progressPrinter(stderr, name)
@@ -146,4 +149,21 @@ func displayPath(log string) string {
 		}
 	}
 	return dir
+}
+
+// estimateUsage adds token counts, marked usage/estimated, to a row whose
+// call the server answered without usage (a stream from a server that
+// ignores stream_options), so that W&B's usage charts count it.
+func estimateUsage(h *wandb.HistoryRecord) {
+	row := make(map[string]json.RawMessage, len(h.Items))
+	for i := range h.Items {
+		row[h.Items[i].FullKey()] = h.Items[i].ValueJSON
+	}
+	est, ok := tokens.EstimateRow(row)
+	if !ok {
+		return
+	}
+	for _, k := range []string{"usage/prompt_tokens", "usage/completion_tokens", "usage/total_tokens", "usage/estimated"} {
+		h.Items = append(h.Items, wandb.Item{NestedKey: []string{k}, ValueJSON: est[k]})
+	}
 }

@@ -31,6 +31,10 @@ type SyncOptions struct {
 	// WANDB_X_FILE_STREAM_RETRY_WAIT_MAX_SECONDS); GiveUp stops retrying one request after that long
 	// (default 10 minutes).
 	RetryBase, RetryMax, GiveUp time.Duration
+	// EditHistory, when set, may change each history row before it is
+	// uploaded; the CLI fills in estimated token counts with it, since
+	// counting tokens needs a tokenizer this module cannot import.
+	EditHistory func(*HistoryRecord)
 }
 
 // SyncResult says what Sync did with one run.
@@ -181,6 +185,9 @@ func Sync(ctx context.Context, path string, opts SyncOptions) (*SyncResult, erro
 		if err != nil {
 			readErr = err
 			break
+		}
+		if rec.History != nil && opts.EditHistory != nil {
+			opts.EditHistory(rec.History)
 		}
 		u.add(rec)
 		if u.info != nil && (u.pendingRows() >= batchLines || u.pendingBytes() >= batchBytes) {

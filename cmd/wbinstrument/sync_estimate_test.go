@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+	"testing"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
+	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
+)
+
+// TestSyncEstimatesMissingUsage logs a stream from a server that ignores
+// include_usage through the real runtime, then syncs the run: the row W&B
+// receives carries token counts marked as estimated, while the run file
+// itself stays as written.
+func TestSyncEstimatesMissingUsage(t *testing.T) {
+	oa := fakeopenai.New()
+	defer oa.Close()
+	dir := t.TempDir()
+	if err := wbopenai.Init(wandb.Options{Dir: dir, Mode: "offline", Project: "synced", Silent: true}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := openai.DefaultConfig("sk-estimate-test")
+	cfg.BaseURL = oa.URL()
+	client := openai.NewClientWithConfig(wbopenai.Config(cfg))
+	stream, err := client.CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{
+		Model:    "nousage-gpt-4o",
+		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Why is the sky blue?"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := stream.Recv(); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	stream.Close()
+	wbopenai.Finish()
+
+	runs, _ := filepath.Glob(filepath.Join(dir, "wandb", "offline-run-*"))
+	if len(runs) != 1 {
+		t.Fatalf("want one run, found %v", runs)
+	}
+	data, err := wandb.ReadRunDir(runs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data.History) != 1 || data.History[0]["usage/prompt_tokens"] != nil {
+		t.Fatalf("the run file should hold one row without usage: %v", data.History)
+	}
+
+	srv := fakewandb.New(syncKey)
+	defer srv.Close()
+	syncEnv(t, srv, syncKey)
+	if code, out, errs := runCLI("sync", runs[0]); code != 0 {
+		t.Fatalf("sync: exit %d\n%s%s", code, out, errs)
+	}
+	run, ok := srv.Run(fakewandb.DefaultEntity, "synced", data.Run.RunID)
+	if !ok {
+		t.Fatal("the server has no run")
+	}
+	rows, err := run.History()
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("server rows: %v, %v", rows, err)
+	}
+	row := rows[0]
+	if string(row["usage/estimated"]) != "true" {
+		t.Errorf("usage/estimated = %s, want true", row["usage/estimated"])
+	}
+	// "Why is the sky blue?" is 6 tokens in o200k and its role "user" 1,
+	// plus 3 for the message and 3 for the reply priming (OpenAI's cookbook).
+	if string(row["usage/prompt_tokens"]) != "13" {
+		t.Errorf("usage/prompt_tokens = %s, want 13", row["usage/prompt_tokens"])
+	}
+	if string(row["usage/total_tokens"]) == "" || string(row["usage/completion_tokens"]) == "0" {
+		t.Errorf("completion/total not estimated: %s / %s", row["usage/completion_tokens"], row["usage/total_tokens"])
+	}
+}
