@@ -96,7 +96,6 @@ func benchWriter(b *testing.B, trusted bool) {
 	h := defaultHooks()
 	h.stderr = io.Discard
 	h.getenv = func(string) string { return "" }
-	h.queueCap = b.N + 1
 	r, err := initRun(Options{Dir: dir, FinishTimeout: time.Hour}, h)
 	if err != nil {
 		b.Fatal(err)
@@ -106,11 +105,15 @@ func benchWriter(b *testing.B, trusted bool) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		if !r.Log(row) {
-			b.Fatal("row dropped")
+		// The producer outruns the writer; rather than count drops, wait
+		// for room, so the figure is the writer's sustained throughput
+		// with the default queue.
+		for !r.Log(row) {
+			time.Sleep(100 * time.Microsecond)
 		}
 	}
-	if err := r.Finish(); err != nil {
+	// Refused attempts count as drops; only other errors matter here.
+	if err := r.Finish(); err != nil && !strings.Contains(err.Error(), "dropped") {
 		b.Fatal(err)
 	}
 	elapsed := time.Since(start)
@@ -123,24 +126,28 @@ func benchWriter(b *testing.B, trusted bool) {
 	}
 }
 
-// BenchmarkLogCaller is the cost on the caller's path alone: one Log into a
-// queue that a writer goroutine drains.
+// BenchmarkLogCaller is the cost on the caller's path alone: one Log into
+// the default queue while the writer goroutine drains it. A caller that
+// outruns the writer gets drops, reported as dropped/op.
 func BenchmarkLogCaller(b *testing.B) {
 	row, _ := benchRow(b)
 	h := defaultHooks()
 	h.stderr = io.Discard
 	h.getenv = func(string) string { return "" }
-	h.queueCap = b.N + 1
 	r, err := initRun(Options{Dir: b.TempDir(), FinishTimeout: time.Hour}, h)
 	if err != nil {
 		b.Fatal(err)
 	}
+	dropped := 0
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r.Log(row)
+		if !r.Log(row) {
+			dropped++
+		}
 	}
 	b.StopTimer()
+	b.ReportMetric(float64(dropped)/float64(b.N), "dropped/op")
 	r.Finish()
 }
 

@@ -45,13 +45,17 @@ func newQueue(limit int) *queue {
 	return &queue{limit: limit, wake: make(chan struct{}, 1)}
 }
 
-// push adds e unless the queue is closed or, unless force is set, full.
-// It never blocks beyond the mutex.
-func (q *queue) push(e entry, force bool) bool {
+// push adds e unless the queue is closed or, unless force is set, full;
+// full reports the latter. It never blocks beyond the mutex.
+func (q *queue) push(e entry, force bool) (ok, full bool) {
 	q.mu.Lock()
-	if q.closed || (!force && len(q.items) >= q.limit) {
+	if q.closed {
 		q.mu.Unlock()
-		return false
+		return false, false
+	}
+	if !force && len(q.items) >= q.limit {
+		q.mu.Unlock()
+		return false, true
 	}
 	q.items = append(q.items, e)
 	signal := q.sleeping || len(q.items) == q.limit/2
@@ -63,7 +67,7 @@ func (q *queue) push(e entry, force bool) bool {
 		default:
 		}
 	}
-	return true
+	return true, false
 }
 
 // take returns everything queued; the slice is only valid until the next

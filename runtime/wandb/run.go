@@ -232,16 +232,11 @@ func (r *Run) LogFunc(build func(s *Step) map[string]interface{}) bool {
 }
 
 func (r *Run) enqueueRow(e entry) bool {
-	if r.q.push(e, false) {
-		return true
-	}
-	r.q.mu.Lock()
-	closed := r.q.closed
-	r.q.mu.Unlock()
-	if !closed {
+	ok, full := r.q.push(e, false)
+	if full {
 		atomic.AddUint64(&r.dropped, 1)
 	}
-	return false
+	return ok
 }
 
 // DefineMetric writes a MetricRecord, like wandb.define_metric(name,
