@@ -62,103 +62,148 @@ func outDir(t *testing.T) string {
 	return t.TempDir()
 }
 
+// visit is one page load in the browser test: the DOM it dumps is
+// checked by check; with shot set, the same launch also saves a
+// screenshot (one Chromium launch costs seconds; the test used to spend
+// one on each screenshot and one on each dump).
+type visit struct {
+	frag  string
+	shot  string
+	check func(t *testing.T, dom string)
+}
+
 func TestBrowser(t *testing.T) {
 	bin := chromium(t)
+	t.Parallel()
 	_, hs := newTestServer(t, smallRun(t))
 	base := hs.URL + "/"
-
-	dom := browse(t, bin, base+"#table", "--dump-dom")
-	if !strings.Contains(dom, `data-ready="table"`) {
-		t.Fatalf("table page never rendered:\n%s", tail(dom))
-	}
-	if n := strings.Count(dom, `<tr data-i="`); n != 100 {
-		t.Errorf("table shows %d rows, want a page of 100", n)
-	}
-	if !strings.Contains(dom, "Page 1 of 3 · 250 of 250 calls") {
-		t.Errorf("pager text missing")
-	}
-	for _, want := range []string{"gpt-4o-mini", "/src/app/main.go:30 main.summarize", "CreateChatCompletionStream", `class="status ERROR"`} {
-		if !strings.Contains(dom, want) {
-			t.Errorf("table lacks %q", want)
-		}
-	}
-
-	// A filtered, sorted table from the URL: only failed calls, slowest first.
-	dom = browse(t, bin, base+"#table?status=ERROR&sort=latency&dir=desc", "--dump-dom")
-	if n := strings.Count(dom, `<tr data-i="`); n != 15 || strings.Contains(dom, `class="status SUCCESS"`) {
-		t.Errorf("ERROR filter: %d rows (want 15), success rows present: %v", n, strings.Contains(dom, `class="status SUCCESS"`))
-	}
-
-	// The call with the XSS prompt: the prompt is text, not markup.
-	dom = browse(t, bin, base+"#call=1", "--dump-dom")
-	if !strings.Contains(dom, `data-ready="call"`) {
-		t.Fatalf("call page never rendered:\n%s", tail(dom))
-	}
-	escaped := `&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;`
-	if !strings.Contains(dom, escaped) {
-		t.Errorf("the XSS prompt is not shown as text")
-	}
-	if regexp.MustCompile(`(?i)<img[^>]*src="?x`).MatchString(dom) || strings.Contains(dom, "<script>alert") {
-		t.Errorf("the XSS prompt became markup")
-	}
-	for _, want := range []string{"Answer 1: the capital is City 1.", "x-ratelimit-remaining-requests", "req_000001", "Stats table"} {
-		if !strings.Contains(dom, want) {
-			t.Errorf("call page lacks %q", want)
-		}
-	}
-
-	dom = browse(t, bin, base+"#call=5", "--dump-dom")
-	if !strings.Contains(dom, `id="callerror"`) || !strings.Contains(dom, "rate_limit_exceeded") {
-		t.Errorf("failed call page shows no error")
-	}
-
-	dom = browse(t, bin, base+"#timeline", "--dump-dom")
-	if n := strings.Count(dom, `class="bar"`); !strings.Contains(dom, `data-ready="timeline"`) || n != smallN {
-		t.Errorf("timeline: ready %v, %d bars, want %d", strings.Contains(dom, `data-ready="timeline"`), n, smallN)
-	}
-	dom = browse(t, bin, base+"#models", "--dump-dom")
-	if !strings.Contains(dom, `data-ready="models"`) || !strings.Contains(dom, `data-model="my-custom-model"`) || !strings.Contains(dom, "gpt-4o-2024-08-06") {
-		t.Errorf("models page incomplete")
-	}
-	dom = browse(t, bin, base+"#overview", "--dump-dom")
-	if !strings.Contains(dom, `data-ready="overview"`) || !strings.Contains(dom, "fixture-run") || !strings.Contains(dom, "exit code 0") {
-		t.Errorf("overview page incomplete")
-	}
-
 	out := outDir(t)
-	for name, frag := range map[string]string{"table": "#table", "timeline": "#timeline", "call": "#call=1", "models": "#models", "overview": "#overview"} {
-		png := filepath.Join(out, "view-"+name+".png")
-		browse(t, bin, base+frag, "--screenshot="+png, "--window-size=1400,900")
-		st, err := os.Stat(png)
-		if err != nil || st.Size() < 10000 {
-			t.Errorf("screenshot %s: %v (size %d)", png, err, sizeOf(st))
-			continue
-		}
-		t.Logf("screenshot %s: %s", name, png)
+
+	visits := []visit{
+		{"#table", "table", func(t *testing.T, dom string) {
+			if !strings.Contains(dom, `data-ready="table"`) {
+				t.Fatalf("table page never rendered:\n%s", tail(dom))
+			}
+			if n := strings.Count(dom, `<tr data-i="`); n != 100 {
+				t.Errorf("table shows %d rows, want a page of 100", n)
+			}
+			if !strings.Contains(dom, "Page 1 of 3 · 250 of 250 calls") {
+				t.Errorf("pager text missing")
+			}
+			for _, want := range []string{"gpt-4o-mini", "/src/app/main.go:30 main.summarize", "CreateChatCompletionStream", `class="status ERROR"`} {
+				if !strings.Contains(dom, want) {
+					t.Errorf("table lacks %q", want)
+				}
+			}
+		}},
+		// A filtered, sorted table from the URL: only failed calls, slowest first.
+		{"#table?status=ERROR&sort=latency&dir=desc", "", func(t *testing.T, dom string) {
+			if n := strings.Count(dom, `<tr data-i="`); n != 15 || strings.Contains(dom, `class="status SUCCESS"`) {
+				t.Errorf("ERROR filter: %d rows (want 15), success rows present: %v", n, strings.Contains(dom, `class="status SUCCESS"`))
+			}
+		}},
+		// The call with the XSS prompt: the prompt is text, not markup.
+		{"#call=1", "call", func(t *testing.T, dom string) {
+			if !strings.Contains(dom, `data-ready="call"`) {
+				t.Fatalf("call page never rendered:\n%s", tail(dom))
+			}
+			escaped := `&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;`
+			if !strings.Contains(dom, escaped) {
+				t.Errorf("the XSS prompt is not shown as text")
+			}
+			if regexp.MustCompile(`(?i)<img[^>]*src="?x`).MatchString(dom) || strings.Contains(dom, "<script>alert") {
+				t.Errorf("the XSS prompt became markup")
+			}
+			for _, want := range []string{"Answer 1: the capital is City 1.", "x-ratelimit-remaining-requests", "req_000001", "Stats table"} {
+				if !strings.Contains(dom, want) {
+					t.Errorf("call page lacks %q", want)
+				}
+			}
+		}},
+		{"#call=5", "", func(t *testing.T, dom string) {
+			if !strings.Contains(dom, `id="callerror"`) || !strings.Contains(dom, "rate_limit_exceeded") {
+				t.Errorf("failed call page shows no error")
+			}
+		}},
+		{"#timeline", "timeline", func(t *testing.T, dom string) {
+			if n := strings.Count(dom, `class="bar"`); !strings.Contains(dom, `data-ready="timeline"`) || n != smallN {
+				t.Errorf("timeline: ready %v, %d bars, want %d", strings.Contains(dom, `data-ready="timeline"`), n, smallN)
+			}
+		}},
+		{"#models", "models", func(t *testing.T, dom string) {
+			if !strings.Contains(dom, `data-ready="models"`) || !strings.Contains(dom, `data-model="my-custom-model"`) || !strings.Contains(dom, "gpt-4o-2024-08-06") {
+				t.Errorf("models page incomplete")
+			}
+		}},
+		{"#overview", "overview", func(t *testing.T, dom string) {
+			if !strings.Contains(dom, `data-ready="overview"`) || !strings.Contains(dom, "fixture-run") || !strings.Contains(dom, "exit code 0") {
+				t.Errorf("overview page incomplete")
+			}
+		}},
+	}
+	for _, v := range visits {
+		v := v
+		t.Run(v.frag, func(t *testing.T) {
+			t.Parallel()
+			extra := []string{"--dump-dom", "--window-size=1400,900"}
+			png := ""
+			if v.shot != "" {
+				png = filepath.Join(out, "view-"+v.shot+".png")
+				extra = append(extra, "--screenshot="+png)
+			}
+			v.check(t, browseSlot(t, bin, base+v.frag, extra...))
+			if png == "" {
+				return
+			}
+			st, err := os.Stat(png)
+			if err != nil || st.Size() < 10000 {
+				t.Errorf("screenshot %s: %v (size %d)", png, err, sizeOf(st))
+				return
+			}
+			t.Logf("screenshot %s: %s", v.shot, png)
+		})
 	}
 }
 
-// TestBrowserBadRun shows the error page for a file that is not a run.
+// TestBrowserBadRun shows the error page for a file that is not a run,
+// and a torn run's calls under a banner.
 func TestBrowserBadRun(t *testing.T) {
 	bin := chromium(t)
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "run-x.wandb"), []byte("not a run"), 0o644)
-	s, _ := New(dir)
-	hs := httptest.NewServer(s)
-	defer hs.Close()
-	dom := browse(t, bin, hs.URL+"/#table", "--dump-dom")
-	if !strings.Contains(dom, `data-ready="error"`) || !strings.Contains(dom, "Cannot show this run") || !strings.Contains(dom, "not a .wandb log") {
-		t.Fatalf("bad run page:\n%s", tail(dom))
-	}
-	// A torn run shows its calls under a banner.
-	torn, keep := tornCopy(t, smallRun(t))
-	s2, _ := New(torn)
-	hs2 := httptest.NewServer(s2)
-	defer hs2.Close()
-	dom = browse(t, bin, hs2.URL+"/#table", "--dump-dom")
-	if !strings.Contains(dom, `id="corrupt-banner"`) || !strings.Contains(dom, "Showing the 240 calls") || keep != 240 {
-		t.Fatalf("torn run banner missing (keep %d):\n%s", keep, tail(dom))
-	}
+	t.Parallel()
+	t.Run("not a run", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "run-x.wandb"), []byte("not a run"), 0o644)
+		s, _ := New(dir)
+		hs := httptest.NewServer(s)
+		defer hs.Close()
+		dom := browseSlot(t, bin, hs.URL+"/#table", "--dump-dom")
+		if !strings.Contains(dom, `data-ready="error"`) || !strings.Contains(dom, "Cannot show this run") || !strings.Contains(dom, "not a .wandb log") {
+			t.Fatalf("bad run page:\n%s", tail(dom))
+		}
+	})
+	t.Run("torn", func(t *testing.T) {
+		t.Parallel()
+		torn, keep := tornCopy(t, smallRun(t))
+		s2, _ := New(torn)
+		hs2 := httptest.NewServer(s2)
+		defer hs2.Close()
+		dom := browseSlot(t, bin, hs2.URL+"/#table", "--dump-dom")
+		if !strings.Contains(dom, `id="corrupt-banner"`) || !strings.Contains(dom, "Showing the 240 calls") || keep != 240 {
+			t.Fatalf("torn run banner missing (keep %d):\n%s", keep, tail(dom))
+		}
+	})
+}
+
+// browserSlots lets two browsers run at a time: a launch spends much of
+// its time waiting, and more than two would only compete for the cores.
+var browserSlots = make(chan struct{}, 2)
+
+func browseSlot(t *testing.T, bin, url string, extra ...string) string {
+	t.Helper()
+	browserSlots <- struct{}{}
+	defer func() { <-browserSlots }()
+	return browse(t, bin, url, extra...)
 }
 
 func sizeOf(st os.FileInfo) int64 {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -167,10 +168,16 @@ func writeFixture(tb testing.TB, dir string, f fixture) string {
 	return run.Dir()
 }
 
-// fixtureDir caches generated runs per size within one test binary.
-var fixtureDirs = map[fixture]string{}
+// fixtureDir caches generated runs per size within one test binary; the
+// browser tests ask for them from parallel subtests.
+var (
+	fixtureMu   sync.Mutex
+	fixtureDirs = map[fixture]string{}
+)
 
 func cachedFixture(tb testing.TB, f fixture) string {
+	fixtureMu.Lock()
+	defer fixtureMu.Unlock()
 	if d, ok := fixtureDirs[f]; ok {
 		return d
 	}

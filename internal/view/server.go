@@ -79,6 +79,10 @@ func (s *Server) Reload(force bool) error {
 			s.mu.Lock()
 			s.snap, s.loadErr = snap, nil
 			s.mu.Unlock()
+			// The first text query would otherwise wait for the
+			// search text (a second pass over the log); build it while
+			// the user looks at the first page.
+			go snap.idx.haystack()
 			return nil
 		}
 	}
