@@ -2,12 +2,14 @@ package rewriter
 
 import (
 	"bytes"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"go/types"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -169,7 +171,7 @@ func fuzzPlan(t *testing.T, dir string, src []byte) (out []byte, ok bool) {
 	if p == nil {
 		return nil, false
 	}
-	changes, _, _, _, err := planPackage(&Options{Pkg: DefaultPkg, SkipGenerated: true}, p, true)
+	changes, _, warns, _, err := planPackage(&Options{Pkg: DefaultPkg, SkipGenerated: true}, p, true)
 	if err != nil {
 		if strings.Contains(err.Error(), "panic") || !strings.Contains(err.Error(), "main.go") {
 			t.Fatalf("rewrite error without a position in the file: %v", err)
@@ -177,16 +179,20 @@ func fuzzPlan(t *testing.T, dir string, src []byte) (out []byte, ok bool) {
 		return nil, false
 	}
 	for _, c := range changes {
-		if filepath.Base(c.Path) == "main.go" {
-			return c.New, true
+		if filepath.Base(c.Path) != "main.go" {
+			continue
 		}
+		if gofmtClean(src) && !gofmtClean(c.New) && !strings.Contains(strings.Join(warns, "\n"), "not gofmt-clean") {
+			t.Fatalf("gofmt-clean input rewritten to a file gofmt changes, with no warning:\n--- input\n%s\n--- rewritten\n%s", src, c.New)
+		}
+		return c.New, true
 	}
 	return src, true
 }
 
 // fuzzCheck asserts the rewriter's invariants on one input: the output
-// type-checks (so it builds), a second rewrite changes nothing, and
-// revert gives back the input. It reports whether the input took part
+// type-checks (so it builds), stays gofmt-clean (or says why not), a
+// second rewrite changes nothing, and revert gives back the input. It reports whether the input took part
 // (type-checked and was accepted).
 func fuzzCheck(t *testing.T, dir string, src []byte) bool {
 	out, ok := fuzzPlan(t, dir, src)
@@ -203,14 +209,50 @@ func fuzzCheck(t *testing.T, dir string, src []byte) bool {
 	if !ok || !bytes.Equal(again, out) {
 		t.Fatalf("second rewrite changes the file (ok %v):\n--- input\n%s\n--- first\n%s\n--- second\n%s", ok, src, out, again)
 	}
+	back, _, err := revertSource(filepath.Join(dir, "main.go"), out)
+	if err != nil {
+		t.Fatalf("revert: %v\n--- rewritten\n%s", err, out)
+	}
+	checkSiteLines(t, out, back)
 	if bytes.Contains(src, []byte("wbi")) {
 		return true // our forms were there already: revert removes them too
 	}
-	back, _, err := revertSource(filepath.Join(dir, "main.go"), out)
-	if err != nil || !bytes.Equal(back, src) {
+	if !bytes.Equal(back, src) {
 		t.Fatalf("revert does not restore the input (err %v):\n--- input\n%s\n--- rewritten\n%s\n--- reverted\n%s", err, src, out, back)
 	}
 	return true
+}
+
+// checkSiteLines asserts that the site literal of every call-site
+// wrapper in out names the line that its method has in the code without
+// instrumentation (back), the line the user sees.
+func checkSiteLines(t *testing.T, out, back []byte) {
+	file, err := parser.ParseFile(token.NewFileSet(), "main.go", out, 0)
+	if err != nil {
+		t.Fatalf("rewritten file does not parse: %v", err)
+	}
+	lines := strings.Split(string(back), "\n")
+	ast.Inspect(file, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) != 2 {
+			return true
+		}
+		id, ok := call.Fun.(*ast.Ident)
+		sel, ok2 := call.Args[0].(*ast.SelectorExpr)
+		lit, ok3 := call.Args[1].(*ast.BasicLit)
+		if !ok || !ok2 || !ok3 || !isCallWrapper(id.Name) {
+			return true
+		}
+		site, _ := strconv.Unquote(lit.Value)
+		var line int
+		if _, err := fmt.Sscanf(strings.TrimPrefix(site, "main.go:"), "%d", &line); err != nil || line < 1 || line > len(lines) {
+			t.Fatalf("site literal %s: no line of the file", lit.Value)
+		}
+		if !strings.Contains(lines[line-1], "."+sel.Sel.Name) {
+			t.Fatalf("site literal %s: line %d of the uninstrumented file is %q, not the call of %s\n--- rewritten\n%s", lit.Value, line, lines[line-1], sel.Sel.Name, out)
+		}
+		return true
+	})
 }
 
 // TestFuzzSeeds keeps the fuzz target honest: its hand-written seeds

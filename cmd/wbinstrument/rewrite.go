@@ -49,7 +49,7 @@ func newFlagSet(name, usage string, stderr io.Writer, rf *rewriteFlags, full boo
 	}
 	fs.BoolVar(&rf.list, "l", false, "list the files that would change; write nothing (exit 1 if any)")
 	fs.BoolVar(&rf.diff, "d", false, "print a unified diff of the changes; write nothing (exit 1 if any)")
-	fs.BoolVar(&rf.json, "json", false, "print a JSON report of every site")
+	fs.BoolVar(&rf.json, "json", false, "print a JSON report of every site and changed file (instead of the -l list or -d diff)")
 	if full {
 		fs.StringVar(&rf.replace, "replace", "", "local wbinstrument checkout: also replace the runtime module with `DIR`/runtime in go.mod")
 		fs.StringVar(&rf.pkg, "pkg", rewriter.DefaultPkg, "import `path` of go-openai (for a fork)")
@@ -93,7 +93,9 @@ func finishReport(cmd string, rep *rewriter.Report, err error, rf rewriteFlags, 
 	for _, w := range rep.Warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
-	if rf.list {
+	// With -json, stdout is the JSON document alone, so that it parses;
+	// its changed_files are what -l would list.
+	if rf.list && !rf.json {
 		var names []string
 		for _, f := range rep.Files {
 			names = append(names, f.Path)
@@ -103,7 +105,7 @@ func finishReport(cmd string, rep *rewriter.Report, err error, rf rewriteFlags, 
 			fmt.Fprintln(stdout, n)
 		}
 	}
-	if rf.diff {
+	if rf.diff && !rf.json {
 		fmt.Fprint(stdout, rep.Diff(wd))
 	}
 	if rf.json {

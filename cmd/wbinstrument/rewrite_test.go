@@ -118,9 +118,11 @@ func TestRewriteJSON(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, stderr %s", code, stderr)
 	}
-	// -l lists first, then the JSON document.
-	i := strings.Index(out, "{")
+	// With -json, stdout is the JSON document alone.
 	var rep struct {
+		Files []struct {
+			Path string `json:"path"`
+		} `json:"changed_files"`
 		Sites []struct {
 			File   string `json:"file"`
 			Line   int    `json:"line"`
@@ -129,8 +131,11 @@ func TestRewriteJSON(t *testing.T) {
 			Action string `json:"action"`
 		} `json:"sites"`
 	}
-	if i < 0 || json.Unmarshal([]byte(out[i:]), &rep) != nil {
-		t.Fatalf("not JSON: %s", out)
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON (%v): %s", err, out)
+	}
+	if len(rep.Files) != 3 || !strings.HasSuffix(rep.Files[0].Path, "go.mod") {
+		t.Errorf("changed_files = %+v, want go.mod, main.go and the glue file", rep.Files)
 	}
 	actions := map[string]int{}
 	for _, s := range rep.Sites {
