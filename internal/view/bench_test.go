@@ -114,3 +114,23 @@ func BenchmarkSearchText100k(b *testing.B) {
 	b.ReportMetric(float64((cpuTime()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
 }
+
+// BenchmarkModels100k is the models page of a 100k-call run, computed on
+// its first request from a second pass over the log.
+func BenchmarkModels100k(b *testing.B) {
+	s, err := Load(bigRun(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	c0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		ms, err := s.computeModels()
+		if err != nil || len(ms) != len(fixtureModels) {
+			b.Fatalf("%d models, %v", len(ms), err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64((cpuTime()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+}

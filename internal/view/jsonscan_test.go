@@ -1,6 +1,7 @@
 package view
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -80,6 +81,37 @@ func TestParseNumberIsJSON(t *testing.T) {
 		v, ok := parseNumber([]byte(c.in))
 		if ok != c.ok || (ok && v != c.v) {
 			t.Errorf("parseNumber(%q) = %v, %v; want %v, %v", c.in, v, ok, c.v, c.ok)
+		}
+	}
+}
+
+func TestIndexByteMatchesBytes(t *testing.T) {
+	for n := 0; n < 200; n++ {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('a' + i%7)
+		}
+		for _, at := range []int{-1, 0, 1, 7, 8, 9, 63, 64, 65, 100, 199} {
+			c := append([]byte(nil), b...)
+			if at >= 0 && at < n {
+				c[at] = '"'
+				if at+3 < n {
+					c[at+3] = '"'
+				}
+			}
+			if got, want := indexByte(c, '"'), bytes.IndexByte(c, '"'); got != want {
+				t.Fatalf("n=%d at=%d: %d, want %d", n, at, got, want)
+			}
+			// Bytes just above and below the one sought do not match.
+			d := append([]byte(nil), c...)
+			for i := range d {
+				if d[i] != '"' {
+					d[i] = '"' + 1 - byte(i%3)
+				}
+			}
+			if got, want := indexByte(d, '"'+1), bytes.IndexByte(d, '"'+1); got != want {
+				t.Fatalf("n=%d at=%d (neighbours): %d, want %d", n, at, got, want)
+			}
 		}
 	}
 }

@@ -2,7 +2,10 @@
 // wbopenai runtime: a trace table, a trace timeline, call details, model
 // information and a run overview. The run is read once and indexed, so that
 // paging, sorting and filtering even 100k calls is a scan over precomputed
-// slices rather than a re-decode of the run.
+// slices rather than a re-decode of the run. The load reads of each row
+// only what the index needs (summary.go) and remembers where the row is;
+// the bodies are read again from the log when a call is opened, or for
+// the text search and the models page (lazy.go).
 package view
 
 import (
