@@ -55,7 +55,7 @@ func (s *Step) Table(key string, columns []string, data [][]interface{}) (map[st
 	// directories made saves MkdirAll's stat on every one.
 	if dir := filepath.Dir(full); !w.tableDirs[dir] {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			w.run.con.warnOnce("table-dir", "writing tables: %v", err)
+			w.run.con.warnOnce("disk", "writing tables: %v; logging to this run may be incomplete, the program continues", err)
 			return nil, fmt.Errorf("wandb: table %q: %w", key, err)
 		}
 		if w.tableDirs == nil {
@@ -64,7 +64,7 @@ func (s *Step) Table(key string, columns []string, data [][]interface{}) (map[st
 		w.tableDirs[dir] = true
 	}
 	if err := os.WriteFile(full, body, 0o644); err != nil {
-		w.run.con.warnOnce("table-file", "writing tables: %v", err)
+		w.run.con.warnOnce("disk", "writing tables: %v; logging to this run may be incomplete, the program continues", err)
 		return nil, fmt.Errorf("wandb: table %q: %w", key, err)
 	}
 	w.pendingFiles = append(w.pendingFiles, FilesItem{Path: rel, Policy: PolicyNow, Type: FileMedia})

@@ -443,6 +443,6 @@ func (w *writer) writeSummaryFile(items []Item) {
 	b.WriteString("}\n")
 	path := filepath.Join(w.run.dir, "files", "wandb-summary.json")
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		w.run.con.warnOnce("summary-file", "writing %s: %v", path, err)
+		w.run.con.warnOnce("disk", "writing %s: %v", path, err)
 	}
 }

@@ -206,9 +206,9 @@ func (s *session) loop() {
 		case <-s.quit:
 			s.drain()
 			if s.run != nil {
-				if err := s.run.Finish(); err != nil {
-					warn("finishing the W&B run: %v", err)
-				}
+				// The run reports its own failures (one line per
+				// failing disk); a second line here would only repeat it.
+				_ = s.run.Finish()
 			}
 			return
 		}
@@ -229,8 +229,8 @@ func (s *session) drain() {
 	if s.run == nil && !s.failed {
 		r, err := openSink(s.opts)
 		if err != nil {
+			// wandb.Init has printed why, once; say nothing more.
 			s.failed = true
-			warn("starting the W&B run, calls are not logged: %v", err)
 		}
 		s.run = r
 	}

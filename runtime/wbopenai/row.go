@@ -194,7 +194,8 @@ func (s *session) log(ev *event) {
 	s.run.LogFunc(func(t tabler) map[string]interface{} {
 		v, err := t.Table("stats", statsColumns, stats)
 		if err != nil {
-			warn("writing the stats table: %v", err)
+			// The run has warned about its disk once; the row goes
+			// without its table.
 			return row
 		}
 		row["stats"] = v
