@@ -12,7 +12,8 @@ import (
 // The main() hook: `defer wbiFinish()` as the first statement of main, so
 // the run is finished at normal exit. In a multi-line body it goes on a
 // line of its own followed by a //line directive restoring the numbering
-// of every later line; a one-line body gets it spliced in on that line.
+// of every later line; a one-line body, or one whose first statement is on
+// the line of "{", gets it spliced in on that line.
 
 // lineDirective matches the directive that follows our deferred finish.
 var lineDirective = regexp.MustCompile(`^//line :(\d+):1\r?$`)
@@ -49,7 +50,10 @@ func (f *finder) mainHook(fd *ast.FuncDecl) {
 	f.exitWarnings(fd)
 	body := fd.Body
 	lb := f.pos(body.Lbrace).Line
-	oneLine := lb == f.pos(body.Rbrace).Line
+	// The same-line form is used when the body is one line, and when its
+	// first statement shares the line of "{" (a line inserted after that
+	// line would come after the statement).
+	oneLine := lb == f.pos(body.Rbrace).Line || len(body.List) > 0 && f.pos(body.List[0].Pos()).Line == lb
 	if len(body.List) > 0 && isFinishDefer(body.List[0]) {
 		f.hookFound = true
 		if oneLine {
