@@ -298,6 +298,14 @@ func parseResponse(c *callInfo, ev *event) {
 		if ev.resp != nil && ev.resp.truncated() {
 			// The head alone is not JSON: usage and model are near the end.
 			c.usage = usageFromTail(ev.resp.tailBytes())
+			return
+		}
+		if ev.status < 400 && ev.err == nil && !ev.closedEarly &&
+			strings.HasPrefix(ev.respHeader.Get("Content-Type"), "application/json") {
+			// go-openai fails to decode it too: the user's call failed.
+			c.failed = true
+			c.errType = "invalid_response"
+			c.errMessage = "the response body is not valid JSON: " + err.Error()
 		}
 		return
 	}

@@ -64,7 +64,7 @@ func parseStream(c *callInfo, ev *event) {
 	}
 	var id string
 	choices := map[int]*choiceAcc{}
-	done := false
+	done, badChunk := false, false
 	for len(data) > 0 {
 		var line []byte
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -83,6 +83,7 @@ func parseStream(c *callInfo, ev *event) {
 		}
 		var ch streamChunk
 		if json.Unmarshal(payload, &ch) != nil {
+			badChunk = true
 			continue
 		}
 		if ch.Error != nil {
@@ -139,7 +140,23 @@ func parseStream(c *callInfo, ev *event) {
 	if !c.usage.has {
 		c.usageMissing = true
 	}
-	if !done && ev.err == nil && !c.failed {
+	// A capture cut in the middle can split a chunk; only a whole
+	// capture tells a malformed stream.
+	whole := !ev.resp.truncated()
+	switch {
+	case c.failed || ev.err != nil:
+	case badChunk && whole:
+		// go-openai hands the user the decoding error of that chunk.
+		c.failed = true
+		c.errType = "invalid_stream"
+		c.errMessage = "the server sent a stream event that is not valid JSON"
+	case !done && whole && !ev.closedEarly && !ev.abandoned && !finished(choices):
+		// The body ended without [DONE] or a finish reason: the user
+		// got io.EOF from a stream that was cut short.
+		c.failed = true
+		c.errType = "stream_truncated"
+		c.errMessage = "the stream ended before [DONE]"
+	case !done:
 		c.note("stream_incomplete", true)
 	}
 	c.respBody = assembled(c, id, choices)
@@ -273,4 +290,14 @@ func parseResponsesStream(c *callInfo, data []byte) {
 	if !c.usage.has {
 		c.usageMissing = true
 	}
+}
+
+// finished reports whether any choice of a stream got a finish reason.
+func finished(choices map[int]*choiceAcc) bool {
+	for _, acc := range choices {
+		if acc.finish != "" {
+			return true
+		}
+	}
+	return false
 }
