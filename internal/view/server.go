@@ -221,7 +221,8 @@ type Row struct {
 	TTFT       *float64 `json:"ttft"`    // ms; null when not a stream
 	Cost       *float64 `json:"cost"`    // dollars, estimate; null when unknown
 	Stream     bool     `json:"stream"`
-	Error      string   `json:"message,omitempty"` // a failed call's status message, shortened
+	Estimated  bool     `json:"estimated,omitempty"` // token counts counted here: the server sent none
+	Error      string   `json:"message,omitempty"`   // a failed call's status message, shortened
 }
 
 func (s *Snapshot) row(i int32) Row {
@@ -232,7 +233,7 @@ func (s *Snapshot) row(i int32) Row {
 		Site: s.idx.sites.names[e.site], Method: s.idx.methods.names[e.method],
 		Model: s.idx.models.names[e.model], Status: s.idx.statuses.names[e.status],
 		Prompt: e.prompt, Completion: e.completion, Total: e.total,
-		Latency: e.latency, Stream: e.stream,
+		Latency: e.latency, Stream: e.stream, Estimated: c.Estimated,
 	}
 	if e.ttft >= 0 {
 		v := e.ttft

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wbinstrument/wbinstrument/internal/calls"
+	"github.com/wbinstrument/wbinstrument/internal/tokens"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
@@ -23,6 +25,10 @@ type CallRef struct {
 	StatusMessage string
 	RequestID     string
 	ErrorType     string
+	// Estimated says the token counts were counted here with a tokenizer:
+	// the server sent no usage (a stream from a server that ignores
+	// stream_options), so the runtime logged usage_missing.
+	Estimated bool
 }
 
 // callSummary is what the load reads of a history row that carries a
@@ -79,9 +85,12 @@ func (z *summarizer) record(off int64, payload []byte) recResult {
 	r := recResult{off: off}
 	var trace []byte
 	var nums [7]float64
+	missing := false
 	isHist, _, err := wandb.ScanHistory(payload, func(key, v []byte) {
 		k := -1
 		switch string(key) {
+		case "usage_missing":
+			missing = string(v) == "true"
 		case "trace":
 			trace, r.hasTrace = v, true
 		case "_step":
@@ -128,7 +137,32 @@ func (z *summarizer) record(off int64, payload []byte) recResult {
 	c.prompt, c.completion, c.total = int64(nums[2]), int64(nums[3]), int64(nums[4])
 	c.elapsed, c.cached = nums[5], int64(nums[6])
 	r.callErr = z.trace(trace, c)
+	if missing && r.callErr == nil {
+		estimate(payload, c)
+	}
 	return r
+}
+
+// estimate counts the tokens of a call the server sent no usage for, from
+// its logged request and response. Such rows are rare (servers that ignore
+// stream_options), so decoding them in full here costs little.
+func estimate(payload []byte, c *callSummary) {
+	row := map[string]json.RawMessage{}
+	if _, _, err := wandb.ScanHistory(payload, func(k, v []byte) {
+		row[string(k)] = append(json.RawMessage(nil), v...)
+	}); err != nil {
+		return
+	}
+	full, err := calls.FromRow(row)
+	if err != nil {
+		return
+	}
+	p, cpl, ok := tokens.Estimate(&full)
+	if !ok {
+		return
+	}
+	c.prompt, c.completion, c.total = int64(p), int64(cpl), int64(p+cpl)
+	c.Estimated = true
 }
 
 // The span attributes the index reads.

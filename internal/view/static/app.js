@@ -52,6 +52,11 @@
 
   // ---- formatting ----
   const fmtInt = (n) => (n === null || n === undefined ? "" : Number(n).toLocaleString("en-US"));
+  // tokenCell shows a token count, marked when it was estimated with a
+  // tokenizer because the server sent no usage.
+  const tokenCell = (r, n) => r.estimated
+    ? el("td", { class: "num", title: "estimated with a tokenizer: the server sent no usage" }, "≈" + fmtInt(n))
+    : el("td", { class: "num" }, fmtInt(n));
   function fmtMs(ms) {
     if (ms === null || ms === undefined || ms < 0) return "—";
     if (ms < 1000) return ms.toFixed(ms < 10 ? 2 : 0) + " ms";
@@ -251,9 +256,7 @@
         el("td", {}, r.method || "—", r.stream ? el("span", { class: "muted" }, " (stream)") : null),
         el("td", {}, r.model),
         el("td", {}, statusPill(r.status)),
-        el("td", { class: "num" }, fmtInt(r.prompt)),
-        el("td", { class: "num" }, fmtInt(r.completion)),
-        el("td", { class: "num" }, fmtInt(r.total)),
+        tokenCell(r, r.prompt), tokenCell(r, r.completion), tokenCell(r, r.total),
         el("td", { class: "num" }, fmtMs(r.latency)),
         el("td", { class: "num" }, r.ttft === null ? "—" : fmtMs(r.ttft)),
         el("td", { class: "num" }, fmtCost(r.cost)));
@@ -401,7 +404,9 @@
         d.next >= 0 ? el("a", { href: "#call=" + d.next }, "next ›") : null),
       el("div", { class: "cards" },
         card("started", fmtTime(d.time)), card("latency", fmtMs(d.latency)), card("time to first token", d.ttft === null ? "—" : fmtMs(d.ttft)),
-        card("prompt tokens", fmtInt(d.prompt)), card("completion tokens", fmtInt(d.completion)), card("total tokens", fmtInt(d.total)),
+        card(d.estimated ? "prompt tokens (estimated)" : "prompt tokens", fmtInt(d.prompt)),
+        card(d.estimated ? "completion tokens (estimated)" : "completion tokens", fmtInt(d.completion)),
+        card(d.estimated ? "total tokens (estimated)" : "total tokens", fmtInt(d.total)),
         d.cachedTokens ? card("cached tokens", fmtInt(d.cachedTokens)) : null, d.reasoningTokens ? card("reasoning tokens", fmtInt(d.reasoningTokens)) : null,
         card("cost (estimate)", fmtCost(d.cost)), card("finish", d.finishReasons.join(", ") || "—")),
       d.error ? el("div", { class: "msg error", id: "callerror" }, el("div", { class: "role" }, "error" + (d.error.type ? " · " + d.error.type : "") + (d.error.httpStatus ? " · HTTP " + d.error.httpStatus : "") + (d.error.code ? " · " + d.error.code : "")), collapsible(d.error.message)) : null,
