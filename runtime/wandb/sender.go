@@ -50,6 +50,7 @@ type uploader struct {
 
 	config      map[string]json.RawMessage
 	configDirty bool
+	metrics     *runMetrics // metric definitions, uploaded in the config
 
 	summary      map[string]json.RawMessage
 	summaryDirty bool
@@ -84,6 +85,7 @@ func newUploader(api *apiClient, filesDir string) *uploader {
 		api:      api,
 		filesDir: filesDir,
 		config:   map[string]json.RawMessage{},
+		metrics:  newRunMetrics(),
 		summary:  map[string]json.RawMessage{},
 		uploaded: map[string]bool{},
 	}
@@ -127,7 +129,13 @@ func (u *uploader) add(rec *Record) {
 	case rec.Config != nil:
 		foldItems(u.config, rec.Config.Update, rec.Config.Remove)
 		u.configDirty = true
+	case rec.Metric != nil:
+		u.metrics.process(rec.Metric)
+		u.configDirty = true
 	case rec.History != nil:
+		if u.metrics.expand(rec.History) {
+			u.configDirty = true
+		}
 		l := string(historyLine(rec.History))
 		u.history = append(u.history, l)
 		u.historyBytes += len(l)
@@ -234,6 +242,9 @@ func (u *uploader) heartbeat(ctx context.Context) error {
 }
 
 func (u *uploader) upsert(ctx context.Context) error {
+	if err := u.metrics.applyTo(u.config); err != nil {
+		return err
+	}
 	vars, err := upsertVars(u.info, u.config)
 	if err != nil {
 		return err
