@@ -70,7 +70,9 @@ func New(apiKey string, entities ...string) *Server {
 	for _, e := range entities {
 		s.entities[e] = true
 	}
-	s.ts = httptest.NewServer(s)
+	// Assigned before serving: handlers read s.ts.URL.
+	s.ts = httptest.NewUnstartedServer(s)
+	s.ts.Start()
 	return s
 }
 
