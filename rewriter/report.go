@@ -76,7 +76,7 @@ type FileChange struct {
 //	  "warnings": ["/abs/main.go:15:3: os.Exit in main skips ..."]
 //	}
 //
-// "sites" and "changed_files" are always present (null when empty);
+// "sites" and "changed_files" are always present ([] when empty);
 // "function", "reason" and "warnings" are left out when empty. The
 // actions are the Action constants: rewritten, updated, already
 // instrumented, skipped by directive, skipped generated, not
@@ -123,7 +123,15 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
+// sort puts the report in its documented order, with empty lists as []
+// rather than null in JSON.
 func (r *Report) sort() {
+	if r.Sites == nil {
+		r.Sites = []Site{}
+	}
+	if r.Files == nil {
+		r.Files = []FileChange{}
+	}
 	sort.SliceStable(r.Sites, func(i, j int) bool {
 		a, b := r.Sites[i], r.Sites[j]
 		if a.File != b.File {
