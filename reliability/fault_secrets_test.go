@@ -15,6 +15,7 @@ import (
 
 const (
 	openaiKey = "sk-proj-SECRET-openai-7f3e9a1c5b2d4e6f8a0b"
+	azureKey  = "azure0SECRET0key0c4d5e6f7a8b9c0d1e2f3a4b"
 	// pastedKey is a key the user pasted into a prompt: it is the user's
 	// data, logged like the rest of the prompt, and it is the positive
 	// control that proves the search below finds what is there.
@@ -29,11 +30,12 @@ type place struct {
 
 // TestFaultSecrets runs the instrumented program with an OpenAI key in its
 // environment (sent as the Authorization header) and a W&B key in its
-// environment, online against the fake W&B server and then offline with
-// `wbinstrument sync`, and searches every file written, everything printed
-// and every byte the W&B server received. Neither key may appear, raw or
-// base64 encoded (HTTP Basic); only the W&B key may reach W&B, and only in
-// the Authorization header.
+// environment: online against the fake W&B server, then offline, then
+// offline to Azure (key in the api-key header), and uploads the offline
+// runs with `wbinstrument sync`. It searches every file written,
+// everything printed and every byte the W&B server received: no key may
+// appear, raw or base64 encoded (HTTP Basic); only the W&B key may reach
+// W&B, and only in the Authorization header.
 func TestFaultSecrets(t *testing.T) {
 	bin := program(t)
 	fake := fakeopenai.New()
@@ -42,12 +44,12 @@ func TestFaultSecrets(t *testing.T) {
 	defer wb.Close()
 	dir := t.TempDir()
 	var places []place
-	run := func(mode string) {
+	run := func(mode string, env ...string) {
 		cmd := exec.Command(bin)
-		cmd.Env = append(cleanEnv(), "OPENAI_BASE_URL="+fake.URL(), "OPENAI_API_KEY="+openaiKey,
+		cmd.Env = append(append(cleanEnv(), "OPENAI_BASE_URL="+fake.URL(), "OPENAI_API_KEY="+openaiKey,
 			"WANDB_API_KEY="+wandbKey, "WANDB_BASE_URL="+wb.URL(), "WANDB_MODE="+mode, "WANDB_DIR="+dir,
 			"WANDB_PROJECT=reliability", "FAULT_CALLS=20", "FAULT_DELAY=1ms",
-			"FAULT_PROMPT=my key is "+pastedKey+", please check it")
+			"FAULT_PROMPT=my key is "+pastedKey+", please check it"), env...)
 		var o, e bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &o, &e
 		if err := cmd.Run(); err != nil {
@@ -57,6 +59,7 @@ func TestFaultSecrets(t *testing.T) {
 	}
 	run("online")
 	run("offline")
+	run("offline", "FAULT_AZURE=1", "OPENAI_BASE_URL="+fake.RootURL(), "OPENAI_API_KEY="+azureKey)
 	code, out, errOut := runCLI(t, dir, []string{"WANDB_API_KEY=" + wandbKey, "WANDB_BASE_URL=" + wb.URL()}, "sync", filepath.Join(dir, "wandb"))
 	if code != 0 {
 		t.Fatalf("wbinstrument sync: exit %d\n%s%s", code, out, errOut)
@@ -64,14 +67,17 @@ func TestFaultSecrets(t *testing.T) {
 	places = append(places, place{"sync stdout", []byte(out)}, place{"sync stderr", []byte(errOut)})
 
 	// The key really was sent as a header: otherwise the test proves nothing.
-	sent := 0
+	sent, sentAzure := 0, 0
 	for _, r := range fake.Requests() {
 		if r.Header.Get("Authorization") == "Bearer "+openaiKey {
 			sent++
 		}
+		if r.Header.Get("api-key") == azureKey {
+			sentAzure++
+		}
 	}
-	if sent == 0 {
-		t.Fatal("the OpenAI key never reached the OpenAI server's Authorization header")
+	if sent == 0 || sentAzure == 0 {
+		t.Fatalf("the keys never reached the OpenAI server's headers (Authorization %d times, api-key %d times)", sent, sentAzure)
 	}
 
 	files := 0
@@ -108,6 +114,7 @@ func TestFaultSecrets(t *testing.T) {
 		"W&B key (Basic auth)":  base64.StdEncoding.EncodeToString([]byte("api:" + wandbKey)),
 		"OpenAI key (base64)":   base64.StdEncoding.EncodeToString([]byte(openaiKey)),
 		"OpenAI key (redacted)": openaiKey[:len(openaiKey)-4], // a key cut short is still a key
+		"Azure key":             azureKey,
 	}
 	leaks, pasted := 0, 0
 	for _, pl := range places {
@@ -127,6 +134,6 @@ func TestFaultSecrets(t *testing.T) {
 	if v := wb.Violations(); len(v) > 0 {
 		t.Errorf("fake W&B saw violations: %v", v)
 	}
-	t.Logf("SUMMARY secrets: searched %d places (%d files, %d W&B requests, stdout/stderr of 2 runs and sync) for %d key forms: %d leaks; OpenAI key sent in %d Authorization headers; pasted prompt key (user data) found in %d places",
-		len(places), files, len(wbReqs), len(secrets), leaks, sent, pasted)
+	t.Logf("SUMMARY secrets: searched %d places (%d files, %d W&B requests, stdout/stderr of 3 runs and sync) for %d key forms: %d leaks; OpenAI key sent in %d Authorization headers, Azure key in %d api-key headers; pasted prompt key (user data) found in %d places",
+		len(places), files, len(wbReqs), len(secrets), leaks, sent, sentAzure, pasted)
 }

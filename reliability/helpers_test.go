@@ -131,7 +131,8 @@ func writeModule(t testing.TB, dir string, files map[string]string) {
 
 // programSource is the instrumented program of the process-death, disk
 // and secrets tests: FAULT_CALLS chat calls with FAULT_PROMPT, FAULT_DELAY
-// apart, one stdout line per call, as a real batch job would make them.
+// apart, one stdout line per call, as a real batch job would make them;
+// with FAULT_AZURE set, to Azure OpenAI (key in the api-key header).
 const programSource = `package main
 
 import (
@@ -149,6 +150,9 @@ func main() {
 	delay, _ := time.ParseDuration(os.Getenv("FAULT_DELAY"))
 	cfg := openai.DefaultConfig(os.Getenv("OPENAI_API_KEY"))
 	cfg.BaseURL = os.Getenv("OPENAI_BASE_URL")
+	if os.Getenv("FAULT_AZURE") != "" {
+		cfg = openai.DefaultAzureConfig(os.Getenv("OPENAI_API_KEY"), os.Getenv("OPENAI_BASE_URL"))
+	}
 	client := openai.NewClientWithConfig(cfg)
 	ctx := context.Background()
 	for i := 0; i < n; i++ {
