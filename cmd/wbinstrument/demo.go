@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/wbinstrument/wbinstrument/internal/checkout"
 	"github.com/wbinstrument/wbinstrument/internal/demo"
 )
 
@@ -44,7 +45,7 @@ Flags:
 		}
 		return 2
 	}
-	root, err := demo.FindRoot()
+	root, err := checkout.Root()
 	if err != nil {
 		fmt.Fprintln(stderr, "wbinstrument demo:", err)
 		return 1

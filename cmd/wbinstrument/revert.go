@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"io"
 
 	"github.com/wbinstrument/wbinstrument/rewriter"
@@ -30,13 +29,8 @@ Flags:
 func runRevert(args []string, stdout, stderr io.Writer) int {
 	var rf rewriteFlags
 	fs := newFlagSet("revert", revertUsage, stderr, &rf, false)
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	rep, err := rewriter.Revert(context.Background(), rewriter.Options{
 		Patterns: fs.Args(),

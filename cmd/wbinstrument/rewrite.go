@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 
+	"github.com/wbinstrument/wbinstrument/internal/checkout"
 	"github.com/wbinstrument/wbinstrument/rewriter"
 )
 
@@ -61,13 +63,19 @@ func newFlagSet(name, usage string, stderr io.Writer, rf *rewriteFlags, full boo
 func runRewrite(args []string, stdout, stderr io.Writer) int {
 	var rf rewriteFlags
 	fs := newFlagSet("rewrite", rewriteUsage, stderr, &rf, true)
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return 0
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	if rf.replace == "" && strings.HasSuffix(version, "-dev") {
+		// A development build's runtime is not published: without a
+		// replace, the rewritten program would not build.
+		root, err := checkout.Root()
+		if err != nil {
+			fmt.Fprintf(stderr, "wbinstrument rewrite: this development build's runtime module is not published; pass -replace DIR, DIR a wbinstrument checkout (%v)\n", err)
+			return 1
 		}
-		return 2
+		rf.replace = root
+		fmt.Fprintf(stderr, "using the runtime of the wbinstrument checkout at %s (-replace %s)\n", root, root)
 	}
 	opts := rewriter.Options{
 		Patterns:       fs.Args(),
@@ -80,6 +88,28 @@ func runRewrite(args []string, stdout, stderr io.Writer) int {
 	}
 	rep, err := rewriter.Rewrite(context.Background(), opts)
 	return finishReport("rewrite", rep, err, rf, stdout, stderr)
+}
+
+// parseFlags parses args like fs.Parse, but prints the usage asked for
+// with -h on stdout, once, and a bad flag's error and the usage on stderr.
+// It reports the exit status to return when parsing ends the command.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, ok bool) {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		fs.SetOutput(stderr)
+		return 0, true
+	case err == flag.ErrHelp:
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return 0, false
+	default:
+		fs.SetOutput(stderr)
+		fmt.Fprintln(stderr, err)
+		fs.Usage()
+		return 2, false
+	}
 }
 
 // finishReport prints the report as the flags ask and returns the exit

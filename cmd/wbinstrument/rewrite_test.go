@@ -191,3 +191,30 @@ func TestRewriteHelp(t *testing.T) {
 		t.Errorf("bad flag: exit %d, want 2", code)
 	}
 }
+
+// TestRewriteDefaultReplace: a development build, given no -replace, points
+// the rewritten module at the runtime of the checkout it was built from, so
+// that the program builds; it says so on stderr.
+func TestRewriteDefaultReplace(t *testing.T) {
+	dir := copyCase(t, "direct")
+	root := repoRoot(t)
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	code, _, errs := cli("rewrite", ".")
+	if code != 0 {
+		t.Fatalf("rewrite: exit %d\n%s", code, errs)
+	}
+	if !strings.Contains(errs, "using the runtime of the wbinstrument checkout at "+root) {
+		t.Errorf("stderr does not say which runtime is used:\n%s", errs)
+	}
+	mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "replace github.com/wbinstrument/wbinstrument/runtime => " + filepath.Join(root, "runtime"); !strings.Contains(string(mod), want) {
+		t.Errorf("go.mod lacks %q:\n%s", want, mod)
+	}
+}

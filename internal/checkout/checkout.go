@@ -1,4 +1,7 @@
-package demo
+// Package checkout finds the wbinstrument checkout a command runs from. The
+// runtime module is not published yet, so rewritten programs point their
+// go.mod at the checkout's runtime/ with a replace directive.
+package checkout
 
 import (
 	"errors"
@@ -12,12 +15,12 @@ import (
 // ModulePath is the import path of wbinstrument's main module.
 const ModulePath = "github.com/wbinstrument/wbinstrument"
 
-// FindRoot returns the directory of the wbinstrument checkout: the first
+// Root returns the directory of the wbinstrument checkout: the first
 // directory at or above the working directory whose go.mod declares
 // ModulePath, else the checkout this binary was built from. The rewritten
 // demo program needs it to point its go.mod at the checkout's runtime
 // module, which is not published.
-func FindRoot() (string, error) {
+func Root() (string, error) {
 	if wd, err := os.Getwd(); err == nil {
 		if dir, ok := rootAbove(wd); ok {
 			return dir, nil

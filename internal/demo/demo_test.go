@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wbinstrument/wbinstrument/internal/checkout"
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
 )
 
@@ -21,7 +22,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	root, err := FindRoot()
+	root, err := checkout.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 
 // Options configures Run.
 type Options struct {
-	Root     string    // the wbinstrument checkout (see FindRoot)
+	Root     string    // the wbinstrument checkout (see checkout.Root)
 	WorkDir  string    // where the example program is written; must be empty or absent
 	WandbDir string    // WANDB_DIR of the program: the run lands in WandbDir/wandb/
 	Log      io.Writer // progress lines; the program's stderr goes here too
