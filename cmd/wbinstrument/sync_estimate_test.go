@@ -1,18 +1,11 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"io"
-	"path/filepath"
 	"testing"
 
-	openai "github.com/sashabaranov/go-openai"
-
-	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
+	"github.com/wbinstrument/wbinstrument/internal/runtest"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
-	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
 // TestSyncEstimatesMissingUsage logs a stream from a server that ignores
@@ -20,37 +13,8 @@ import (
 // receives carries token counts marked as estimated, while the run file
 // itself stays as written.
 func TestSyncEstimatesMissingUsage(t *testing.T) {
-	oa := fakeopenai.New()
-	defer oa.Close()
-	dir := t.TempDir()
-	if err := wbopenai.Init(wandb.Options{Dir: dir, Mode: "offline", Project: "synced", Silent: true}); err != nil {
-		t.Fatal(err)
-	}
-	cfg := openai.DefaultConfig("sk-estimate-test")
-	cfg.BaseURL = oa.URL()
-	client := openai.NewClientWithConfig(wbopenai.Config(cfg))
-	stream, err := client.CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{
-		Model:    "nousage-gpt-4o",
-		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Why is the sky blue?"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := stream.Recv(); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-	}
-	stream.Close()
-	wbopenai.Finish()
-
-	runs, _ := filepath.Glob(filepath.Join(dir, "wandb", "offline-run-*"))
-	if len(runs) != 1 {
-		t.Fatalf("want one run, found %v", runs)
-	}
-	data, err := wandb.ReadRunDir(runs[0])
+	runDir, _ := runtest.Streams(t, runtest.Ask("nousage-gpt-4o", "Why is the sky blue?"))
+	data, err := wandb.ReadRunDir(runDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,10 +25,10 @@ func TestSyncEstimatesMissingUsage(t *testing.T) {
 	srv := fakewandb.New(syncKey)
 	defer srv.Close()
 	syncEnv(t, srv, syncKey)
-	if code, out, errs := runCLI("sync", runs[0]); code != 0 {
+	if code, out, errs := runCLI("sync", runDir); code != 0 {
 		t.Fatalf("sync: exit %d\n%s%s", code, out, errs)
 	}
-	run, ok := srv.Run(fakewandb.DefaultEntity, "synced", data.Run.RunID)
+	run, ok := srv.Run(fakewandb.DefaultEntity, data.Run.Project, data.Run.RunID)
 	if !ok {
 		t.Fatal("the server has no run")
 	}

@@ -1,64 +1,26 @@
 package tokens
 
 import (
-	"context"
-	"errors"
-	"io"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/wbinstrument/wbinstrument/internal/calls"
-	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
+	"github.com/wbinstrument/wbinstrument/internal/runtest"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
-	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
 // TestRunWithoutUsage logs streams from a server that ignores
 // include_usage through the real runtime, reads the run back and checks
 // that the estimate counts exactly what the user sent and read.
 func TestRunWithoutUsage(t *testing.T) {
-	srv := fakeopenai.New()
-	defer srv.Close()
-	dir := t.TempDir()
-	if err := wbopenai.Init(wandb.Options{Dir: dir, Mode: "offline", Project: "tokens", Silent: true}); err != nil {
-		t.Fatal(err)
-	}
-	defer wbopenai.Finish()
-	cfg := openai.DefaultConfig("sk-test")
-	cfg.BaseURL = srv.URL()
-	client := openai.NewClientWithConfig(wbopenai.Config(cfg))
-
 	const model = "nousage-gpt-4o"
 	msgs := []openai.ChatCompletionMessage{
 		{Role: openai.ChatMessageRoleSystem, Content: "You answer in one sentence."},
 		{Role: openai.ChatMessageRoleUser, Name: "alice", Content: "Why is the sky blue?"},
 	}
-	stream, err := client.CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{Model: model, Messages: msgs, Stream: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var text strings.Builder
-	for {
-		chunk, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		text.WriteString(chunk.Choices[0].Delta.Content)
-	}
-	stream.Close()
-	wbopenai.Finish()
-
-	runs, _ := filepath.Glob(filepath.Join(dir, "wandb", "offline-run-*"))
-	if len(runs) != 1 {
-		t.Fatalf("want one run, found %v", runs)
-	}
-	rd, err := wandb.ReadRunDir(runs[0])
+	runDir, texts := runtest.Streams(t, openai.ChatCompletionRequest{Model: model, Messages: msgs})
+	rd, err := wandb.ReadRunDir(runDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +36,7 @@ func TestRunWithoutUsage(t *testing.T) {
 	// text the user read.
 	wantPrompt := 3 + Count(model, "system") + Count(model, msgs[0].Content) +
 		3 + Count(model, "user") + Count(model, msgs[1].Content) + Count(model, "alice") + 1 + 3
-	wantCompletion := Count(model, text.String())
+	wantCompletion := Count(model, texts[0])
 	if wantCompletion == 0 {
 		t.Fatal("the stream carried no text")
 	}

@@ -1,55 +1,17 @@
 package view
 
 import (
-	"context"
-	"errors"
-	"io"
-	"path/filepath"
 	"testing"
 
-	openai "github.com/sashabaranov/go-openai"
-
-	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
-	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
+	"github.com/wbinstrument/wbinstrument/internal/runtest"
 )
 
 // TestEstimatedUsage loads a run whose stream came from a server that
 // ignores include_usage: the table row carries token counts counted with a
 // tokenizer, marked estimated, where the run file holds none.
 func TestEstimatedUsage(t *testing.T) {
-	oa := fakeopenai.New()
-	defer oa.Close()
-	dir := t.TempDir()
-	if err := wbopenai.Init(wandb.Options{Dir: dir, Mode: "offline", Project: "view", Silent: true}); err != nil {
-		t.Fatal(err)
-	}
-	cfg := openai.DefaultConfig("sk-view-estimate")
-	cfg.BaseURL = oa.URL()
-	client := openai.NewClientWithConfig(wbopenai.Config(cfg))
-	for _, model := range []string{"nousage-gpt-4o", "gpt-4o"} {
-		stream, err := client.CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{
-			Model:    model,
-			Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Why is the sky blue?"}},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			if _, err := stream.Recv(); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				t.Fatal(err)
-			}
-		}
-		stream.Close()
-	}
-	wbopenai.Finish()
-	runs, _ := filepath.Glob(filepath.Join(dir, "wandb", "offline-run-*"))
-	if len(runs) != 1 {
-		t.Fatalf("want one run, found %v", runs)
-	}
-	snap, err := Load(runs[0])
+	run, _ := runtest.Streams(t, runtest.Ask("nousage-gpt-4o", "Why is the sky blue?"), runtest.Ask("gpt-4o", "Why is the sky blue?"))
+	snap, err := Load(run)
 	if err != nil {
 		t.Fatal(err)
 	}
