@@ -29,7 +29,7 @@ func runSync(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	entity := fs.String("entity", "", "upload to this `entity`, whatever the run recorded")
 	project := fs.String("project", "", "upload to this `project`, whatever the run recorded")
-	force := fs.Bool("force", false, "upload runs again even if they have a .synced marker")
+	force := fs.Bool("force", false, "upload runs again even if they have a .synced marker, and runs a live program still writes (completed as crashed)")
 	quiet := fs.Bool("q", false, "no progress lines for large runs")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: wbinstrument sync [-entity E] [-project P] [-force] [-q] [PATH ...]
@@ -41,7 +41,9 @@ run-<id>.wandb file, or a wandb directory (every offline-run-* and run-*
 directory in it); the default is ./wandb. A run is marked uploaded with a
 run-<id>.wandb.synced file next to its log and skipped from then on, so
 sync is safe to run again. A run whose log has no exit record (the program
-was killed) is uploaded as crashed (exit code 1). A log with a damaged
+was killed) is uploaded as crashed (exit code 1), unless the program that
+writes it is still running: such a run is skipped (its run-<id>.wandb.lock
+names a live process) until it ends or -force is given. A log with a damaged
 tail is uploaded up to the damage; sync reports the byte offset and exits
 with status 1.
 
@@ -106,6 +108,8 @@ Flags:
 			if ctx.Err() != nil {
 				return 1
 			}
+		case res.Live != "":
+			fmt.Fprintf(stdout, "skipped %s: still being written by %s; it has no exit record yet, so uploading it now would mark it crashed (sync it when the program ends, or use -force)\n", name, res.Live)
 		case res.Skipped:
 			fmt.Fprintf(stdout, "skipped %s: already synced (use -force to upload it again)\n", name)
 		default:

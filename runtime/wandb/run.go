@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -321,6 +322,9 @@ func (r *Run) finish(code int) error {
 	var res finishResult
 	select {
 	case res = <-req.result:
+		// The writer is done with the log: it is complete, or as complete
+		// as it will get, and no longer live.
+		removeRunLock(filepath.Join(r.dir, "run-"+r.id+".wandb"))
 	case <-grace.C:
 		err := fmt.Errorf("wandb: finish timed out after %s; %s may lack its last records and exit record", timeout, r.dir)
 		r.con.line("%v", err)

@@ -102,6 +102,9 @@ func (r *Run) open() error {
 		r.con.debugf("wbinstrument %s: run %s, mode %s, project %q, entity %q, online sender %v, queue %d, finish timeout %s",
 			Version, r.id, r.opts.Mode, r.opts.Project, r.opts.Entity, sink != nil, r.h.queueCap, r.opts.FinishTimeout)
 	}
+	if err := writeRunLock(logPath, r.start); err != nil {
+		r.con.debugf("no run lock (sync cannot tell this run is live): %v", err)
+	}
 
 	switch {
 	case sink != nil && sink.StartLine() != "":

@@ -21,7 +21,8 @@ type SyncOptions struct {
 	// DefaultEntity and DefaultProject apply to runs that recorded none
 	// (WANDB_ENTITY and WANDB_PROJECT).
 	DefaultEntity, DefaultProject string
-	// Force uploads runs that already have a .synced marker.
+	// Force uploads runs that already have a .synced marker, and runs a
+	// live process is still writing (see SyncResult.Live).
 	Force bool
 	// Progress, when set, hears how many history rows of total the server
 	// holds, after every batch.
@@ -39,15 +40,19 @@ type SyncOptions struct {
 
 // SyncResult says what Sync did with one run.
 type SyncResult struct {
-	Log              string // the .wandb file
-	RunID            string
-	Entity, Project  string // as W&B resolved them
-	URL              string // the run's page
-	Rows             int    // history rows uploaded
-	ExitCode         int    // the exit code W&B was given
-	Skipped          bool   // already synced: nothing was sent
-	Crashed          bool   // the log has no exit record
-	CorruptAt        int64  // with a *CorruptError: where the readable part ends
+	Log             string // the .wandb file
+	RunID           string
+	Entity, Project string // as W&B resolved them
+	URL             string // the run's page
+	Rows            int    // history rows uploaded
+	ExitCode        int    // the exit code W&B was given
+	Skipped         bool   // already synced, or live: nothing was sent
+	// Live, when the run was skipped because a process still writes it,
+	// names that process: its log has no exit record yet, and uploading
+	// it now would complete it as crashed.
+	Live             string
+	Crashed          bool  // the log has no exit record
+	CorruptAt        int64 // with a *CorruptError: where the readable part ends
 	MarkerWritten    bool
 	ReadableFraction string // e.g. "12345 of 20000 bytes" for a corrupt log
 }
@@ -154,9 +159,15 @@ func Sync(ctx context.Context, path string, opts SyncOptions) (*SyncResult, erro
 	if opts.GiveUp > 0 {
 		api.retry.giveUp = opts.GiveUp
 	}
-	total, err := countRows(log)
+	total, exited, err := countRows(log)
 	if err != nil {
 		return res, err
+	}
+	if !exited && !opts.Force {
+		if owner := liveWriter(log); owner != "" {
+			res.Skipped, res.Live = true, owner
+			return res, nil
+		}
 	}
 	u := newUploader(api, filepath.Join(filepath.Dir(log), "files"))
 	u.entity, u.project = opts.Entity, opts.Project
@@ -235,25 +246,29 @@ func Sync(ctx context.Context, path string, opts SyncOptions) (*SyncResult, erro
 }
 
 // countRows counts the history records of a log (up to any damage), for
-// progress reports.
-func countRows(log string) (int, error) {
+// progress reports, and says whether it has an exit record.
+func countRows(log string) (rows int, exited bool, err error) {
 	f, err := os.Open(log)
 	if err != nil {
-		return 0, fmt.Errorf("wandb: %w", err)
+		return 0, false, fmt.Errorf("wandb: %w", err)
 	}
 	defer f.Close()
 	rd, err := NewReader(f)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", log, err)
+		return 0, false, fmt.Errorf("%s: %w", log, err)
 	}
-	n := 0
 	for {
 		rec, err := rd.Next()
 		if err != nil {
-			return n, nil
+			return rows, exited, nil
 		}
-		if rec.History != nil {
-			n++
+		switch {
+		case exited:
+			// Records after the exit are not uploaded.
+		case rec.History != nil:
+			rows++
+		case rec.Exit != nil:
+			exited = true
 		}
 	}
 }
