@@ -42,12 +42,19 @@ func (d memDoer) Do(req *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-func chatAnswer(tb testing.TB) []byte {
+func chatAnswer(tb testing.TB) []byte { return chatAnswerOf(tb, strings.Repeat("a", bodySize)) }
+
+// chatAnswerSmall is a chat completion of the size fakeopenai answers.
+func chatAnswerSmall(tb testing.TB) []byte {
+	return chatAnswerOf(tb, "Instrumentation costs little per call.")
+}
+
+func chatAnswerOf(tb testing.TB, content string) []byte {
 	tb.Helper()
 	b, err := json.Marshal(map[string]interface{}{
 		"id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-mini",
 		"choices": []interface{}{map[string]interface{}{"index": 0, "finish_reason": "stop",
-			"message": map[string]interface{}{"role": "assistant", "content": strings.Repeat("a", bodySize)}}},
+			"message": map[string]interface{}{"role": "assistant", "content": content}}},
 		"usage": map[string]interface{}{"prompt_tokens": 512, "completion_tokens": 512, "total_tokens": 1024},
 	})
 	if err != nil {
