@@ -127,3 +127,48 @@ func TestLiveChild(t *testing.T) {
 	io.Copy(io.Discard, os.Stdin)
 	r.Finish()
 }
+
+// TestOnlineCatchesUpBeforeFinish overflows a tiny inbox while the server
+// is down; once it is back, the sender must read the records it did not
+// keep from the run log while the program still runs, so every row is on
+// the server before Finish, exactly once and in order.
+func TestOnlineCatchesUpBeforeFinish(t *testing.T) {
+	env(t)
+	t.Setenv("WBINSTRUMENT_ONLINE_MAX_PENDING", "4096")
+	srv := fakewandb.New(key)
+	defer srv.Close()
+	srv.Down(true)
+	r, err := wandb.Init(onlineOpts(srv, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Finish()
+	const n = 400
+	logRows(t, r, n)
+	srv.Down(false)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if run, ok := srv.Run(fakewandb.DefaultEntity, "proj", r.ID()); ok {
+			if rows, err := run.History(); err == nil && len(rows) == n {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not get all %d rows before Finish", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// More rows after the catch-up go through the inbox again.
+	for i := n; i < n+50; i++ {
+		for !r.Log(map[string]interface{}{"i": i, "usage/total_tokens": 2 * i}) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if err := r.Finish(); err != nil {
+		t.Fatalf("Finish: %v", err)
+	}
+	run := checkRun(t, srv, fakewandb.DefaultEntity, "proj", r.ID(), n+50, 0)
+	if run.Resent != 0 {
+		t.Errorf("%d lines sent twice", run.Resent)
+	}
+}

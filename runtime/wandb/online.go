@@ -62,10 +62,12 @@ func tuningFromEnv(t onlineTuning, getenv func(string) string) onlineTuning {
 // hands it a copy of every record's bytes (cheap, never blocking); its own
 // goroutine decodes them and feeds the uploader in batches. Memory is
 // bounded: when the server falls so far behind that maxPending bytes wait
-// in the inbox, later records are not kept; Finish then reads them back
-// from the closed run log, which holds every record anyway. What Finish
-// cannot upload before its deadline stays in the run directory, without a
-// .synced marker, for `wbinstrument sync`.
+// in the inbox, records are not kept until it drains. The run log holds
+// every record anyway and is the spool: once the upload catches up, the
+// sender reads the records it did not keep back from the log, in record
+// order, while the program runs, and Finish does the same for what is
+// left. What Finish cannot upload before its deadline stays in the run
+// directory, without a .synced marker, for `wbinstrument sync`.
 type onlineSender struct {
 	cfg     sinkConfig
 	logPath string
@@ -75,12 +77,18 @@ type onlineSender struct {
 
 	mu         sync.Mutex
 	inbox      []rawRecord
-	inboxBytes int
-	overflow   bool  // records after lastNum were not kept
-	lastNum    int64 // num of the last record kept
+	inboxBytes int   // kept records the sender goroutine has not released
+	lastSeen   int64 // num of the last record the writer handed over
 	fatal      error // a final API error; nothing more is sent
 	finishAt   time.Time
 	finishing  bool
+
+	// The sender goroutine's own state: records are fed to the uploader
+	// strictly in num order; held are kept records waiting for earlier
+	// ones, which only the spool (the run log) has.
+	fedNum int64
+	held   []rawRecord
+	spool  spoolReader
 
 	wake   chan struct{} // cap 1
 	ctx    context.Context
@@ -118,6 +126,7 @@ func newOnlineSender(cfg sinkConfig) (recordSink, error) {
 		cancel:  cancel,
 		done:    make(chan struct{}),
 	}
+	o.spool.path = o.logPath
 	go o.loop()
 	return o, nil
 }
@@ -163,13 +172,12 @@ func (o *onlineSender) Record(num int64, payload []byte) {
 	if o.fatal != nil || o.finishing {
 		return
 	}
-	if o.overflow || o.inboxBytes+len(payload) > o.tune.maxPending {
-		o.overflow = true
-		return
+	o.lastSeen = num
+	if o.inboxBytes+len(payload) > o.tune.maxPending {
+		return // the sender reads it back from the log
 	}
 	o.inbox = append(o.inbox, rawRecord{num: num, payload: append([]byte(nil), payload...)})
 	o.inboxBytes += len(payload)
-	o.lastNum = num
 	if len(o.inbox)%batchLines == 0 {
 		select {
 		case o.wake <- struct{}{}:
@@ -178,13 +186,22 @@ func (o *onlineSender) Record(num int64, payload []byte) {
 	}
 }
 
-// take moves the inbox to the caller.
-func (o *onlineSender) take() []rawRecord {
+// take moves the inbox to the caller, with the num of the last record
+// the writer handed over. The records' bytes stay counted in inboxBytes
+// until release.
+func (o *onlineSender) take() ([]rawRecord, int64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	in := o.inbox
-	o.inbox, o.inboxBytes = nil, 0
-	return in
+	o.inbox = nil
+	return in, o.lastSeen
+}
+
+// release returns the memory of records the sender is done with.
+func (o *onlineSender) release(bytes int) {
+	o.mu.Lock()
+	o.inboxBytes -= bytes
+	o.mu.Unlock()
 }
 
 // Finish uploads what is left and marks the run complete, within the
@@ -226,16 +243,16 @@ func (o *onlineSender) loop() {
 		finishing := o.finishing
 		fatal := o.fatal
 		o.mu.Unlock()
-		if fatal == nil && o.u.pendingBytes() < o.tune.maxPending || finishing {
-			o.feed(o.take())
-		}
 		if finishing {
 			o.result = o.finishUpload()
 			return
 		}
 		if fatal != nil {
-			o.take() // drop: nothing more is sent, the log has it all
+			o.drop() // nothing more is sent; the log has it all
 			continue
+		}
+		if o.u.pendingBytes() < o.tune.maxPending {
+			o.advance(false)
 		}
 		var err error
 		switch {
@@ -252,39 +269,29 @@ func (o *onlineSender) loop() {
 			// error here is final: a rejected key, an unknown entity.
 			o.mu.Lock()
 			o.fatal = err
-			o.inbox, o.inboxBytes = nil, 0
 			o.mu.Unlock()
+			o.drop()
 			fmt.Fprintf(o.cfg.Stderr, "wandb: warning: online upload stopped: %v; the run is still saved in %s\n", err, o.cfg.RunDir)
 		}
-	}
-}
-
-// feed decodes records into the uploader.
-func (o *onlineSender) feed(recs []rawRecord) {
-	for _, r := range recs {
-		rec, err := decodeRecord(r.payload)
-		if err != nil {
-			continue // cannot happen for records the writer encoded
-		}
-		o.u.add(rec)
 	}
 }
 
 // finishUpload runs on the sender goroutine once the log is closed.
 func (o *onlineSender) finishUpload() error {
 	o.mu.Lock()
-	fatal, overflow, lastNum := o.fatal, o.overflow, o.lastNum
+	fatal := o.fatal
 	o.mu.Unlock()
+	defer o.spool.close()
 	incomplete := func(err error) error {
 		return fmt.Errorf("online upload incomplete (%v); the run is saved in %s: upload it with `wbinstrument sync %s`", o.api.redact(err.Error()), o.cfg.RunDir, o.cfg.RunDir)
 	}
 	if fatal != nil {
 		return incomplete(fatal)
 	}
-	if overflow {
-		if err := o.catchUp(lastNum); err != nil {
-			return incomplete(err)
-		}
+	// The log is complete now: whatever was not kept is read back from
+	// it, flushing as batches fill so memory stays bounded.
+	if err := o.advance(true); err != nil {
+		return incomplete(err)
 	}
 	if err := o.u.complete(o.ctx, nil); err != nil {
 		return incomplete(err)
@@ -297,38 +304,6 @@ func (o *onlineSender) finishUpload() error {
 	}
 	fmt.Fprintf(o.cfg.Stderr, "wandb: uploaded run %s: %s\n", o.cfg.RunID, RunURL(o.api.base, o.u.gotEntity, o.u.gotProject, o.cfg.RunID))
 	return nil
-}
-
-// catchUp uploads the records after lastNum from the run log, in batches,
-// so memory stays bounded however far behind the upload fell.
-func (o *onlineSender) catchUp(lastNum int64) error {
-	f, err := os.Open(o.logPath)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	rd, err := NewReader(f)
-	if err != nil {
-		return err
-	}
-	for {
-		rec, err := rd.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if rec.Num <= lastNum {
-			continue
-		}
-		o.u.add(rec)
-		if o.u.pendingRows() >= batchLines || o.u.pendingBytes() >= batchBytes {
-			if err := o.u.flush(o.ctx, nil); err != nil {
-				return err
-			}
-		}
-	}
 }
 
 // writeSyncedMarker creates the empty run-<id>.wandb.synced file that
