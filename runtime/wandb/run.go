@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -161,7 +162,7 @@ func initRun(opts Options, h hooks) (*Run, error) {
 		con.line("wandb: warning: %s", w)
 	}
 	if err != nil {
-		con.line("wandb: warning: %v; not logging to W&B", err)
+		con.line("wandb: warning: %s; not logging to W&B", strings.TrimPrefix(err.Error(), "wandb: "))
 		return &Run{disabled: true}, err
 	}
 	if resolved.Mode == modeDisabled {
@@ -181,7 +182,7 @@ func initRun(opts Options, h hooks) (*Run, error) {
 		done:     make(chan struct{}),
 	}
 	if err := r.open(); err != nil {
-		con.line("wandb: warning: %v; not logging to W&B, the program continues", err)
+		con.line("wandb: warning: %s; not logging to W&B, the program continues", strings.TrimPrefix(err.Error(), "wandb: "))
 		return &Run{disabled: true}, err
 	}
 	go r.w.loop()
