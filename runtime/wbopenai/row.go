@@ -114,20 +114,8 @@ type span struct {
 	StatusCode    string                 `json:"status_code"`
 	StatusMessage *string                `json:"status_message"`
 	Attributes    map[string]interface{} `json:"attributes"`
-	Results       []spanResult           `json:"results"`
 	ChildSpans    []span                 `json:"child_spans"`
 	SpanKind      string                 `json:"span_kind"`
-}
-
-type spanResult struct {
-	Inputs  interface{} `json:"inputs"`
-	Outputs interface{} `json:"outputs"`
-}
-
-type modelDict struct {
-	Request  interface{} `json:"request"`
-	Response interface{} `json:"response"`
-	Kind     string      `json:"_kind"`
 }
 
 // log turns one call into one history row.
@@ -163,7 +151,6 @@ func (s *session) log(ev *event) {
 		EndTimeMs:   ev.end.UnixNano() / 1e6,
 		StatusCode:  "SUCCESS",
 		Attributes:  s.attributes(c),
-		Results:     []spanResult{{Inputs: reqV, Outputs: respV}},
 		ChildSpans:  []span{},
 		SpanKind:    "LLM",
 	}
@@ -179,10 +166,11 @@ func (s *session) log(ev *event) {
 		}
 		sp.StatusMessage = &errText
 	}
-	dict, err1 := json.Marshal(modelDict{Request: reqV, Response: respV, Kind: "openai"})
-	root, err2 := json.Marshal(sp)
-	if err1 == nil && err2 == nil {
-		row["trace"] = traceValue(dict, root)
+	reqJ, err1 := bodyJSON(reqV)
+	respJ, err2 := bodyJSON(respV)
+	root, err3 := json.Marshal(sp)
+	if err1 == nil && err2 == nil && err3 == nil {
+		row["trace"] = traceValue(reqJ, respJ, root)
 	}
 	stats := [][]interface{}{{
 		s.bodies.text(reqV), s.bodies.text(respV), c.model,
@@ -203,27 +191,67 @@ func (s *session) log(ev *event) {
 	})
 }
 
+// bodyJSON is a trace body's JSON: the body's own bytes when body kept
+// it (it checked them with json.Valid), else the small marker encoded.
+func bodyJSON(v interface{}) ([]byte, error) {
+	if raw, ok := v.(json.RawMessage); ok {
+		return raw, nil
+	}
+	return json.Marshal(v)
+}
+
 // traceValue encodes the wb_trace_tree value once, here, as the JSON the
 // writer copies verbatim: the two dumps are long strings, and a map would
 // have the writer sort, reflect over and escape them again. Keys are in
 // sorted order and HTML characters unescaped, as the writer and W&B's own
 // json.dumps write them.
-func traceValue(dict, root []byte) wandb.RawJSON {
-	sum := md5.Sum(dict)
-	var b bytes.Buffer
-	b.Grow(len(dict) + len(root) + len(dict)/8 + len(root)/8 + 128)
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	b.WriteString(`{"_type":"wb_trace_tree","model_dict_dumps":`)
-	_ = enc.Encode(string(dict)) // a string always encodes
-	b.Truncate(b.Len() - 1)      // Encode's newline
-	b.WriteString(`,"model_hash":"`)
-	b.WriteString(hex.EncodeToString(sum[:])[:16])
-	b.WriteString(`","root_span_dumps":`)
-	_ = enc.Encode(string(root))
-	b.Truncate(b.Len() - 1)
-	b.WriteByte('}')
-	return wandb.RawJSON(b.Bytes())
+//
+// Both dumps hold both bodies, which are most of a row: each body is
+// escaped once and its escaped bytes go into both dumps, instead of
+// json.Marshal checking each body again for model_dict and for the span
+// and then escaping each dump as a whole. root is the span without its
+// results, which are added here as its last key.
+func traceValue(req, resp, root []byte) wandb.RawJSON {
+	const (
+		dictReq  = `{"request":`
+		dictResp = `,"response":`
+		dictEnd  = `,"_kind":"openai"}`
+		spanIn   = `,"results":[{"inputs":`
+		spanOut  = `,"outputs":`
+		spanEnd  = `}]}`
+	)
+	h := md5.New()
+	h.Write([]byte(dictReq))
+	h.Write(req)
+	h.Write([]byte(dictResp))
+	h.Write(resp)
+	h.Write([]byte(dictEnd))
+	var sum [md5.Size]byte
+	h.Sum(sum[:0])
+
+	escReq := appendEscaped(nil, req)
+	escResp := escReq
+	if !bytes.Equal(req, resp) {
+		escResp = appendEscaped(nil, resp)
+	}
+	b := make([]byte, 0, 2*(len(escReq)+len(escResp))+len(root)+len(root)/8+256)
+	b = append(b, `{"_type":"wb_trace_tree","model_dict_dumps":"`...)
+	b = appendEscaped(b, []byte(dictReq))
+	b = append(b, escReq...)
+	b = appendEscaped(b, []byte(dictResp))
+	b = append(b, escResp...)
+	b = appendEscaped(b, []byte(dictEnd))
+	b = append(b, `","model_hash":"`...)
+	b = append(b, hex.EncodeToString(sum[:])[:16]...)
+	b = append(b, `","root_span_dumps":"`...)
+	b = appendEscaped(b, root[:len(root)-1]) // without its closing brace
+	b = appendEscaped(b, []byte(spanIn))
+	b = append(b, escReq...)
+	b = appendEscaped(b, []byte(spanOut))
+	b = append(b, escResp...)
+	b = appendEscaped(b, []byte(spanEnd))
+	b = append(b, `"}`...)
+	return wandb.RawJSON(b)
 }
 
 // spanName is the go-openai method when known, else the endpoint.

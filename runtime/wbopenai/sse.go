@@ -24,6 +24,10 @@ type sseBody struct {
 	scratch   []byte
 }
 
+// sseBuf is the size of an sseBody's read buffer, and the room first
+// given to the lines it holds.
+const sseBuf = 4096
+
 func newSSEBody(rc io.ReadCloser, sc *streamCall) *sseBody {
 	b := &sseBody{rc: rc, sc: sc, filter: sc.ev.injected}
 	sc.tracked = true
@@ -51,7 +55,13 @@ func (b *sseBody) Read(p []byte) (int, error) {
 			return 0, b.upErr
 		}
 		if b.scratch == nil {
-			b.scratch = make([]byte, 4096)
+			// One allocation for the three buffers, each capped so that
+			// growing one copies it out instead of overwriting the next:
+			// a stream's chunks are small, so they rarely grow.
+			buf := make([]byte, 3*sseBuf)
+			b.scratch = buf[:sseBuf:sseBuf]
+			b.raw = buf[sseBuf : sseBuf : 2*sseBuf]
+			b.out = buf[2*sseBuf : 2*sseBuf]
 		}
 		n, err := b.rc.Read(b.scratch)
 		b.sc.record(b.scratch[:n], nil)

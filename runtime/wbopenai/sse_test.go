@@ -21,6 +21,7 @@ const usageStream = "data: {\"id\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"
 // stream the server sends without include_usage, however the upstream
 // reads are cut, while the capture keeps the usage.
 func TestSSEFilterRestoresPlainStream(t *testing.T) {
+	holdLogging(t)
 	for _, name := range []string{"whole", "onebyte", "half"} {
 		var r io.Reader = strings.NewReader(usageStream)
 		switch name {
@@ -58,7 +59,7 @@ func TestWithIncludeUsage(t *testing.T) {
 		{`not json`, ``},
 	}
 	for _, c := range cases {
-		got, ok := withIncludeUsage([]byte(c.in))
+		got, ok := withIncludeUsage([]byte(c.in), nil)
 		if ok != (c.want != "") || (ok && string(got) != c.want) {
 			t.Errorf("withIncludeUsage(%s) = %s, %v; want %s", c.in, got, ok, c.want)
 		}
@@ -80,4 +81,19 @@ func TestCaptureKeepsHeadAndTail(t *testing.T) {
 	if !u.has || u.prompt != 7 || u.total != 7 {
 		t.Fatalf("usage from tail = %+v", u)
 	}
+}
+
+// holdLogging keeps the events a test ends in the queue for the rest of
+// the test: a logging goroutine would release their captures (and race
+// with the test's reads of them) at its next drain.
+func holdLogging(t *testing.T) {
+	Finish()
+	state.mu.Lock()
+	state.sess = &session{} // enqueue starts no session while one is set
+	state.mu.Unlock()
+	t.Cleanup(func() {
+		state.mu.Lock()
+		state.sess, state.queue = nil, nil
+		state.mu.Unlock()
+	})
 }

@@ -1,0 +1,76 @@
+package wbopenai
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// TestAppendEscaped: appendEscaped writes what encoding/json writes for a
+// string without HTML escapes (so W&B reads the same text back).
+func TestAppendEscaped(t *testing.T) {
+	for _, s := range []string{
+		"", "plain", `{"a":"q\"uo\\te"}`, "tab\tnl\nret\r\x00\x01\x1f\x7f", "<b>&amp;</b>",
+		"é😀 \u2028\u2029", "bad \xff\xfe utf8 \xe2\x82", "\b\f",
+	} {
+		got := appendEscaped([]byte("prefix"), []byte(s))
+		if !bytes.HasPrefix(got, []byte("prefix")) {
+			t.Fatalf("appendEscaped(%q) lost dst: %q", s, got)
+		}
+		got = got[len("prefix"):]
+		if enc := mustEncode(t, s); string(enc) != `"`+string(got)+`"` {
+			t.Errorf("appendEscaped(%q) = %s, encoding/json writes %s", s, got, enc)
+		}
+	}
+}
+
+func mustEncode(t *testing.T, s string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+// TestTraceValue: the dumps decode to the model dict and the span with
+// its results, each body in both, as W&B reads them back.
+func TestTraceValue(t *testing.T) {
+	req := []byte(`{"model":"m","messages":[{"role":"user","content":"say \"<hi>\"\n\u2028é"}]}`)
+	resp := []byte(`{"choices":[{"message":{"content":"hi"}}]}`)
+	root, _ := json.Marshal(span{SpanID: "s-1", Name: "CreateChatCompletion", Attributes: map[string]interface{}{"model": "m"}, ChildSpans: []span{}})
+	v := traceValue(req, resp, root)
+	var tv struct {
+		Type  string `json:"_type"`
+		Dict  string `json:"model_dict_dumps"`
+		Hash  string `json:"model_hash"`
+		Spans string `json:"root_span_dumps"`
+	}
+	if err := json.Unmarshal(v, &tv); err != nil {
+		t.Fatalf("trace %s: %v", v, err)
+	}
+	var dict map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(tv.Dict), &dict); err != nil {
+		t.Fatalf("model_dict_dumps %s: %v", tv.Dict, err)
+	}
+	if string(dict["request"]) != string(req) || string(dict["response"]) != string(resp) || string(dict["_kind"]) != `"openai"` {
+		t.Errorf("model_dict = %s", tv.Dict)
+	}
+	var sp struct {
+		SpanID  string `json:"span_id"`
+		Results []struct {
+			Inputs, Outputs json.RawMessage
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(tv.Spans), &sp); err != nil {
+		t.Fatalf("root_span_dumps %s: %v", tv.Spans, err)
+	}
+	if sp.SpanID != "s-1" || len(sp.Results) != 1 || string(sp.Results[0].Inputs) != string(req) || string(sp.Results[0].Outputs) != string(resp) {
+		t.Errorf("root span = %s", tv.Spans)
+	}
+	if tv.Type != "wb_trace_tree" || len(tv.Hash) != 16 {
+		t.Errorf("trace = %s", v)
+	}
+}
