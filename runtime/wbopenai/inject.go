@@ -36,13 +36,32 @@ func injectUsage(req *http.Request, ev *event) *http.Request {
 		return req
 	}
 	ev.injected = true
-	send := new(http.Request)
-	*send = *req
-	send.Body = io.NopCloser(bytes.NewReader(nb))
+	sr := new(splicedRequest)
+	sr.req = *req
+	sr.body.Reset(nb)
+	send := &sr.req
+	send.Body = &sr.body
 	send.ContentLength = int64(len(nb))
-	send.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(nb)), nil }
+	send.GetBody = func() (io.ReadCloser, error) {
+		rc := new(bodyReader)
+		rc.Reset(nb)
+		return rc, nil
+	}
 	return send
 }
+
+// splicedRequest is the request sent with include_usage and its body
+// reader in one allocation, as they live and die together.
+type splicedRequest struct {
+	req  http.Request
+	body bodyReader
+}
+
+// bodyReader is a request body of bytes in memory.
+type bodyReader struct{ bytes.Reader }
+
+// Close does nothing: the bytes need no release.
+func (*bodyReader) Close() error { return nil }
 
 // readBody reads a request body whose length is known in one buffer of
 // that size, plus extra bytes of room past it; io.ReadAll would regrow
