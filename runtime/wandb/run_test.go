@@ -427,7 +427,7 @@ func TestSecretsNeverWritten(t *testing.T) {
 	r := mustInit(t, Options{Dir: dir, Config: map[string]interface{}{"a": 1}}, h)
 	r.Log(map[string]interface{}{"x": 1})
 	r.Finish()
-	if !strings.Contains(stderr.String(), "not available") {
+	if !strings.Contains(stderr.String(), "online upload not started") {
 		t.Errorf("online without a sender should say so: %q", stderr.String())
 	}
 	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {

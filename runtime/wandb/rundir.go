@@ -110,7 +110,9 @@ func (r *Run) open() error {
 	case sink != nil && sink.StartLine() != "":
 		r.con.line("%s", sink.StartLine())
 	case r.opts.Mode == modeOnline:
-		r.con.line("wandb: online upload is not available in this build; offline run %s; sync with `wbinstrument sync %s`", r.dir, r.dir)
+		// The sender could not start (it said why above, e.g. no API
+		// key): the run is written locally only.
+		r.con.line("wandb: online upload not started; run saved locally in %s; upload it with `wbinstrument sync %s`", r.dir, r.dir)
 	default:
 		r.con.line("wandb: offline run %s; sync with `wbinstrument sync %s`", r.dir, r.dir)
 	}
