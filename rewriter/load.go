@@ -3,6 +3,7 @@ package rewriter
 import (
 	"context"
 	"fmt"
+	"go/build"
 	"io"
 	"os"
 	"path/filepath"
@@ -91,6 +92,19 @@ type loadUnit struct {
 	under string
 }
 
+// modCache is the module cache, which holds thousands of modules that are
+// not the user's: a directory argument above it (a home directory) must
+// not walk into it.
+var modCache = func() string {
+	if c := os.Getenv("GOMODCACHE"); c != "" {
+		return filepath.Clean(c)
+	}
+	if gp := filepath.SplitList(build.Default.GOPATH); len(gp) > 0 && gp[0] != "" {
+		return filepath.Join(gp[0], "pkg", "mod")
+	}
+	return ""
+}()
+
 // skipDir reports directories the go command ignores for ./... and that
 // we therefore never walk.
 func skipDir(name string) bool {
@@ -150,7 +164,7 @@ func dirUnits(dir string) ([]loadUnit, error) {
 		if !fi.IsDir() || path == dir {
 			return nil
 		}
-		if skipDir(fi.Name()) {
+		if skipDir(fi.Name()) || path == modCache {
 			return filepath.SkipDir
 		}
 		if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil {

@@ -39,9 +39,12 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
 		if len(args) > 1 {
-			if c, ok := commands[args[1]]; ok {
-				return c.run([]string{"-h"}, stdout, stderr)
+			c, ok := commands[args[1]]
+			if !ok {
+				fmt.Fprintf(stderr, "wbinstrument help: unknown command %q\nRun 'wbinstrument help' for the list of commands.\n", args[1])
+				return 2
 			}
+			return c.run([]string{"-h"}, stdout, stderr)
 		}
 		usage(stdout)
 		if len(args) == 0 {

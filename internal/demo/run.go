@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/wbinstrument/wbinstrument/internal/calls"
@@ -28,6 +30,9 @@ type Result struct {
 	RunDir string           // the offline run directory the program wrote
 	Run    *wandb.RunData   // the run, read back from its .wandb file
 	Calls  []calls.Call     // the run's rows, decoded
+	// Command is how the user runs wbinstrument, for the hints printed
+	// after the summary: "go run ./cmd/wbinstrument" or "wbinstrument".
+	Command string
 	// What the fake server answered: calls and token totals.
 	ServerCalls, Prompt, Completion int
 }
@@ -76,7 +81,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", data.Path, err)
 	}
-	res := &Result{Output: out, Report: rep, RunDir: runDir, Run: data, Calls: cs, ServerCalls: srv.Calls()}
+	res := &Result{Output: out, Report: rep, RunDir: runDir, Run: data, Calls: cs, ServerCalls: srv.Calls(), Command: selfCommand()}
 	res.Prompt, res.Completion = srv.Tokens()
 	return res, nil
 }
@@ -127,7 +132,17 @@ func PrintSummary(w io.Writer, r *Result) {
 		exit = fmt.Sprint(r.Run.Exit.ExitCode)
 	}
 	fmt.Fprintf(w, "; exit code %s\nThe fake server answered %d calls (%d prompt + %d completion tokens).\n\n", exit, r.ServerCalls, r.Prompt, r.Completion)
-	fmt.Fprintf(w, "Look at it:  go run ./cmd/wbinstrument view %s\n", r.RunDir)
-	fmt.Fprintf(w, "Upload it:   WANDB_API_KEY=... go run ./cmd/wbinstrument sync %s\n", r.RunDir)
+	fmt.Fprintf(w, "Look at it:  %s view %s\n", r.Command, r.RunDir)
+	fmt.Fprintf(w, "Upload it:   WANDB_API_KEY=... %s sync %s\n", r.Command, r.RunDir)
 	fmt.Fprintf(w, "             (or, with the Python client: wandb sync %s)\n", r.RunDir)
+}
+
+// selfCommand is how the user ran this binary: a `go run` build lives in
+// the go command's temporary work directory and is gone afterwards.
+func selfCommand() string {
+	exe, err := os.Executable()
+	if err != nil || strings.Contains(exe, string(filepath.Separator)+"go-build") {
+		return "go run ./cmd/wbinstrument"
+	}
+	return "wbinstrument"
 }
