@@ -3,6 +3,7 @@ package view
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -41,15 +42,25 @@ func browse(t *testing.T, bin, url string, extra ...string) string {
 		"--virtual-time-budget=10000"}
 	args = append(args, extra...)
 	args = append(args, url)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
+	// Chromium now and then dies of a signal on a loaded machine; that
+	// says nothing of the page, so such a launch is tried once more.
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		cmd := exec.CommandContext(ctx, bin, args...)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		cancel()
+		if err == nil {
+			return out.String()
+		}
+		var ee *exec.ExitError
+		if attempt == 1 && errors.As(err, &ee) && !ee.Exited() && ctx.Err() == nil {
+			t.Logf("chromium %s: %v; launching it again", url, err)
+			continue
+		}
 		t.Fatalf("chromium %s: %v\n%s", url, err, errb.String())
 	}
-	return out.String()
 }
 
 func outDir(t *testing.T) string {
