@@ -120,7 +120,7 @@ func (f *finder) exitWarnings(fd *ast.FuncDecl) {
 		}
 		p, name := fn.Pkg().Path(), fn.Name()
 		if (p == "os" && name == "Exit") || (p == "log" && (name == "Fatal" || name == "Fatalf" || name == "Fatalln")) {
-			f.warns = append(f.warns, fmt.Sprintf("%s: %s.%s in main skips the deferred %s: call %s() before it or the last calls may not be logged", f.pos(call.Pos()), p, name, wbiFinish, wbiFinish))
+			f.warns = append(f.warns, fmt.Sprintf("%s: %s.%s in main skips the deferred %s: the calls of about the last second before it may not be written and the run counts as crashed (return from main instead)", f.pos(call.Pos()), p, name, wbiFinish))
 		}
 		return true
 	})
