@@ -54,7 +54,7 @@ func readResult(data *wandb.RunData, r *recResult, cs *[]callSummary, records, h
 	}
 	*records++
 	if !r.history {
-		fold(data, r.rec)
+		data.Fold(r.rec)
 		return true
 	}
 	row := *historyRows
@@ -73,44 +73,6 @@ func readResult(data *wandb.RunData, r *recResult, cs *[]callSummary, records, h
 type rowError struct {
 	row int
 	err error
-}
-
-// fold applies a non-history record the way wandb.RunData does.
-func fold(d *wandb.RunData, rec *wandb.Record) {
-	switch {
-	case rec.Header != nil:
-		if d.Header == nil {
-			d.Header = rec.Header
-		}
-	case rec.Run != nil:
-		if d.Run == nil {
-			d.Run = rec.Run
-			if rec.Run.Config != nil {
-				foldItems(d.Config, rec.Run.Config.Update, rec.Run.Config.Remove)
-			}
-		}
-	case rec.Config != nil:
-		foldItems(d.Config, rec.Config.Update, rec.Config.Remove)
-	case rec.Summary != nil:
-		foldItems(d.Summary, rec.Summary.Update, rec.Summary.Remove)
-	case rec.Metric != nil:
-		d.Metrics = append(d.Metrics, rec.Metric)
-	case rec.Files != nil:
-		d.Files = append(d.Files, rec.Files.Files...)
-	case rec.Exit != nil:
-		if d.Exit == nil {
-			d.Exit = rec.Exit
-		}
-	}
-}
-
-func foldItems(m map[string]json.RawMessage, update, remove []wandb.Item) {
-	for i := range update {
-		m[update[i].FullKey()] = update[i].ValueJSON
-	}
-	for i := range remove {
-		delete(m, remove[i].FullKey())
-	}
 }
 
 // runLog finds the run-*.wandb file of a run directory (or takes the

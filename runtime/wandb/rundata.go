@@ -83,6 +83,23 @@ func findRunLog(path string) (string, error) {
 
 func (d *RunData) add(rec *Record) {
 	d.Records = append(d.Records, rec)
+	if rec.History != nil {
+		row := make(map[string]json.RawMessage, len(rec.History.Items))
+		for i := range rec.History.Items {
+			it := &rec.History.Items[i]
+			row[it.FullKey()] = it.ValueJSON
+		}
+		d.History = append(d.History, row)
+		return
+	}
+	d.Fold(rec)
+}
+
+// Fold applies a record other than a history row to d: the first header,
+// run and exit records, config and summary updates, metrics and files.
+// Readers that index history rows their own way (the viewer) fold the
+// other records with it. d's Config and Summary maps must not be nil.
+func (d *RunData) Fold(rec *Record) {
 	switch {
 	case rec.Header != nil:
 		if d.Header == nil {
@@ -97,13 +114,6 @@ func (d *RunData) add(rec *Record) {
 		}
 	case rec.Config != nil:
 		foldItems(d.Config, rec.Config.Update, rec.Config.Remove)
-	case rec.History != nil:
-		row := make(map[string]json.RawMessage, len(rec.History.Items))
-		for i := range rec.History.Items {
-			it := &rec.History.Items[i]
-			row[it.FullKey()] = it.ValueJSON
-		}
-		d.History = append(d.History, row)
 	case rec.Summary != nil:
 		foldItems(d.Summary, rec.Summary.Update, rec.Summary.Remove)
 	case rec.Metric != nil:
