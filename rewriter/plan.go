@@ -50,6 +50,7 @@ func Rewrite(ctx context.Context, opts Options) (*Report, error) {
 			modules[p.Module.GoMod] = p.Module.Dir
 		}
 	}
+	rep.Warnings = append(rep.Warnings, uncovered(o, pkgs)...)
 	var mods []string
 	for m := range modules {
 		mods = append(mods, m)

@@ -1,7 +1,10 @@
 package rewriter
 
 import (
+	"context"
 	"encoding/json"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +50,36 @@ func TestReportJSON(t *testing.T) {
 	data, _ = json.Marshal(empty)
 	if string(data) != `{"sites":[],"changed_files":[]}` {
 		t.Errorf("empty report: %s", data)
+	}
+}
+
+// TestUncoveredWarning: rewriting only cmd/app of a module whose llm
+// package calls go-openai says that llm was left out, and how to cover it;
+// rewriting ./... from the root does not warn.
+func TestUncoveredWarning(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, filepath.Join("..", "testdata", "rewrite", "structfield"), dir, dir)
+	ctx := context.Background()
+	rep, err := Rewrite(ctx, Options{Patterns: []string{filepath.Join(dir, "cmd", "app")}, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, w := range rep.Warnings {
+		if strings.Contains(w, "were not rewritten (./llm)") && strings.Contains(w, "run the rewrite on ./... from "+dir) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no warning names ./llm: %q", rep.Warnings)
+	}
+	rep, err = Rewrite(ctx, Options{Patterns: []string{dir}, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range rep.Warnings {
+		if strings.Contains(w, "were not rewritten") {
+			t.Errorf("rewriting the whole module still warns: %s", w)
+		}
 	}
 }

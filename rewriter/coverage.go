@@ -1,0 +1,74 @@
+package rewriter
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// uncovered warns about packages of the rewritten modules that import
+// go-openai but were not among the packages rewritten: a `go:generate
+// wbinstrument rewrite .` in cmd/app leaves the library code that makes the
+// calls untouched, and its calls are then logged only on clients built in
+// rewritten code. The check reads import lines as text, so it also sees
+// packages that do not load under the current build tags.
+func uncovered(o *Options, roots []*packages.Package) []string {
+	done := map[string]bool{} // package directories rewritten
+	mods := map[string]bool{}
+	for _, p := range roots {
+		if len(p.GoFiles) == 0 || p.Module == nil || p.Module.Dir == "" {
+			continue
+		}
+		done[filepath.Dir(p.GoFiles[0])] = true
+		mods[p.Module.Dir] = true
+	}
+	quoted := []byte(strconv.Quote(o.Pkg))
+	var warns []string
+	for mod := range mods {
+		var missed []string
+		seen := map[string]bool{}
+		filepath.Walk(mod, func(path string, fi os.FileInfo, err error) error {
+			if err != nil {
+				return nil
+			}
+			if fi.IsDir() {
+				if path != mod && (skipDir(fi.Name()) || path == modCache || exists(filepath.Join(path, "go.mod"))) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			dir := filepath.Dir(path)
+			if done[dir] || seen[dir] || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return nil
+			}
+			if data, err := os.ReadFile(path); err == nil && bytes.Contains(data, quoted) {
+				seen[dir] = true
+				rel, _ := filepath.Rel(mod, dir)
+				if rel != "." {
+					rel = "./" + filepath.ToSlash(rel)
+				}
+				missed = append(missed, rel)
+			}
+			return nil
+		})
+		if len(missed) == 0 {
+			continue
+		}
+		sort.Strings(missed)
+		warns = append(warns, fmt.Sprintf("%s: %d package(s) of this module import %s but were not rewritten (%s): their calls are logged only on clients built in rewritten code; run the rewrite on ./... from %s to instrument them",
+			filepath.Join(mod, "go.mod"), len(missed), o.Pkg, strings.Join(missed, ", "), mod))
+	}
+	sort.Strings(warns)
+	return warns
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
