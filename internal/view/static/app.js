@@ -65,7 +65,9 @@
   function fmtCost(c) {
     if (c === null || c === undefined) return "—";
     if (c === 0) return "$0";
-    if (c < 0.0001) return "$" + c.toExponential(1);
+    // Small costs in plain decimals with two significant digits
+    // ($0.0000087), never in exponent notation.
+    if (c < 0.0001) return "$" + c.toFixed(Math.min(20, 1 - Math.floor(Math.log10(c))));
     return "$" + c.toFixed(c < 1 ? 4 : 2);
   }
   function pad(n, w) { return String(n).padStart(w || 2, "0"); }
