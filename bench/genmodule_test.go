@@ -1,24 +1,22 @@
 package bench
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wbinstrument/wbinstrument/internal/checkout"
+	"github.com/wbinstrument/wbinstrument/internal/demo"
 )
 
-// checkoutRoot is the wbinstrument checkout these tests run in (the
-// package directory is bench/).
+// checkoutRoot is the wbinstrument checkout these tests run in.
 func checkoutRoot(tb testing.TB) string {
 	tb.Helper()
-	root, err := filepath.Abs("..")
+	root, err := checkout.Root()
 	if err != nil {
 		tb.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "runtime", "go.mod")); err != nil {
-		tb.Fatalf("%s is not the wbinstrument checkout: %v", root, err)
 	}
 	return root
 }
@@ -27,22 +25,11 @@ func checkoutRoot(tb testing.TB) string {
 // that generated modules build from the module cache alone.
 func goOpenAISum(tb testing.TB, root string) string {
 	tb.Helper()
-	f, err := os.Open(filepath.Join(root, "go.sum"))
+	sum, err := checkout.GoSumLines(root, "github.com/sashabaranov/go-openai", demo.GoOpenAIVersion)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
-	var b strings.Builder
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "github.com/sashabaranov/go-openai v1.43.0") {
-			b.WriteString(sc.Text() + "\n")
-		}
-	}
-	if b.Len() == 0 {
-		tb.Fatalf("%s/go.sum has no go-openai v1.43.0 lines", root)
-	}
-	return b.String()
+	return string(sum)
 }
 
 // siteCalls are the go-openai calls a generated package makes after its
@@ -75,7 +62,7 @@ func genModule(tb testing.TB, dir string, pkgs, sitesPerPkg int) int {
 			tb.Fatal(err)
 		}
 	}
-	write("go.mod", "module example.com/gen\n\ngo 1.22\n\nrequire github.com/sashabaranov/go-openai v1.43.0\n")
+	write("go.mod", "module example.com/gen\n\ngo 1.22\n\nrequire github.com/sashabaranov/go-openai "+demo.GoOpenAIVersion+"\n")
 	write("go.sum", goOpenAISum(tb, root))
 	sites := 0
 	var imports, calls strings.Builder

@@ -1,7 +1,6 @@
 package reliability
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,18 +16,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wbinstrument/wbinstrument/internal/checkout"
+	"github.com/wbinstrument/wbinstrument/internal/demo"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
-// root is the wbinstrument checkout (this package lives in reliability/).
+// root is the wbinstrument checkout.
 func root(t testing.TB) string {
 	t.Helper()
-	r, err := filepath.Abs("..")
+	r, err := checkout.Root()
 	if err != nil {
 		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(r, "runtime", "go.mod")); err != nil {
-		t.Fatalf("%s is not the wbinstrument checkout: %v", r, err)
 	}
 	return r
 }
@@ -95,28 +93,21 @@ func runCLI(t testing.TB, dir string, env []string, args ...string) (int, string
 	return code, stdout.String(), stderr.String()
 }
 
-// goOpenAISum returns the go.sum lines of go-openai v1.43.0.
+// goOpenAISum returns the go.sum lines of the go-openai version the
+// fault programs pin.
 func goOpenAISum(t testing.TB) string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(root(t), "go.sum"))
+	sum, err := checkout.GoSumLines(root(t), "github.com/sashabaranov/go-openai", demo.GoOpenAIVersion)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var b strings.Builder
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "github.com/sashabaranov/go-openai v1.43.0") {
-			b.WriteString(sc.Text() + "\n")
-		}
-	}
-	return b.String()
+	return string(sum)
 }
 
 // writeModule writes a module requiring go-openai with the given files.
 func writeModule(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
-	files["go.mod"] = "module example.com/fault\n\ngo 1.22\n\nrequire github.com/sashabaranov/go-openai v1.43.0\n"
+	files["go.mod"] = "module example.com/fault\n\ngo 1.22\n\nrequire github.com/sashabaranov/go-openai " + demo.GoOpenAIVersion + "\n"
 	files["go.sum"] = goOpenAISum(t)
 	for name, text := range files {
 		p := filepath.Join(dir, name)

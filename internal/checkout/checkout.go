@@ -4,10 +4,14 @@
 package checkout
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"golang.org/x/mod/modfile"
 )
@@ -48,4 +52,31 @@ func rootAbove(dir string) (string, bool) {
 		}
 		dir = parent
 	}
+}
+
+// GoSumLines returns the lines of the checkout's go.sum for one module
+// version, so that a module written elsewhere (the demo program, test and
+// benchmark modules) builds from the module cache alone.
+func GoSumLines(root, module, version string) ([]byte, error) {
+	path := filepath.Join(root, "go.sum")
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	prefix := module + " " + version
+	var out bytes.Buffer
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), prefix+" ") || strings.HasPrefix(sc.Text(), prefix+"/go.mod ") {
+			out.WriteString(sc.Text() + "\n")
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if out.Len() == 0 {
+		return nil, fmt.Errorf("%s: no lines for %s", path, prefix)
+	}
+	return out.Bytes(), nil
 }

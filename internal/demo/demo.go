@@ -6,7 +6,6 @@
 package demo
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"embed"
@@ -15,7 +14,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
+
+	"github.com/wbinstrument/wbinstrument/internal/checkout"
 )
 
 //go:embed program/main.go
@@ -36,7 +36,7 @@ func WriteProgram(root, dir string) error {
 	if err != nil {
 		return err
 	}
-	sum, err := goSumLines(filepath.Join(root, "go.sum"), "github.com/sashabaranov/go-openai "+GoOpenAIVersion)
+	sum, err := checkout.GoSumLines(root, "github.com/sashabaranov/go-openai", GoOpenAIVersion)
 	if err != nil {
 		return err
 	}
@@ -50,29 +50,6 @@ func WriteProgram(root, dir string) error {
 		}
 	}
 	return nil
-}
-
-// goSumLines returns the lines of the go.sum at path that start with prefix.
-func goSumLines(path, prefix string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out bytes.Buffer
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), prefix) {
-			out.WriteString(sc.Text() + "\n")
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	if out.Len() == 0 {
-		return nil, fmt.Errorf("%s: no lines for %s", path, prefix)
-	}
-	return out.Bytes(), nil
 }
 
 // Build compiles the module in dir into dir/program and returns its path.
