@@ -43,6 +43,8 @@ type writer struct {
 	lastRuntime, lastStamp float64
 	pendingFiles           []FilesItem
 	tableDirs              map[string]bool // directories Step.Table has made
+	tables                 tableQueue      // table files not yet written (media.go)
+	busyAt                 time.Time       // when the loop last had entries to process
 
 	rows, lost  int64
 	lastSummary time.Time // wall clock of the last periodic summary
@@ -93,20 +95,30 @@ func (w *writer) failed() bool { return w.lw.err != nil }
 func (w *writer) loop() {
 	r := w.run
 	defer close(r.done)
-	var flushT, drainT idleTimer
+	var flushT, drainT, tableT idleTimer
 	for {
 		if items := r.q.take(); len(items) > 0 {
 			w.process(items)
 			for i := range items {
 				items[i] = entry{}
 			}
+			w.busyAt = time.Now()
+			if w.tables.len() > 0 {
+				w.writeDueTables(w.busyAt)
+				w.writeFiles()
+			}
 			if w.lw.pending() >= flushThreshold {
 				w.flush()
 			}
-			if w.lw.pending() > 0 {
-				flushT.arm(r.h.flushDelay)
-			}
 			drainT.arm(r.h.drainEvery)
+		}
+		if w.lw.pending() > 0 && !w.failed() {
+			flushT.arm(r.h.flushDelay)
+		}
+		// Queued table files wait for the writer to be quiet, or for
+		// their max age (media.go).
+		if due, ok := w.nextTableDue(); ok && !tableT.on {
+			tableT.arm(time.Until(due))
 		}
 		select {
 		case <-r.q.wake:
@@ -116,9 +128,13 @@ func (w *writer) loop() {
 			flushT.on = false
 			w.periodicSummary()
 			w.flush()
+		case now := <-tableT.c():
+			tableT.on = false
+			w.tablesTimer(now)
 		case req := <-r.finishCh:
 			flushT.stop()
 			drainT.stop()
+			tableT.stop()
 			req.result <- w.finish(req)
 			return
 		}
@@ -312,13 +328,20 @@ func (w *writer) encodeValue(key string, v interface{}) ([]byte, bool) {
 	return out[:len(out)-1], true // Encode adds a newline
 }
 
-// writeFiles announces the tables written for the last row.
+// writeFiles announces the table files written since the last call; each
+// exists on disk before its FilesRecord reaches the log (media.go).
 func (w *writer) writeFiles() {
 	if len(w.pendingFiles) == 0 {
 		return
 	}
-	w.write(&Record{Files: &FilesRecord{Files: w.pendingFiles}})
-	w.pendingFiles = nil
+	if !w.failed() {
+		w.write(&Record{Files: &FilesRecord{Files: w.pendingFiles}})
+	}
+	// write encoded the record: the slice can be reused.
+	for i := range w.pendingFiles {
+		w.pendingFiles[i] = FilesItem{}
+	}
+	w.pendingFiles = w.pendingFiles[:0]
 }
 
 // periodicSummary writes the summary now and then while rows arrive, so a
@@ -398,6 +421,12 @@ func (w *writer) writeSummary() []Item {
 func (w *writer) finish(req finishRequest) finishResult {
 	r := w.run
 	w.process(r.q.take())
+	// The rows are in; their table files go to disk, and into the log,
+	// before the summary and exit record end it. Past the deadline too:
+	// their rows are written already, and a queue within its bounds takes
+	// well under a second.
+	w.writeAllTables()
+	w.writeFiles()
 	runtime := w.runtimeSeconds()
 	if !w.failed() {
 		items := w.summaryItems(runtime)
