@@ -41,7 +41,8 @@ func TestTraceValue(t *testing.T) {
 	req := []byte(`{"model":"m","messages":[{"role":"user","content":"say \"<hi>\"\n\u2028é"}]}`)
 	resp := []byte(`{"choices":[{"message":{"content":"hi"}}]}`)
 	root, _ := json.Marshal(span{SpanID: "s-1", Name: "CreateChatCompletion", Attributes: map[string]interface{}{"model": "m"}, ChildSpans: []span{}})
-	v := traceValue(req, resp, root)
+	reqQ, respQ := quoted(req), quoted(resp)
+	v := traceValue(req, resp, reqQ[1:len(reqQ)-1], respQ[1:len(respQ)-1], root)
 	var tv struct {
 		Type  string `json:"_type"`
 		Dict  string `json:"model_dict_dumps"`

@@ -34,6 +34,9 @@ type callInfo struct {
 	respBody []byte // raw response (assembled for streams)
 	reqSize  int64
 	respSize int64
+	// reqValid and respValid say that reqBody and respBody are known to
+	// be valid JSON (the scanner read them), so the trace need not check.
+	reqValid, respValid bool
 
 	usage         usageInfo
 	usageMissing  bool
@@ -53,23 +56,77 @@ type callInfo struct {
 // usageJSON reads both usage shapes: chat/completions/embeddings
 // (prompt_/completion_tokens) and the Responses API (input_/output_tokens).
 type usageJSON struct {
-	PromptTokens        *int `json:"prompt_tokens"`
-	CompletionTokens    *int `json:"completion_tokens"`
-	TotalTokens         *int `json:"total_tokens"`
-	InputTokens         *int `json:"input_tokens"`
-	OutputTokens        *int `json:"output_tokens"`
-	PromptTokensDetails *struct {
-		CachedTokens *int `json:"cached_tokens"`
-	} `json:"prompt_tokens_details"`
-	InputTokensDetails *struct {
-		CachedTokens *int `json:"cached_tokens"`
-	} `json:"input_tokens_details"`
-	CompletionTokensDetails *struct {
-		ReasoningTokens *int `json:"reasoning_tokens"`
-	} `json:"completion_tokens_details"`
-	OutputTokensDetails *struct {
-		ReasoningTokens *int `json:"reasoning_tokens"`
-	} `json:"output_tokens_details"`
+	PromptTokens            *int           `json:"prompt_tokens"`
+	CompletionTokens        *int           `json:"completion_tokens"`
+	TotalTokens             *int           `json:"total_tokens"`
+	InputTokens             *int           `json:"input_tokens"`
+	OutputTokens            *int           `json:"output_tokens"`
+	PromptTokensDetails     *cachedJSON    `json:"prompt_tokens_details"`
+	InputTokensDetails      *cachedJSON    `json:"input_tokens_details"`
+	CompletionTokensDetails *reasoningJSON `json:"completion_tokens_details"`
+	OutputTokensDetails     *reasoningJSON `json:"output_tokens_details"`
+}
+
+type cachedJSON struct {
+	CachedTokens *int `json:"cached_tokens"`
+}
+
+type reasoningJSON struct {
+	ReasoningTokens *int `json:"reasoning_tokens"`
+}
+
+var usageKeys = []string{"prompt_tokens", "completion_tokens", "total_tokens", "input_tokens", "output_tokens",
+	"prompt_tokens_details", "input_tokens_details", "completion_tokens_details", "output_tokens_details"}
+
+// usage decodes a *usageJSON field.
+func (c *jcur) usage() *usageJSON {
+	if c.null() {
+		return nil
+	}
+	u := &usageJSON{}
+	c.object(usageKeys, func(f int) {
+		switch f {
+		case 0:
+			u.PromptTokens = c.intPtr()
+		case 1:
+			u.CompletionTokens = c.intPtr()
+		case 2:
+			u.TotalTokens = c.intPtr()
+		case 3:
+			u.InputTokens = c.intPtr()
+		case 4:
+			u.OutputTokens = c.intPtr()
+		case 5:
+			u.PromptTokensDetails = c.cached()
+		case 6:
+			u.InputTokensDetails = c.cached()
+		case 7:
+			u.CompletionTokensDetails = c.reasoning()
+		case 8:
+			u.OutputTokensDetails = c.reasoning()
+		}
+	})
+	return u
+}
+
+var cachedKeys, reasoningKeys = []string{"cached_tokens"}, []string{"reasoning_tokens"}
+
+func (c *jcur) cached() *cachedJSON {
+	if c.null() {
+		return nil
+	}
+	d := &cachedJSON{}
+	c.object(cachedKeys, func(f int) { d.CachedTokens = c.intPtr() })
+	return d
+}
+
+func (c *jcur) reasoning() *reasoningJSON {
+	if c.null() {
+		return nil
+	}
+	d := &reasoningJSON{}
+	c.object(reasoningKeys, func(f int) { d.ReasoningTokens = c.intPtr() })
+	return d
 }
 
 func pick(a, b *int) (int, bool) {
@@ -109,41 +166,206 @@ func (u *usageJSON) info() usageInfo {
 }
 
 // responseJSON is what the logger reads from any non-streamed response.
+// ID and Status are not used, but a server that sends them with another
+// type sends an answer go-openai cannot decode.
 type responseJSON struct {
-	ID      string     `json:"id"`
-	Model   string     `json:"model"`
-	Usage   *usageJSON `json:"usage"`
-	Choices []struct {
-		FinishReason string `json:"finish_reason"`
-		Message      struct {
-			ToolCalls []struct {
-				ID       string `json:"id"`
-				Function struct {
-					Name      string `json:"name"`
-					Arguments string `json:"arguments"`
-				} `json:"function"`
-			} `json:"tool_calls"`
-		} `json:"message"`
-	} `json:"choices"`
-	Output []struct {
-		Type      string `json:"type"`
-		CallID    string `json:"call_id"`
-		Name      string `json:"name"`
-		Arguments string `json:"arguments"`
-	} `json:"output"`
-	Status string `json:"status"`
-	Error  *struct {
-		Message string          `json:"message"`
-		Type    string          `json:"type"`
-		Code    json.RawMessage `json:"code"`
-	} `json:"error"`
+	ID      string       `json:"id"`
+	Model   string       `json:"model"`
+	Usage   *usageJSON   `json:"usage"`
+	Choices []choiceJSON `json:"choices"`
+	Output  []outputJSON `json:"output"`
+	Status  string       `json:"status"`
+	Error   *errorJSON   `json:"error"`
 }
 
-// rateLimitHeaders are the response headers copied into span attributes.
+type choiceJSON struct {
+	FinishReason string `json:"finish_reason"`
+	Message      struct {
+		ToolCalls []toolCallJSON `json:"tool_calls"`
+	} `json:"message"`
+}
+
+type toolCallJSON struct {
+	ID       string       `json:"id"`
+	Function functionJSON `json:"function"`
+}
+
+type functionJSON struct {
+	Name      string `json:"name"`
+	Arguments string `json:"arguments"`
+}
+
+type outputJSON struct {
+	Type      string `json:"type"`
+	CallID    string `json:"call_id"`
+	Name      string `json:"name"`
+	Arguments string `json:"arguments"`
+}
+
+type errorJSON struct {
+	Message string          `json:"message"`
+	Type    string          `json:"type"`
+	Code    json.RawMessage `json:"code"`
+}
+
+var (
+	responseKeys = []string{"id", "model", "usage", "choices", "output", "status", "error"}
+	choiceKeys   = []string{"finish_reason", "message"}
+	messageKeys  = []string{"tool_calls"}
+	toolCallKeys = []string{"id", "function"}
+	functionKeys = []string{"name", "arguments"}
+	outputKeys   = []string{"type", "call_id", "name", "arguments"}
+	errorKeys    = []string{"message", "type", "code"}
+)
+
+// decodeResponse decodes body into r as json.Unmarshal does. It reports
+// whether the scanner did it (so body is valid JSON) rather than
+// encoding/json, which it falls back to for what the scanner leaves.
+func decodeResponse(body []byte, r *responseJSON) (scanned bool, err error) {
+	c := &jcur{b: body}
+	c.ws()
+	c.response(r)
+	if c.end() {
+		return true, nil
+	}
+	// A local, so that r does not escape on the scanner's path.
+	var u responseJSON
+	err = json.Unmarshal(body, &u)
+	*r = u
+	return false, err
+}
+
+// response decodes a responseJSON, leaving ID and Status empty (their
+// types are checked).
+func (c *jcur) response(r *responseJSON) {
+	c.object(responseKeys, func(f int) {
+		switch f {
+		case 0, 5:
+			c.checkString()
+		case 1:
+			r.Model = c.string()
+		case 2:
+			r.Usage = c.usage()
+		case 3:
+			r.Choices = objects(c, c.choice)
+		case 4:
+			r.Output = objects(c, c.output)
+		case 6:
+			r.Error = c.errorJSON()
+		}
+	})
+}
+
+func (c *jcur) choice(ch *choiceJSON) {
+	c.object(choiceKeys, func(f int) {
+		switch f {
+		case 0:
+			ch.FinishReason = c.string()
+		case 1:
+			if !c.null() {
+				c.object(messageKeys, func(f int) {
+					ch.Message.ToolCalls = objects(c, c.toolCall)
+				})
+			}
+		}
+	})
+}
+
+func (c *jcur) toolCall(tc *toolCallJSON) {
+	c.object(toolCallKeys, func(f int) {
+		switch f {
+		case 0:
+			tc.ID = c.string()
+		case 1:
+			c.function(&tc.Function)
+		}
+	})
+}
+
+// function decodes a function name and arguments (a struct: null leaves
+// it as it is).
+func (c *jcur) function(fn *functionJSON) {
+	if c.null() {
+		return
+	}
+	c.object(functionKeys, func(f int) {
+		switch f {
+		case 0:
+			fn.Name = c.string()
+		case 1:
+			fn.Arguments = c.string()
+		}
+	})
+}
+
+func (c *jcur) output(o *outputJSON) {
+	c.object(outputKeys, func(f int) {
+		switch f {
+		case 0:
+			o.Type = c.string()
+		case 1:
+			o.CallID = c.string()
+		case 2:
+			o.Name = c.string()
+		case 3:
+			o.Arguments = c.string()
+		}
+	})
+}
+
+func (c *jcur) errorJSON() *errorJSON {
+	if c.null() {
+		return nil
+	}
+	e := &errorJSON{}
+	c.object(errorKeys, func(f int) {
+		switch f {
+		case 0:
+			e.Message = c.string()
+		case 1:
+			e.Type = c.string()
+		case 2:
+			e.Code = c.raw()
+		}
+	})
+	return e
+}
+
+// requestModel is the model a request body names, as json.Unmarshal
+// reads it, and whether the scanner read it (so the body is valid JSON).
+func requestModel(body []byte) (model string, scanned bool) {
+	c := &jcur{b: body}
+	c.ws()
+	c.object(modelKeys, func(f int) { model = c.string() })
+	if c.end() {
+		return model, true
+	}
+	var req struct {
+		Model string `json:"model"`
+	}
+	_ = json.Unmarshal(body, &req)
+	return req.Model, false
+}
+
+var modelKeys = []string{"model"}
+
+// rateLimitHeaders are the response headers copied into span attributes,
+// under their lower-case names.
 var rateLimitHeaders = []string{
 	"x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests",
 	"x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens",
 }
+
+// rateLimitKeys are rateLimitHeaders in canonical form, which
+// http.Header.Get looks up without canonicalizing (allocating) the key
+// on every call.
+var rateLimitKeys = func() []string {
+	k := make([]string, len(rateLimitHeaders))
+	for i, h := range rateLimitHeaders {
+		k[i] = http.CanonicalHeaderKey(h)
+	}
+	return k
+}()
 
 // analyze decodes an event. It runs on the logging goroutine.
 func analyze(ev *event) *callInfo {
@@ -161,7 +383,9 @@ func analyze(ev *event) *callInfo {
 	}
 	if ev.url != nil {
 		c.endpoint = ev.method + " " + ev.url.Path
-		if strings.Contains(ev.url.Path, "/openai/") || ev.url.Query().Get("api-version") != "" {
+		// Query parses (and allocates) anew on every call: only an Azure
+		// URL has a query at all.
+		if strings.Contains(ev.url.Path, "/openai/") || (ev.url.RawQuery != "" && ev.url.Query().Get("api-version") != "") {
 			c.apiType = "azure"
 		}
 	}
@@ -183,23 +407,19 @@ func analyze(ev *event) *callInfo {
 		c.reqSize = int64(len(c.reqBody))
 	}
 	if h := ev.respHeader; h != nil {
-		c.requestID = h.Get("x-request-id")
-		for _, k := range rateLimitHeaders {
+		c.requestID = h.Get("X-Request-Id")
+		for i, k := range rateLimitKeys {
 			if v := h.Get(k); v != "" {
 				if c.rateLimit == nil {
 					c.rateLimit = make(map[string]string)
 				}
-				c.rateLimit[k] = v
+				c.rateLimit[rateLimitHeaders[i]] = v
 			}
 		}
 	}
-	var req struct {
-		Model string `json:"model"`
-	}
 	if c.reqBody != nil {
-		_ = json.Unmarshal(c.reqBody, &req)
+		c.model, c.reqValid = requestModel(c.reqBody)
 	}
-	c.model = req.Model
 
 	switch {
 	case ev.stream && ev.status == http.StatusOK && ev.resp != nil:
@@ -294,7 +514,9 @@ func requestBody(ev *event) []byte {
 func parseResponse(c *callInfo, ev *event) {
 	body := c.respBody
 	var r responseJSON
-	if err := json.Unmarshal(body, &r); err != nil {
+	scanned, err := decodeResponse(body, &r)
+	c.respValid = scanned
+	if err != nil {
 		if ev.resp != nil && ev.resp.truncated() {
 			// The head alone is not JSON: usage and model are near the end.
 			c.usage = usageFromTail(ev.resp.tailBytes())

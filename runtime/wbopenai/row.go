@@ -3,7 +3,6 @@ package wbopenai
 import (
 	"bytes"
 	"crypto/md5"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"strconv"
@@ -56,20 +55,24 @@ func (s scrubber) text(t string) string {
 	return t
 }
 
-func (s scrubber) bytes(b []byte) []byte {
+// bytes returns b with credentials replaced, and whether it replaced any.
+func (s scrubber) bytes(b []byte) ([]byte, bool) {
+	changed := false
 	for _, k := range s {
 		// bytes.Contains, not strings.Contains(string(b), ...): the
 		// conversion would copy every body once per credential.
 		if k != "" && bytes.Contains(b, []byte(k)) {
 			b = bytes.ReplaceAll(b, []byte(k), []byte("[redacted]"))
+			changed = true
 		}
 	}
-	return b
+	return b, changed
 }
 
 // body renders a body for a trace: the JSON itself when it is valid and
 // within the cap, else a marker with its size and the capped head as text.
-func (p bodyPolicy) body(b []byte, size int64, binary bool) interface{} {
+// valid says the scanner has already checked b.
+func (p bodyPolicy) body(b []byte, size int64, binary, valid bool) interface{} {
 	if binary {
 		return map[string]interface{}{"_binary": true, "size": size}
 	}
@@ -79,7 +82,7 @@ func (p bodyPolicy) body(b []byte, size int64, binary bool) interface{} {
 	if b == nil {
 		return map[string]interface{}{}
 	}
-	if len(b) <= p.max && json.Valid(b) {
+	if len(b) <= p.max && (valid || json.Valid(b)) {
 		return json.RawMessage(b)
 	}
 	head := b
@@ -90,20 +93,6 @@ func (p bodyPolicy) body(b []byte, size int64, binary bool) interface{} {
 		}
 	}
 	return map[string]interface{}{"_truncated": true, "size": int64(len(b)), "head": string(head)}
-}
-
-// text renders a body for the stats table: the (capped) JSON text.
-func (p bodyPolicy) text(v interface{}) string {
-	if raw, ok := v.(json.RawMessage); ok {
-		// body checked it with json.Valid; encoding it again would only
-		// copy it.
-		return string(raw)
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return ""
-	}
-	return string(b)
 }
 
 type span struct {
@@ -122,8 +111,11 @@ type span struct {
 func (s *session) log(ev *event) {
 	c := analyze(ev)
 	sc := scrubber(ev.secrets[:])
-	reqV := s.bodies.body(sc.bytes(c.reqBody), c.reqSize, ev.reqBinary)
-	respV := s.bodies.body(sc.bytes(c.respBody), c.respSize, ev.respBinary)
+	// A body the scanner read is valid JSON, unless scrubbing changed it.
+	reqB, reqChanged := sc.bytes(c.reqBody)
+	respB, respChanged := sc.bytes(c.respBody)
+	reqV := s.bodies.body(reqB, c.reqSize, ev.reqBinary, c.reqValid && !reqChanged)
+	respV := s.bodies.body(respB, c.respSize, ev.respBinary, c.respValid && !respChanged)
 	c.errMessage = sc.text(c.errMessage)
 
 	elapsed := ev.end.Sub(ev.start).Seconds()
@@ -166,14 +158,24 @@ func (s *session) log(ev *event) {
 		}
 		sp.StatusMessage = &errText
 	}
+	// The table's request and response cells are the trace's bodies as
+	// JSON strings: escaped once, shared with the trace.
+	var reqCell, respCell interface{} = "", ""
 	reqJ, err1 := bodyJSON(reqV)
 	respJ, err2 := bodyJSON(respV)
-	root, err3 := json.Marshal(sp)
-	if err1 == nil && err2 == nil && err3 == nil {
-		row["trace"] = traceValue(reqJ, respJ, root)
+	if err1 == nil && err2 == nil {
+		reqQ := quoted(reqJ)
+		respQ := reqQ
+		if !bytes.Equal(reqJ, respJ) {
+			respQ = quoted(respJ)
+		}
+		reqCell, respCell = wandb.RawJSON(reqQ), wandb.RawJSON(respQ)
+		if root, err := json.Marshal(sp); err == nil {
+			row["trace"] = traceValue(reqJ, respJ, reqQ[1:len(reqQ)-1], respQ[1:len(respQ)-1], root)
+		}
 	}
 	stats := [][]interface{}{{
-		s.bodies.text(reqV), s.bodies.text(respV), c.model,
+		reqCell, respCell, c.model,
 		float64(ev.start.UnixNano()) / 1e9, float64(ev.end.UnixNano()) / 1e9,
 		c.requestID, c.apiType, s.id, elapsed,
 		c.usage.prompt, c.usage.completion, c.usage.total, c.site, errText,
@@ -200,18 +202,29 @@ func bodyJSON(v interface{}) ([]byte, error) {
 	return json.Marshal(v)
 }
 
+// quoted is body's JSON text as a JSON string, escaped as encoding/json
+// escapes strings but without HTML escapes, as W&B's json.dumps writes
+// them (so a table cell with <, > or & differs in bytes, not in value,
+// from json.Marshal's).
+func quoted(body []byte) []byte {
+	q := make([]byte, 0, len(body)+len(body)/8+8)
+	q = append(q, '"')
+	q = appendEscaped(q, body)
+	return append(q, '"')
+}
+
 // traceValue encodes the wb_trace_tree value once, here, as the JSON the
 // writer copies verbatim: the two dumps are long strings, and a map would
 // have the writer sort, reflect over and escape them again. Keys are in
 // sorted order and HTML characters unescaped, as the writer and W&B's own
 // json.dumps write them.
 //
-// Both dumps hold both bodies, which are most of a row: each body is
-// escaped once and its escaped bytes go into both dumps, instead of
-// json.Marshal checking each body again for model_dict and for the span
-// and then escaping each dump as a whole. root is the span without its
-// results, which are added here as its last key.
-func traceValue(req, resp, root []byte) wandb.RawJSON {
+// Both dumps hold both bodies, which are most of a row: escReq and
+// escResp are req and resp escaped once (the stats table shares them),
+// instead of json.Marshal checking each body again for model_dict and
+// for the span and then escaping each dump as a whole. root is the span
+// without its results, which are added here as its last key.
+func traceValue(req, resp, escReq, escResp, root []byte) wandb.RawJSON {
 	const (
 		dictReq  = `{"request":`
 		dictResp = `,"response":`
@@ -229,11 +242,6 @@ func traceValue(req, resp, root []byte) wandb.RawJSON {
 	var sum [md5.Size]byte
 	h.Sum(sum[:0])
 
-	escReq := appendEscaped(nil, req)
-	escResp := escReq
-	if !bytes.Equal(req, resp) {
-		escResp = appendEscaped(nil, resp)
-	}
 	b := make([]byte, 0, 2*(len(escReq)+len(escResp))+len(root)+len(root)/8+256)
 	b = append(b, `{"_type":"wb_trace_tree","model_dict_dumps":"`...)
 	b = appendEscaped(b, []byte(dictReq))
@@ -242,7 +250,9 @@ func traceValue(req, resp, root []byte) wandb.RawJSON {
 	b = append(b, escResp...)
 	b = appendEscaped(b, []byte(dictEnd))
 	b = append(b, `","model_hash":"`...)
-	b = append(b, hex.EncodeToString(sum[:])[:16]...)
+	for _, x := range sum[:8] {
+		b = append(b, hexDigits[x>>4], hexDigits[x&0xF])
+	}
 	b = append(b, `","root_span_dumps":"`...)
 	b = appendEscaped(b, root[:len(root)-1]) // without its closing brace
 	b = appendEscaped(b, []byte(spanIn))

@@ -9,30 +9,101 @@ import (
 
 // streamChunk reads chat and completion stream chunks.
 type streamChunk struct {
-	ID      string     `json:"id"`
-	Model   string     `json:"model"`
-	Usage   *usageJSON `json:"usage"`
-	Choices []struct {
-		Index int    `json:"index"`
-		Text  string `json:"text"`
-		Delta struct {
-			Content   string `json:"content"`
-			ToolCalls []struct {
-				Index    *int   `json:"index"`
-				ID       string `json:"id"`
-				Function struct {
-					Name      string `json:"name"`
-					Arguments string `json:"arguments"`
-				} `json:"function"`
-			} `json:"tool_calls"`
-		} `json:"delta"`
-		FinishReason *string `json:"finish_reason"`
-	} `json:"choices"`
-	Error *struct {
-		Message string          `json:"message"`
-		Type    string          `json:"type"`
-		Code    json.RawMessage `json:"code"`
-	} `json:"error"`
+	ID      string            `json:"id"`
+	Model   string            `json:"model"`
+	Usage   *usageJSON        `json:"usage"`
+	Choices []chunkChoiceJSON `json:"choices"`
+	Error   *errorJSON        `json:"error"`
+}
+
+type chunkChoiceJSON struct {
+	Index int    `json:"index"`
+	Text  string `json:"text"`
+	Delta struct {
+		Content   string              `json:"content"`
+		ToolCalls []chunkToolCallJSON `json:"tool_calls"`
+	} `json:"delta"`
+	FinishReason *string `json:"finish_reason"`
+}
+
+type chunkToolCallJSON struct {
+	Index    *int         `json:"index"`
+	ID       string       `json:"id"`
+	Function functionJSON `json:"function"`
+}
+
+var (
+	chunkKeys         = []string{"id", "model", "usage", "choices", "error"}
+	chunkChoiceKeys   = []string{"index", "text", "delta", "finish_reason"}
+	deltaKeys         = []string{"content", "tool_calls"}
+	chunkToolCallKeys = []string{"index", "id", "function"}
+)
+
+// decodeChunk decodes a stream chunk into ch as json.Unmarshal does,
+// with the scanner when it can. prev is the chunk before: its id and
+// model, which every chunk repeats, are reused rather than copied again.
+func decodeChunk(payload []byte, ch *streamChunk, prev *streamChunk) error {
+	c := &jcur{b: payload}
+	c.ws()
+	c.object(chunkKeys, func(f int) {
+		switch f {
+		case 0:
+			ch.ID = c.same(prev.ID)
+		case 1:
+			ch.Model = c.same(prev.Model)
+		case 2:
+			ch.Usage = c.usage()
+		case 3:
+			ch.Choices = objects(c, c.chunkChoice)
+		case 4:
+			ch.Error = c.errorJSON()
+		}
+	})
+	if c.end() {
+		return nil
+	}
+	// A local, so that ch does not escape on the scanner's path.
+	var u streamChunk
+	err := json.Unmarshal(payload, &u)
+	*ch = u
+	return err
+}
+
+func (c *jcur) chunkChoice(ch *chunkChoiceJSON) {
+	c.object(chunkChoiceKeys, func(f int) {
+		switch f {
+		case 0:
+			ch.Index, _ = c.integer()
+		case 1:
+			ch.Text = c.string()
+		case 2:
+			if !c.null() {
+				c.object(deltaKeys, func(f int) {
+					switch f {
+					case 0:
+						ch.Delta.Content = c.string()
+					case 1:
+						ch.Delta.ToolCalls = objects(c, c.chunkToolCall)
+					}
+				})
+			}
+		case 3:
+			ch.FinishReason = c.strPtr()
+		}
+	})
+}
+
+func (c *jcur) chunkToolCall(tc *chunkToolCallJSON) {
+	c.object(chunkToolCallKeys, func(f int) {
+		switch f {
+		case 0:
+			tc.Index = c.intPtr()
+		case 1:
+			tc.ID = c.string()
+		case 2:
+			c.function(&tc.Function)
+		}
+	})
 }
 
 // responsesEvent reads Responses API stream events.
@@ -42,6 +113,37 @@ type responsesEvent struct {
 	Response json.RawMessage `json:"response"`
 	Message  string          `json:"message"`
 	Code     json.RawMessage `json:"code"`
+}
+
+var responsesEventKeys = []string{"type", "delta", "response", "message", "code"}
+
+// decodeResponsesEvent decodes a Responses API event into e as
+// json.Unmarshal does, with the scanner when it can. Response and Code
+// then point into payload rather than being copies.
+func decodeResponsesEvent(payload []byte, e *responsesEvent) error {
+	c := &jcur{b: payload}
+	c.ws()
+	c.object(responsesEventKeys, func(f int) {
+		switch f {
+		case 0:
+			e.Type = c.string()
+		case 1:
+			e.Delta = c.string()
+		case 2:
+			e.Response = c.raw()
+		case 3:
+			e.Message = c.string()
+		case 4:
+			e.Code = c.raw()
+		}
+	})
+	if c.end() {
+		return nil
+	}
+	var u responsesEvent
+	err := json.Unmarshal(payload, &u)
+	*e = u
+	return err
 }
 
 type choiceAcc struct {
@@ -63,6 +165,7 @@ func parseStream(c *callInfo, ev *event) {
 		return
 	}
 	var id string
+	var prev streamChunk
 	choices := map[int]*choiceAcc{}
 	done, badChunk := false, false
 	for len(data) > 0 {
@@ -82,10 +185,11 @@ func parseStream(c *callInfo, ev *event) {
 			continue
 		}
 		var ch streamChunk
-		if json.Unmarshal(payload, &ch) != nil {
+		if decodeChunk(payload, &ch, &prev) != nil {
 			badChunk = true
 			continue
 		}
+		prev.ID, prev.Model = ch.ID, ch.Model
 		if ch.Error != nil {
 			c.failed = true
 			c.errMessage, c.errType, c.errCode = ch.Error.Message, ch.Error.Type, rawString(ch.Error.Code)
@@ -160,6 +264,7 @@ func parseStream(c *callInfo, ev *event) {
 		c.note("stream_incomplete", true)
 	}
 	c.respBody = assembled(c, id, choices)
+	c.respValid = c.respBody != nil // json.Marshal wrote it
 }
 
 // assembled builds the response a non-streamed call would have returned,
@@ -247,7 +352,7 @@ func parseResponsesStream(c *callInfo, data []byte) {
 			continue
 		}
 		var e responsesEvent
-		if json.Unmarshal(bytes.TrimSpace(line[len(dataPrefix):]), &e) != nil {
+		if decodeResponsesEvent(bytes.TrimSpace(line[len(dataPrefix):]), &e) != nil {
 			continue
 		}
 		switch e.Type {
@@ -268,7 +373,7 @@ func parseResponsesStream(c *callInfo, data []byte) {
 	}
 	if final != nil {
 		var r responseJSON
-		if json.Unmarshal(final, &r) == nil {
+		if _, err := decodeResponse(final, &r); err == nil {
 			if r.Model != "" {
 				c.model = r.Model
 			}
@@ -282,10 +387,11 @@ func parseResponsesStream(c *callInfo, data []byte) {
 				c.errMessage, c.errType = r.Error.Message, r.Error.Type
 			}
 		}
-		c.respBody = final
+		// A value of an event that decoded: valid JSON.
+		c.respBody, c.respValid = final, true
 	} else {
 		b, _ := json.Marshal(map[string]string{"output_text": text.String()})
-		c.respBody = b
+		c.respBody, c.respValid = b, true
 	}
 	if !c.usage.has {
 		c.usageMissing = true
