@@ -40,7 +40,7 @@ func mustEncode(t *testing.T, s string) []byte {
 func TestTraceValue(t *testing.T) {
 	req := []byte(`{"model":"m","messages":[{"role":"user","content":"say \"<hi>\"\n\u2028é"}]}`)
 	resp := []byte(`{"choices":[{"message":{"content":"hi"}}]}`)
-	root, _ := json.Marshal(span{SpanID: "s-1", Name: "CreateChatCompletion", Attributes: map[string]interface{}{"model": "m"}, ChildSpans: []span{}})
+	root, _ := appendSpan(nil, &spanInfo{id: "s-1", name: "CreateChatCompletion"}, []attr{{key: "model", s: "m"}})
 	reqQ, respQ := quoted(req), quoted(resp)
 	v := traceValue(req, resp, reqQ[1:len(reqQ)-1], respQ[1:len(respQ)-1], root)
 	var tv struct {
@@ -74,4 +74,30 @@ func TestTraceValue(t *testing.T) {
 	if tv.Type != "wb_trace_tree" || len(tv.Hash) != 16 {
 		t.Errorf("trace = %s", v)
 	}
+}
+
+// TestAppendString: appendString writes what json.Marshal writes for a
+// string, HTML escapes included.
+func TestAppendString(t *testing.T) {
+	for _, s := range []string{"", "plain", "<b>&amp;</b>", "q\"b\\", "\x00\x1f\b\f\n\r\t", "é😀 \u2028\u2029", "bad \xff\xfe \xe2\x82"} {
+		checkAppendString(t, s)
+	}
+}
+
+func checkAppendString(t *testing.T, s string) {
+	t.Helper()
+	want, _ := json.Marshal(s)
+	if got := appendString(nil, s); string(got) != string(want) {
+		t.Errorf("appendString(%q) = %s, json.Marshal %s", s, got, want)
+	}
+}
+
+func FuzzEscape(f *testing.F) {
+	f.Add("<b>\"é\"</b>\n\u2028\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		checkAppendString(t, s)
+		if got, want := `"`+string(appendEscaped(nil, []byte(s)))+`"`, string(mustEncode(t, s)); got != want {
+			t.Errorf("appendEscaped(%q) = %s, encoding/json %s", s, got, want)
+		}
+	})
 }

@@ -95,18 +95,6 @@ func (p bodyPolicy) body(b []byte, size int64, binary, valid bool) interface{} {
 	return map[string]interface{}{"_truncated": true, "size": int64(len(b)), "head": string(head)}
 }
 
-type span struct {
-	SpanID        string                 `json:"span_id"`
-	Name          string                 `json:"name"`
-	StartTimeMs   int64                  `json:"start_time_ms"`
-	EndTimeMs     int64                  `json:"end_time_ms"`
-	StatusCode    string                 `json:"status_code"`
-	StatusMessage *string                `json:"status_message"`
-	Attributes    map[string]interface{} `json:"attributes"`
-	ChildSpans    []span                 `json:"child_spans"`
-	SpanKind      string                 `json:"span_kind"`
-}
-
 // log turns one call into one history row.
 func (s *session) log(ev *event) {
 	c := analyze(ev)
@@ -136,27 +124,25 @@ func (s *session) log(ev *event) {
 	}
 
 	s.spans++
-	sp := span{
-		SpanID:      s.id + "-" + strconv.FormatInt(s.spans, 10),
-		Name:        spanName(c),
-		StartTimeMs: ev.start.UnixNano() / 1e6,
-		EndTimeMs:   ev.end.UnixNano() / 1e6,
-		StatusCode:  "SUCCESS",
-		Attributes:  s.attributes(c),
-		ChildSpans:  []span{},
-		SpanKind:    "LLM",
+	sp := spanInfo{
+		id:         s.id + "-" + strconv.FormatInt(s.spans, 10),
+		name:       spanName(c),
+		startMs:    ev.start.UnixNano() / 1e6,
+		endMs:      ev.end.UnixNano() / 1e6,
+		statusCode: "SUCCESS",
+		kind:       "LLM",
 	}
 	if !c.kind.isLLM() {
-		sp.SpanKind = "TOOL"
+		sp.kind = "TOOL"
 	}
 	errText := ""
 	if c.failed {
-		sp.StatusCode = "ERROR"
+		sp.statusCode = "ERROR"
 		errText = c.errMessage
 		if errText == "" {
 			errText = "failed"
 		}
-		sp.StatusMessage = &errText
+		sp.statusMessage = &errText
 	}
 	// The table's request and response cells are the trace's bodies as
 	// JSON strings: escaped once, shared with the trace.
@@ -170,7 +156,9 @@ func (s *session) log(ev *event) {
 			respQ = quoted(respJ)
 		}
 		reqCell, respCell = wandb.RawJSON(reqQ), wandb.RawJSON(respQ)
-		if root, err := json.Marshal(sp); err == nil {
+		var buf [24]attr // the most a call has, on the stack
+		root, err := appendSpan(make([]byte, 0, 512), &sp, c.attrs(buf[:0]))
+		if err == nil {
 			row["trace"] = traceValue(reqJ, respJ, reqQ[1:len(reqQ)-1], respQ[1:len(respQ)-1], root)
 		}
 	}
@@ -273,54 +261,4 @@ func spanName(c *callInfo) string {
 		return c.endpoint
 	}
 	return "openai"
-}
-
-func (s *session) attributes(c *callInfo) map[string]interface{} {
-	a := map[string]interface{}{
-		"method":    spanName(c),
-		"model":     c.model,
-		"call_site": c.site,
-		"stream":    c.stream,
-		"api_type":  c.apiType,
-	}
-	if c.endpoint != "" {
-		a["endpoint"] = c.endpoint
-	}
-	if c.requestID != "" {
-		a["request_id"] = c.requestID
-	}
-	for k, v := range c.rateLimit {
-		a[k] = v
-	}
-	if c.httpStatus != 0 {
-		a["http_status"] = c.httpStatus
-	}
-	if c.ttftMs >= 0 {
-		a["time_to_first_token_ms"] = c.ttftMs
-	}
-	if len(c.finishReasons) > 0 {
-		a["finish_reasons"] = c.finishReasons
-	}
-	if len(c.toolCalls) > 0 {
-		a["tool_calls"] = c.toolCalls
-	}
-	if c.usageMissing {
-		a["usage_missing"] = true
-	}
-	if c.failed {
-		if c.errType != "" {
-			a["error_type"] = c.errType
-		}
-		if c.errCode != "" {
-			a["error_code"] = c.errCode
-		}
-	}
-	if !c.kind.isLLM() {
-		a["request_size"] = c.reqSize
-		a["response_size"] = c.respSize
-	}
-	for k, v := range c.notes {
-		a[k] = v
-	}
-	return a
 }
