@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -268,71 +269,98 @@ func parseStream(c *callInfo, ev *event) {
 }
 
 // assembled builds the response a non-streamed call would have returned,
-// for the trace.
+// for the trace. It writes the bytes json.Marshal wrote for the struct
+// (and maps) this was once built as, without their reflection and maps.
 func assembled(c *callInfo, id string, choices map[int]*choiceAcc) []byte {
 	idx := make([]int, 0, len(choices))
-	for i := range choices {
+	size := 256
+	for i, acc := range choices {
 		idx = append(idx, i)
+		size += acc.text.Len() + acc.text.Len()/8 + 64
+		for _, t := range acc.tools {
+			size += len(t.Arguments) + len(t.Arguments)/4 + len(t.ID) + len(t.Name) + 64
+		}
 	}
 	sort.Ints(idx)
-	type message struct {
-		Role      string                   `json:"role"`
-		Content   string                   `json:"content"`
-		ToolCalls []map[string]interface{} `json:"tool_calls,omitempty"`
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	if id != "" {
+		b = append(b, `"id":`...)
+		b = appendString(b, id)
+		b = append(b, ',')
 	}
-	type choice struct {
-		Index        int      `json:"index"`
-		Message      *message `json:"message,omitempty"`
-		Text         *string  `json:"text,omitempty"`
-		FinishReason string   `json:"finish_reason"`
+	object := ""
+	if len(idx) > 0 {
+		object = "chat.completion"
+		if c.kind == kindCompletion {
+			object = "text_completion"
+		}
 	}
-	out := struct {
-		ID      string                 `json:"id,omitempty"`
-		Object  string                 `json:"object"`
-		Model   string                 `json:"model,omitempty"`
-		Choices []choice               `json:"choices"`
-		Usage   map[string]interface{} `json:"usage,omitempty"`
-	}{ID: id, Model: c.model, Choices: []choice{}}
-	for _, i := range idx {
+	b = append(b, `"object":`...)
+	b = appendString(b, object)
+	if c.model != "" {
+		b = append(b, `,"model":`...)
+		b = appendString(b, c.model)
+	}
+	b = append(b, `,"choices":[`...)
+	for n, i := range idx {
 		acc := choices[i]
-		ch := choice{Index: i, FinishReason: acc.finish}
 		if acc.finish != "" {
 			c.finishReasons = append(c.finishReasons, acc.finish)
 		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"index":`...)
+		b = strconv.AppendInt(b, int64(i), 10)
 		if c.kind == kindCompletion {
-			out.Object = "text_completion"
-			t := acc.text.String()
-			ch.Text = &t
+			b = append(b, `,"text":`...)
+			b = appendString(b, acc.text.String())
 		} else {
-			out.Object = "chat.completion"
-			m := &message{Role: "assistant", Content: acc.text.String()}
+			b = append(b, `,"message":{"role":"assistant","content":`...)
+			b = appendString(b, acc.text.String())
 			tidx := make([]int, 0, len(acc.tools))
 			for j := range acc.tools {
 				tidx = append(tidx, j)
 			}
 			sort.Ints(tidx)
-			for _, j := range tidx {
+			for k, j := range tidx {
 				t := acc.tools[j]
 				c.toolCalls = append(c.toolCalls, *t)
-				m.ToolCalls = append(m.ToolCalls, map[string]interface{}{
-					"id": t.ID, "type": "function",
-					"function": map[string]string{"name": t.Name, "arguments": t.Arguments},
-				})
+				if k == 0 {
+					b = append(b, `,"tool_calls":[`...)
+				} else {
+					b = append(b, ',')
+				}
+				// Map keys, sorted as json.Marshal sorts them.
+				b = append(b, `{"function":{"arguments":`...)
+				b = appendString(b, t.Arguments)
+				b = append(b, `,"name":`...)
+				b = appendString(b, t.Name)
+				b = append(b, `},"id":`...)
+				b = appendString(b, t.ID)
+				b = append(b, `,"type":"function"}`...)
 			}
-			ch.Message = m
+			if len(tidx) > 0 {
+				b = append(b, ']')
+			}
+			b = append(b, '}')
 		}
-		out.Choices = append(out.Choices, ch)
+		b = append(b, `,"finish_reason":`...)
+		b = appendString(b, acc.finish)
+		b = append(b, '}')
 	}
+	b = append(b, ']')
 	if c.usage.has {
-		out.Usage = map[string]interface{}{
-			"prompt_tokens": c.usage.prompt, "completion_tokens": c.usage.completion, "total_tokens": c.usage.total,
-		}
+		b = append(b, `,"usage":{"completion_tokens":`...)
+		b = strconv.AppendInt(b, int64(c.usage.completion), 10)
+		b = append(b, `,"prompt_tokens":`...)
+		b = strconv.AppendInt(b, int64(c.usage.prompt), 10)
+		b = append(b, `,"total_tokens":`...)
+		b = strconv.AppendInt(b, int64(c.usage.total), 10)
+		b = append(b, '}')
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return nil
-	}
-	return b
+	return append(b, '}')
 }
 
 // parseResponsesStream reads a Responses API stream: text deltas and the
