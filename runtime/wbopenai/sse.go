@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"runtime"
+	"sync"
 )
 
 // sseBody is the body of a streamed response. It copies what arrives into
@@ -22,11 +23,23 @@ type sseBody struct {
 	skipBlank bool
 	upErr     error
 	scratch   []byte
+	block     *[]byte // from ssePool, holding scratch, raw and out
+
+	// mu is held by Read while it uses the buffers, so that Close can
+	// return them to the pool only when no Read is under way.
+	mu sync.Mutex
 }
 
 // sseBuf is the size of an sseBody's read buffer, and the room first
 // given to the lines it holds.
 const sseBuf = 4096
+
+// ssePool recycles the buffers of finished streams: fresh, they would be
+// 12 KiB for the caller to zero on every stream.
+var ssePool = sync.Pool{New: func() interface{} {
+	b := make([]byte, 3*sseBuf)
+	return &b
+}}
 
 func newSSEBody(rc io.ReadCloser, sc *streamCall) *sseBody {
 	b := &sseBody{rc: rc, sc: sc, filter: sc.ev.injected}
@@ -38,6 +51,8 @@ func newSSEBody(rc io.ReadCloser, sc *streamCall) *sseBody {
 }
 
 func (b *sseBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if !b.filter {
 		n, err := b.rc.Read(p)
 		b.sc.record(p[:n], err)
@@ -52,13 +67,15 @@ func (b *sseBody) Read(p []byte) (int, error) {
 				break
 			}
 			b.sc.record(nil, b.upErr)
+			b.release()
 			return 0, b.upErr
 		}
 		if b.scratch == nil {
-			// One allocation for the three buffers, each capped so that
+			// One block for the three buffers, each capped so that
 			// growing one copies it out instead of overwriting the next:
 			// a stream's chunks are small, so they rarely grow.
-			buf := make([]byte, 3*sseBuf)
+			b.block = ssePool.Get().(*[]byte)
+			buf := *b.block
 			b.scratch = buf[:sseBuf:sseBuf]
 			b.raw = buf[sseBuf : sseBuf : 2*sseBuf]
 			b.out = buf[2*sseBuf : 2*sseBuf]
@@ -73,6 +90,17 @@ func (b *sseBody) Read(p []byte) (int, error) {
 	n := copy(p, b.out[b.outPos:])
 	b.outPos += n
 	return n, nil
+}
+
+// release returns the buffers to the pool once nothing will read them:
+// the stream has ended and every byte of it was read, or the body is
+// closed. Callers hold mu.
+func (b *sseBody) release() {
+	if b.block == nil {
+		return
+	}
+	ssePool.Put(b.block)
+	b.block, b.scratch, b.raw, b.out, b.outPos = nil, nil, nil, nil, 0
 }
 
 // cut moves the complete lines of raw to out, filtered.
@@ -133,6 +161,17 @@ func appendWithoutNullUsage(out, line []byte) []byte {
 
 func (b *sseBody) Close() error {
 	err := b.rc.Close()
+	// go-openai closes a stream after [DONE] without reading to EOF, so
+	// this is where the buffers usually go back. A Read still under way
+	// (Close may abort one from another goroutine) keeps them: the
+	// collector takes them then.
+	// A Read after Close then goes straight to the closed body and gets
+	// its error, as it would have without us.
+	if b.mu.TryLock() {
+		b.release()
+		b.filter = false
+		b.mu.Unlock()
+	}
 	b.sc.finish(false, nil)
 	runtime.SetFinalizer(b, nil)
 	return err

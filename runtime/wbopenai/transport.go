@@ -71,7 +71,8 @@ func observe(req *http.Request, next httpDoer, frames int) (*http.Response, erro
 	if !enabled() {
 		return next.Do(req)
 	}
-	ev := &event{start: time.Now(), method: req.Method, url: req.URL}
+	c := &call{ev: event{start: time.Now(), method: req.Method, url: req.URL}}
+	ev := &c.ev
 	ev.kind = classify(req.Method, req.URL.Path)
 	if m := markerFrom(req.Context()); m != nil {
 		m.see()
@@ -112,7 +113,8 @@ func observe(req *http.Request, next httpDoer, frames int) (*http.Response, erro
 		return resp, err
 	}
 	ct := resp.Header.Get("Content-Type")
-	sc := &streamCall{ev: ev}
+	sc := &c.sc
+	sc.ev = ev
 	switch {
 	case binaryType(ct):
 		ev.respBinary = true
@@ -121,6 +123,7 @@ func observe(req *http.Request, next httpDoer, frames int) (*http.Response, erro
 		// collected, like streams (and so get a response copy too).
 		cp := *resp
 		resp = &cp
+		// Its own allocation: a finalizer needs the start of one.
 		tb := &teeBody{rc: resp.Body, sc: sc}
 		sc.tracked = true
 		track(sc)
@@ -137,9 +140,18 @@ func observe(req *http.Request, next httpDoer, frames int) (*http.Response, erro
 		resp.Body = newSSEBody(resp.Body, sc)
 	default:
 		ev.resp = newCapture(resp.ContentLength)
-		resp.Body = &teeBody{rc: resp.Body, sc: sc}
+		c.tb = teeBody{rc: resp.Body, sc: sc}
+		resp.Body = &c.tb
 	}
 	return resp, err
+}
+
+// call is what the caller's path keeps of one call, in one allocation:
+// the event, its guard and the usual body wrapper.
+type call struct {
+	ev event
+	sc streamCall
+	tb teeBody
 }
 
 // teeBody copies a response body into the event's capture as the user

@@ -23,7 +23,9 @@ func Call0[R any](f func(context.Context) (R, error), site string) func(context.
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx)
-		m.end(nil, r, err)
+		if m.unlogged() {
+			m.end(nil, r, err)
+		}
 		return r, err
 	}
 }
@@ -36,7 +38,9 @@ func Call1[A1, R any](f func(context.Context, A1) (R, error), site string) func(
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1)
-		m.end([]interface{}{a1}, r, err)
+		if m.unlogged() {
+			m.end([]interface{}{a1}, r, err)
+		}
 		return r, err
 	}
 }
@@ -49,7 +53,9 @@ func Call2[A1, A2, R any](f func(context.Context, A1, A2) (R, error), site strin
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1, a2)
-		m.end([]interface{}{a1, a2}, r, err)
+		if m.unlogged() {
+			m.end([]interface{}{a1, a2}, r, err)
+		}
 		return r, err
 	}
 }
@@ -62,7 +68,9 @@ func Call3[A1, A2, A3, R any](f func(context.Context, A1, A2, A3) (R, error), si
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1, a2, a3)
-		m.end([]interface{}{a1, a2, a3}, r, err)
+		if m.unlogged() {
+			m.end([]interface{}{a1, a2, a3}, r, err)
+		}
 		return r, err
 	}
 }
@@ -75,7 +83,9 @@ func Call4[A1, A2, A3, A4, R any](f func(context.Context, A1, A2, A3, A4) (R, er
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1, a2, a3, a4)
-		m.end([]interface{}{a1, a2, a3, a4}, r, err)
+		if m.unlogged() {
+			m.end([]interface{}{a1, a2, a3, a4}, r, err)
+		}
 		return r, err
 	}
 }
@@ -88,7 +98,9 @@ func Call5[A1, A2, A3, A4, A5, R any](f func(context.Context, A1, A2, A3, A4, A5
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1, a2, a3, a4, a5)
-		m.end([]interface{}{a1, a2, a3, a4, a5}, r, err)
+		if m.unlogged() {
+			m.end([]interface{}{a1, a2, a3, a4, a5}, r, err)
+		}
 		return r, err
 	}
 }
@@ -101,7 +113,9 @@ func Call6[A1, A2, A3, A4, A5, A6, R any](f func(context.Context, A1, A2, A3, A4
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1, a2, a3, a4, a5, a6)
-		m.end([]interface{}{a1, a2, a3, a4, a5, a6}, r, err)
+		if m.unlogged() {
+			m.end([]interface{}{a1, a2, a3, a4, a5, a6}, r, err)
+		}
 		return r, err
 	}
 }
@@ -115,7 +129,9 @@ func CallV1[A1, V, R any](f func(context.Context, A1, ...V) (R, error), site str
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1, v...)
-		m.end([]interface{}{a1}, r, err)
+		if m.unlogged() {
+			m.end([]interface{}{a1}, r, err)
+		}
 		return r, err
 	}
 }
@@ -129,7 +145,9 @@ func CallV2[A1, A2, V, R any](f func(context.Context, A1, A2, ...V) (R, error), 
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1, a2, v...)
-		m.end([]interface{}{a1, a2}, r, err)
+		if m.unlogged() {
+			m.end([]interface{}{a1, a2}, r, err)
+		}
 		return r, err
 	}
 }
@@ -143,7 +161,9 @@ func CallE0(f func(context.Context) error, site string) func(context.Context) er
 		}
 		m, mctx := begin(ctx, f, site)
 		err := f(mctx)
-		m.end(nil, nil, err)
+		if m.unlogged() {
+			m.end(nil, nil, err)
+		}
 		return err
 	}
 }
@@ -157,7 +177,9 @@ func CallE1[A1 any](f func(context.Context, A1) error, site string) func(context
 		}
 		m, mctx := begin(ctx, f, site)
 		err := f(mctx, a1)
-		m.end([]interface{}{a1}, nil, err)
+		if m.unlogged() {
+			m.end([]interface{}{a1}, nil, err)
+		}
 		return err
 	}
 }
@@ -171,7 +193,9 @@ func CallE2[A1, A2 any](f func(context.Context, A1, A2) error, site string) func
 		}
 		m, mctx := begin(ctx, f, site)
 		err := f(mctx, a1, a2)
-		m.end([]interface{}{a1, a2}, nil, err)
+		if m.unlogged() {
+			m.end([]interface{}{a1, a2}, nil, err)
+		}
 		return err
 	}
 }
@@ -185,7 +209,9 @@ func CallE3[A1, A2, A3 any](f func(context.Context, A1, A2, A3) error, site stri
 		}
 		m, mctx := begin(ctx, f, site)
 		err := f(mctx, a1, a2, a3)
-		m.end([]interface{}{a1, a2, a3}, nil, err)
+		if m.unlogged() {
+			m.end([]interface{}{a1, a2, a3}, nil, err)
+		}
 		return err
 	}
 }
