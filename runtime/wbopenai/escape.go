@@ -34,7 +34,21 @@ func appendString(dst []byte, s string) []byte {
 
 func escapeJSON[S []byte | string](dst []byte, s S, safe *[utf8.RuneSelf]bool) []byte {
 	start := 0
+	plain := safe == &plainSafe
 	for i := 0; i < len(s); {
+		if plain {
+			// Eight bytes at a time while all are plain ASCII.
+			for i+8 <= len(s) {
+				w := load64(s, i)
+				if w&hiBits != 0 || specialByte(w) {
+					break
+				}
+				i += 8
+			}
+			if i >= len(s) {
+				break
+			}
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if safe[c] {

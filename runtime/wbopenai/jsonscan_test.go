@@ -265,3 +265,19 @@ func FuzzScanner(f *testing.F) {
 		checkString(t, b)
 	})
 }
+
+// TestSpecialBytesAtEveryOffset: the word-at-a-time loops of the scanner
+// and the escaper see each byte that matters at each place in a word.
+func TestSpecialBytesAtEveryOffset(t *testing.T) {
+	for _, sp := range []string{`"`, `\\`, `\"`, `\n`, "\x00", "\x1f", "\n", "\x7f", "é", "\xff", "\u2028", "<", " "} {
+		for n := 0; n < 20; n++ {
+			s := strings.Repeat("a", n) + sp + strings.Repeat("b", 19-n)
+			checkString(t, []byte(`"`+s+`"`))
+			checkValid(t, []byte(`{"k":"`+s+`"}`))
+			checkAppendString(t, s)
+			if got, want := `"`+string(appendEscaped(nil, []byte(s)))+`"`, string(mustEncode(t, s)); got != want {
+				t.Errorf("appendEscaped(%q) = %s, encoding/json %s", s, got, want)
+			}
+		}
+	}
+}
