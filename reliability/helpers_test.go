@@ -123,7 +123,8 @@ func writeModule(t testing.TB, dir string, files map[string]string) {
 // programSource is the instrumented program of the process-death, disk
 // and secrets tests: FAULT_CALLS chat calls with FAULT_PROMPT, FAULT_DELAY
 // apart, one stdout line per call, as a real batch job would make them;
-// with FAULT_AZURE set, to Azure OpenAI (key in the api-key header).
+// with FAULT_AZURE set, to Azure OpenAI (key in the api-key header); with
+// FAULT_PANIC set, main panics after the calls.
 const programSource = `package main
 
 import (
@@ -159,6 +160,9 @@ func main() {
 		time.Sleep(delay)
 	}
 	fmt.Printf("done %d\n", n)
+	if msg := os.Getenv("FAULT_PANIC"); msg != "" {
+		panic(msg)
+	}
 }
 `
 

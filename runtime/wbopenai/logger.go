@@ -3,6 +3,7 @@ package wbopenai
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,7 +21,7 @@ type sink interface {
 	LogFunc(build func(t tabler) map[string]interface{}) bool
 	DefineMetric(name, stepMetric string)
 	UpdateSummary(values map[string]interface{})
-	Finish() error
+	FinishCode(code int) error
 }
 
 // openSink starts the run calls are logged to; tests replace it.
@@ -137,7 +138,16 @@ func Init(opts wandb.Options) error {
 // Finish logs every call still pending (streams never closed included),
 // then finishes the run. It is idempotent; a call made afterwards starts
 // a new run.
+//
+// Called from a function deferred while its goroutine panics (the
+// rewriter's defer in main), it records exit code 2, the code the Go
+// runtime is about to exit with, so that the run shows as crashed: the
+// panic itself goes on untouched.
 func Finish() {
+	code := 0
+	if panicking() {
+		code = 2
+	}
 	var open []*streamCall
 	streams.mu.Lock()
 	for sc := range streams.set {
@@ -152,7 +162,25 @@ func Finish() {
 	state.sess = nil
 	state.mu.Unlock()
 	if s != nil {
-		s.stop()
+		s.stop(code)
+	}
+}
+
+// panicking tells whether the calling goroutine runs deferred calls for
+// a panic. It reads the stack instead of calling recover, which would
+// stop the panic: the program must crash exactly as it would have.
+func panicking() bool {
+	var pcs [16]uintptr
+	n := runtime.Callers(2, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if f.Function == "runtime.gopanic" {
+			return true
+		}
+		if !more {
+			return false
+		}
 	}
 }
 
@@ -179,6 +207,7 @@ type session struct {
 	id      string
 	spans   int64
 	bodies  bodyPolicy
+	code    int // the exit code Finish records, set before quit closes
 }
 
 func startSession(opts *wandb.Options, run sink) *session {
@@ -190,7 +219,10 @@ func startSession(opts *wandb.Options, run sink) *session {
 	return s
 }
 
-func (s *session) stop() {
+// stop logs what is queued and finishes the run with the program's exit
+// code.
+func (s *session) stop(code int) {
+	s.code = code
 	close(s.quit)
 	<-s.done
 }
@@ -208,7 +240,7 @@ func (s *session) loop() {
 			if s.run != nil {
 				// The run reports its own failures (one line per
 				// failing disk); a second line here would only repeat it.
-				_ = s.run.Finish()
+				_ = s.run.FinishCode(s.code)
 			}
 			return
 		}

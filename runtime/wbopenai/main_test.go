@@ -16,6 +16,7 @@ type fakeSink struct {
 	summary  map[string]interface{}
 	metrics  []string
 	finished int
+	code     int
 }
 
 func (f *fakeSink) LogFunc(build func(t tabler) map[string]interface{}) bool {
@@ -43,9 +44,10 @@ func (f *fakeSink) UpdateSummary(v map[string]interface{}) {
 	f.mu.Unlock()
 }
 
-func (f *fakeSink) Finish() error {
+func (f *fakeSink) FinishCode(code int) error {
 	f.mu.Lock()
 	f.finished++
+	f.code = code
 	f.mu.Unlock()
 	return nil
 }

@@ -13,4 +13,4 @@ func (w wandbSink) DefineMetric(name, stepMetric string) { w.r.DefineMetric(name
 
 func (w wandbSink) UpdateSummary(values map[string]interface{}) { w.r.UpdateSummary(values) }
 
-func (w wandbSink) Finish() error { return w.r.Finish() }
+func (w wandbSink) FinishCode(code int) error { return w.r.FinishCode(code) }
