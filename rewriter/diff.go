@@ -3,6 +3,7 @@ package rewriter
 import (
 	"bytes"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -62,6 +63,21 @@ func unifiedDiff(name string, old, new []byte) string {
 	for _, l := range a[len(a)-suf:] {
 		ops = append(ops, op{' ', l})
 	}
+	// Within each run of changes, removed lines come before added ones,
+	// as diff -u and git print them; the LCS walk may interleave them.
+	for k := 0; k < len(ops); {
+		if ops[k].kind == ' ' {
+			k++
+			continue
+		}
+		e := k
+		for e < len(ops) && ops[e].kind != ' ' {
+			e++
+		}
+		run := ops[k:e]
+		sort.SliceStable(run, func(x, y int) bool { return run[x].kind == '-' && run[y].kind == '+' })
+		k = e
+	}
 	var out strings.Builder
 	oldName, newName := "a/"+name, "b/"+name
 	if old == nil {
@@ -119,10 +135,23 @@ func unifiedDiff(name string, old, new []byte) string {
 				body.WriteString("\n\\ No newline at end of file\n")
 			}
 		}
-		fmt.Fprintf(&out, "@@ -%d,%d +%d,%d @@\n%s", ao, an, bo, bn, body.String())
+		fmt.Fprintf(&out, "@@ -%s +%s @@\n%s", hunkRange(ao, an), hunkRange(bo, bn), body.String())
 		k = stop
 	}
 	return out.String()
+}
+
+// hunkRange formats one side of a hunk header as diff -u does: a range of
+// one line is its number alone, and an empty range is given by the line
+// before it (0 at the start of the file).
+func hunkRange(start, n int) string {
+	switch n {
+	case 0:
+		return fmt.Sprintf("%d,0", start-1)
+	case 1:
+		return fmt.Sprint(start)
+	}
+	return fmt.Sprintf("%d,%d", start, n)
 }
 
 func splitLines(b []byte) []string {
