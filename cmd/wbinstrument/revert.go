@@ -35,7 +35,7 @@ func runRevert(args []string, stdout, stderr io.Writer) int {
 	rep, err := rewriter.Revert(context.Background(), rewriter.Options{
 		Patterns: fs.Args(),
 		DryRun:   rf.list || rf.diff,
-		Progress: stderr,
+		Progress: rf.progress(stderr),
 	})
 	return finishReport("revert", rep, err, rf, stdout, stderr)
 }

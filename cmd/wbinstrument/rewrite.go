@@ -38,8 +38,8 @@ Flags:
 
 // rewriteFlags are the flags shared by rewrite and revert.
 type rewriteFlags struct {
-	list, diff, json, skipGenerated bool
-	replace, pkg                    string
+	list, diff, json, quiet, skipGenerated bool
+	replace, pkg                           string
 }
 
 func newFlagSet(name, usage string, stderr io.Writer, rf *rewriteFlags, full bool) *flag.FlagSet {
@@ -52,6 +52,7 @@ func newFlagSet(name, usage string, stderr io.Writer, rf *rewriteFlags, full boo
 	fs.BoolVar(&rf.list, "l", false, "list the files that would change; write nothing (exit 1 if any)")
 	fs.BoolVar(&rf.diff, "d", false, "print a unified diff of the changes; write nothing (exit 1 if any)")
 	fs.BoolVar(&rf.json, "json", false, "print a JSON report of every site and changed file (instead of the -l list or -d diff)")
+	fs.BoolVar(&rf.quiet, "q", false, "quiet: no progress or notes on stderr, only warnings and errors (implied by -l)")
 	if full {
 		fs.StringVar(&rf.replace, "replace", "", "local wbinstrument checkout: also replace the runtime module with `DIR`/runtime in go.mod")
 		fs.StringVar(&rf.pkg, "pkg", rewriter.DefaultPkg, "import `path` of go-openai (for a fork)")
@@ -66,6 +67,7 @@ func runRewrite(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
+	progress := rf.progress(stderr)
 	if rf.replace == "" && strings.HasSuffix(version, "-dev") {
 		// A development build's runtime is not published: without a
 		// replace, the rewritten program would not build.
@@ -75,7 +77,9 @@ func runRewrite(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		rf.replace = root
-		fmt.Fprintf(stderr, "using the runtime of the wbinstrument checkout at %s (-replace %s)\n", root, root)
+		if progress != nil {
+			fmt.Fprintf(progress, "using the runtime of the wbinstrument checkout at %s (-replace %s)\n", root, root)
+		}
 	}
 	opts := rewriter.Options{
 		Patterns:       fs.Args(),
@@ -84,10 +88,20 @@ func runRewrite(args []string, stdout, stderr io.Writer) int {
 		SkipGenerated:  rf.skipGenerated,
 		DryRun:         rf.list || rf.diff,
 		RuntimeVersion: version,
-		Progress:       stderr,
+		Progress:       progress,
 	}
 	rep, err := rewriter.Rewrite(context.Background(), opts)
 	return finishReport("rewrite", rep, err, rf, stdout, stderr)
+}
+
+// progress returns where progress lines and notes go: stderr, so that
+// stdout holds only what -l, -d or -json print, or nil with -q or -l
+// (a list of file names wants nothing else around it).
+func (rf *rewriteFlags) progress(stderr io.Writer) io.Writer {
+	if rf.quiet || rf.list {
+		return nil
+	}
+	return stderr
 }
 
 // parseFlags parses args like fs.Parse, but prints the usage asked for
