@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -205,8 +207,8 @@ const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedImports |
 func load(ctx context.Context, o *Options, units []loadUnit) ([]*packages.Package, error) {
 	seen := map[string]bool{}
 	var roots []*packages.Package
-	var errs []string
-	errSeen := map[string]bool{}
+	var all []*packages.Package // every package visited, roots and dependencies
+	visited := map[*packages.Package]bool{}
 	for _, u := range units {
 		start := time.Now()
 		o.progressf("loading %s in %s...", strings.Join(u.patterns, " "), u.dir)
@@ -218,15 +220,9 @@ func load(ctx context.Context, o *Options, units []loadUnit) ([]*packages.Packag
 		n := 0
 		packages.Visit(pkgs, nil, func(p *packages.Package) {
 			n++
-			for _, e := range p.Errors {
-				msg := e.Error()
-				if strings.Contains(msg, "matched no packages") {
-					continue
-				}
-				if !errSeen[msg] {
-					errSeen[msg] = true
-					errs = append(errs, msg)
-				}
+			if !visited[p] {
+				visited[p] = true
+				all = append(all, p)
 			}
 		})
 		o.progressf("loaded %d packages in %v", n, time.Since(start).Round(time.Millisecond))
@@ -241,21 +237,185 @@ func load(ctx context.Context, o *Options, units []loadUnit) ([]*packages.Packag
 			roots = append(roots, p)
 		}
 	}
-	if len(errs) > 0 {
-		sort.Strings(errs)
-		return nil, &LoadError{Errors: errs}
+	if err := loadErrors(all); err != nil {
+		return nil, err
 	}
 	sort.Slice(roots, func(i, j int) bool { return roots[i].PkgPath < roots[j].PkgPath })
 	return roots, nil
 }
 
-// LoadError lists the file:line:col errors that stopped a rewrite before
-// any file was changed.
-type LoadError struct{ Errors []string }
+// maxErrorsPerPackage is how many errors a LoadError shows for one
+// package, as the go command stops at 10 with "too many errors".
+const maxErrorsPerPackage = 10
 
-func (e *LoadError) Error() string {
-	return "packages do not load or type-check, nothing changed:\n\t" + strings.Join(e.Errors, "\n\t")
+// LoadError lists, package by package, the file:line:col errors that
+// stopped a rewrite before any file was changed.
+type LoadError struct {
+	Packages []PackageErrors
 }
+
+// PackageErrors are the errors of one package that does not load or
+// type-check, in file, line and column order.
+type PackageErrors struct {
+	// Path is the package's import path (its ID when it has none).
+	Path string
+	// Errors are "file:line:col: message" strings.
+	Errors []string
+}
+
+// Error shows the first maxErrorsPerPackage errors of each package and
+// counts the rest.
+func (e *LoadError) Error() string {
+	var b strings.Builder
+	b.WriteString("packages do not load or type-check, nothing changed:")
+	for _, p := range e.Packages {
+		fmt.Fprintf(&b, "\n# %s", p.Path)
+		for i, msg := range p.Errors {
+			if i == maxErrorsPerPackage {
+				fmt.Fprintf(&b, "\n\ttoo many errors: and %d more", len(p.Errors)-i)
+				break
+			}
+			b.WriteString("\n\t" + strings.ReplaceAll(msg, "\n", "\n\t"))
+		}
+	}
+	return b.String()
+}
+
+// loadErrors gathers the errors of the loaded packages into a LoadError,
+// or returns nil when there are none. As the go command does, it leaves
+// out what follows from an earlier error: the type errors of a package
+// that has syntax or go list errors, and those of a package that imports
+// a package with errors; the compiler output that go list passes on is
+// left out too when the parser or the type checker reports the same.
+func loadErrors(pkgs []*packages.Package) error {
+	own := func(p *packages.Package) []packages.Error {
+		var errs []packages.Error
+		for _, e := range p.Errors {
+			if !strings.Contains(e.Msg, "matched no packages") {
+				errs = append(errs, e)
+			}
+		}
+		return errs
+	}
+	// broken[p]: p or a package it imports, directly or not, has errors.
+	broken := map[*packages.Package]bool{}
+	var isBroken func(p *packages.Package) bool
+	isBroken = func(p *packages.Package) bool {
+		if b, ok := broken[p]; ok {
+			return b
+		}
+		broken[p] = false // an import cycle is reported by go list
+		b := len(own(p)) > 0
+		for _, imp := range p.Imports {
+			if isBroken(imp) {
+				b = true
+			}
+		}
+		broken[p] = b
+		return b
+	}
+	var out []PackageErrors
+	for _, p := range pkgs {
+		errs := own(p)
+		if len(errs) == 0 {
+			continue
+		}
+		depBroken := false
+		for _, imp := range p.Imports {
+			if isBroken(imp) {
+				depBroken = true
+			}
+		}
+		// go list compiles the package for its export data and passes on
+		// the compiler's output ("# pkg\nfile:line:col: ..."), which the
+		// parser's and the type checker's errors say again, with full paths.
+		compilerOutput := func(e packages.Error) bool {
+			return e.Kind == packages.ListError && strings.HasPrefix(e.Msg, "# ")
+		}
+		kinds := map[packages.ErrorKind]bool{}
+		for _, e := range errs {
+			if !compilerOutput(e) {
+				kinds[e.Kind] = true
+			}
+		}
+		var msgs []string
+		seen := map[string]bool{}
+		for _, e := range errs {
+			switch {
+			case compilerOutput(e) && (kinds[packages.ParseError] || kinds[packages.TypeError]):
+				continue
+			case e.Kind == packages.TypeError && (depBroken || kinds[packages.ParseError] || kinds[packages.ListError]):
+				continue
+			}
+			if msg := e.Error(); !seen[msg] {
+				seen[msg] = true
+				msgs = append(msgs, msg)
+			}
+		}
+		if len(msgs) == 0 {
+			continue // all its errors follow from those of an import
+		}
+		sort.SliceStable(msgs, func(i, j int) bool { return posLess(msgs[i], msgs[j]) })
+		if kinds[packages.ParseError] {
+			msgs = firstPerLine(msgs)
+		}
+		path := p.PkgPath
+		if path == "" {
+			path = p.ID
+		}
+		out = append(out, PackageErrors{Path: path, Errors: msgs})
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return &LoadError{Packages: out}
+}
+
+// firstPerLine keeps the first of the sorted syntax errors on each line:
+// the parser, asked for all its errors, reports the spurious ones that
+// follow a real one on the same line, which go build does not show.
+func firstPerLine(msgs []string) []string {
+	var out []string
+	lastFile, lastLine := "", 0
+	for _, m := range msgs {
+		f, l, _ := splitPos(m)
+		if f != "" && f == lastFile && l == lastLine {
+			continue
+		}
+		lastFile, lastLine = f, l
+		out = append(out, m)
+	}
+	return out
+}
+
+// posLess orders "file:line:col: message" errors by file, then line and
+// column as numbers; errors without a position come first.
+func posLess(a, b string) bool {
+	fa, la, ca := splitPos(a)
+	fb, lb, cb := splitPos(b)
+	if fa != fb {
+		return fa < fb
+	}
+	if la != lb {
+		return la < lb
+	}
+	return ca < cb
+}
+
+// splitPos returns the file, line and column that start an error message,
+// or "", 0, 0.
+func splitPos(msg string) (file string, line, col int) {
+	m := posRE.FindStringSubmatch(msg)
+	if m == nil {
+		return "", 0, 0
+	}
+	line, _ = strconv.Atoi(m[2])
+	col, _ = strconv.Atoi(m[3])
+	return m[1], line, col
+}
+
+var posRE = regexp.MustCompile(`^(.+?\.go):(\d+)(?::(\d+))?: `)
 
 // within reports whether path is root or below it.
 func within(root, path string) bool {

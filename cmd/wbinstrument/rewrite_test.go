@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -216,5 +217,79 @@ func TestRewriteDefaultReplace(t *testing.T) {
 	}
 	if want := "replace github.com/wbinstrument/wbinstrument/runtime => " + filepath.Join(root, "runtime"); !strings.Contains(string(mod), want) {
 		t.Errorf("go.mod lacks %q:\n%s", want, mod)
+	}
+}
+
+// TestRewriteLoadErrorsCapped: a syntax error shows the syntax errors
+// alone, ten per package in line order, then how many more there are; the
+// type errors that follow from it, in the package and in the packages
+// that import it, are left out.
+func TestRewriteLoadErrorsCapped(t *testing.T) {
+	dir := copyCase(t, "mixed")
+	write := func(name, text string) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// lib.go: an unclosed "var x = (" turns each of the 40 functions after
+	// it into a syntax error, and every use of them into a type error.
+	var lib, use, user strings.Builder
+	lib.WriteString("package lib\n\nvar x = (\n")
+	use.WriteString("package lib\n\nfunc Sum() int {\n")
+	user.WriteString("package main\n\nimport \"example.com/mixed/lib\"\n\nfunc useLib() {\n")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&lib, "func F%d() int { return %d }\n", i, i)
+		fmt.Fprintf(&use, "\t_ = F%d()\n", i)
+		fmt.Fprintf(&user, "\t_ = lib.F%d()\n", i)
+	}
+	use.WriteString("\treturn 0\n}\n")
+	user.WriteString("}\n")
+	write("lib/lib.go", lib.String())
+	write("lib/use.go", use.String())
+	write("uselib.go", user.String())
+	// other/other.go: type errors alone, in a package of its own.
+	var other strings.Builder
+	other.WriteString("package other\n\nfunc f() {\n")
+	for i := 1; i <= 13; i++ {
+		fmt.Fprintf(&other, "\t_ = undefined%d\n", i)
+	}
+	other.WriteString("}\n")
+	write("other/other.go", other.String())
+	before := snapshot(t, dir)
+
+	code, out, errs := cli("rewrite", "-q", "-replace="+repoRoot(t), dir)
+	if code != 1 || out != "" {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	sameTree(t, before, snapshot(t, dir))
+	var want []string
+	want = append(want,
+		"wbinstrument rewrite: packages do not load or type-check, nothing changed:",
+		"# example.com/mixed/lib")
+	for i := 1; i <= 10; i++ {
+		want = append(want, fmt.Sprintf("\t%s:%d:6: expected '(', found F%d", filepath.Join(dir, "lib", "lib.go"), i+3, i))
+	}
+	want = append(want, "\ttoo many errors: and 30 more", "# example.com/mixed/other")
+	for i := 1; i <= 10; i++ {
+		want = append(want, fmt.Sprintf("\t%s:%d:6: undefined: undefined%d", filepath.Join(dir, "other", "other.go"), i+3, i))
+	}
+	want = append(want, "\ttoo many errors: and 3 more", "")
+	if got := errs; got != strings.Join(want, "\n") {
+		t.Errorf("stderr:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+
+	// One syntax error: that error alone, not the type error it causes
+	// (x declared and not used) nor the parser's follow-up complaints.
+	dir = copyCase(t, "mixed")
+	write("broken.go", "package main\n\nfunc broken() {\n\tx := \n}\n")
+	code, _, errs = cli("rewrite", "-q", "-replace="+repoRoot(t), dir)
+	re := regexp.MustCompile(`^wbinstrument rewrite: packages do not load or type-check, nothing changed:\n# example.com/mixed\n\t.*broken\.go:5:1: [^\n]*\n$`)
+	if code != 1 || !re.MatchString(errs) {
+		t.Errorf("one syntax error: exit %d, stderr:\n%s", code, errs)
 	}
 }
