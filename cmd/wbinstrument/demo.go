@@ -18,11 +18,10 @@ func init() {
 
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	dir := fs.String("dir", ".", "`directory` whose wandb/ subdirectory receives the run (like WANDB_DIR)")
 	keep := fs.Bool("keep", false, "keep the temporary copy of the rewritten example program")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: wbinstrument demo [-dir DIR] [-keep]
+		fmt.Fprint(fs.Output(), `usage: wbinstrument demo [-dir DIR] [-keep]
 
 Copies a small example program that uses go-openai into a temporary
 directory, rewrites it with wbinstrument, builds it, and runs it against a
@@ -39,11 +38,8 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	root, err := checkout.Root()
 	if err != nil {

@@ -10,11 +10,11 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"sort"
-	"strings"
 )
 
 // A command is one subcommand of the CLI. Each lives in a file of its own
@@ -73,6 +73,30 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, "\nRun 'wbinstrument help <command>' for a command's flags and examples.\n")
 }
 
+// parseFlags parses args like fs.Parse, but prints the usage asked for
+// with -h on stdout (exit status 0), once, and a bad flag's error and the
+// usage on stderr (exit status 2). It reports the exit status to return
+// when parsing ends the command. Every command parses its flags with it;
+// its fs.Usage must write to fs.Output().
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, ok bool) {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		fs.SetOutput(stderr)
+		return 0, true
+	case err == flag.ErrHelp:
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return 0, false
+	default:
+		fs.SetOutput(stderr)
+		fmt.Fprintf(stderr, "wbinstrument %s: %v\n", fs.Name(), err)
+		fs.Usage()
+		return 2, false
+	}
+}
+
 // version is the tool's version; the rewrite requires the runtime module at
 // this version unless -replace points at a local checkout.
 var version = "v0.1.0-dev"
@@ -82,9 +106,17 @@ func init() {
 		name:  "version",
 		short: "print the version of wbinstrument",
 		run: func(args []string, stdout, stderr io.Writer) int {
-			if len(args) > 0 && strings.HasPrefix(args[0], "-h") {
-				fmt.Fprintln(stdout, "usage: wbinstrument version\n\nPrints the tool's version, which is also the runtime module version that rewrites require.")
-				return 0
+			fs := flag.NewFlagSet("version", flag.ContinueOnError)
+			fs.Usage = func() {
+				fmt.Fprintln(fs.Output(), "usage: wbinstrument version\n\nPrints the tool's version, which is also the runtime module version that rewrites require.")
+			}
+			if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+				return code
+			}
+			if fs.NArg() > 0 {
+				fmt.Fprintf(stderr, "wbinstrument version: takes no arguments, got %q\n", fs.Args())
+				fs.Usage()
+				return 2
 			}
 			fmt.Fprintf(stdout, "wbinstrument %s\n", version)
 			return 0

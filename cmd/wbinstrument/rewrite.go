@@ -104,28 +104,6 @@ func (rf *rewriteFlags) progress(stderr io.Writer) io.Writer {
 	return stderr
 }
 
-// parseFlags parses args like fs.Parse, but prints the usage asked for
-// with -h on stdout, once, and a bad flag's error and the usage on stderr.
-// It reports the exit status to return when parsing ends the command.
-func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, ok bool) {
-	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	switch {
-	case err == nil:
-		fs.SetOutput(stderr)
-		return 0, true
-	case err == flag.ErrHelp:
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return 0, false
-	default:
-		fs.SetOutput(stderr)
-		fmt.Fprintln(stderr, err)
-		fs.Usage()
-		return 2, false
-	}
-}
-
 // finishReport prints the report as the flags ask and returns the exit
 // status: 1 for an error, or for -l/-d when something would change.
 func finishReport(cmd string, rep *rewriter.Report, err error, rf rewriteFlags, stdout, stderr io.Writer) int {

@@ -26,13 +26,12 @@ const progressMinRows = 1000
 
 func runSync(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	entity := fs.String("entity", "", "upload to this `entity`, whatever the run recorded")
 	project := fs.String("project", "", "upload to this `project`, whatever the run recorded")
 	force := fs.Bool("force", false, "upload runs again even if they have a .synced marker, and runs a live program still writes (completed as crashed)")
 	quiet := fs.Bool("q", false, "no progress lines for large runs")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: wbinstrument sync [-entity E] [-project P] [-force] [-q] [PATH ...]
+		fmt.Fprint(fs.Output(), `usage: wbinstrument sync [-entity E] [-project P] [-force] [-q] [PATH ...]
 
 Uploads W&B runs written by instrumented programs: offline runs, and
 online runs whose upload did not finish (the program ended before its
@@ -62,11 +61,8 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	key := os.Getenv("WANDB_API_KEY")
 	if key == "" {

@@ -246,9 +246,9 @@ func TestSyncCrashedRun(t *testing.T) {
 }
 
 func TestSyncUsage(t *testing.T) {
-	code, _, errs := runCLI("sync", "-h")
-	if code != 0 || !strings.Contains(errs, "Examples:") || !strings.Contains(errs, "-force") {
-		t.Errorf("sync -h: exit %d\n%s", code, errs)
+	code, out, errs := runCLI("sync", "-h")
+	if code != 0 || !strings.Contains(out, "Examples:") || !strings.Contains(out, "-force") || errs != "" {
+		t.Errorf("sync -h: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 	t.Setenv("WANDB_API_KEY", "")
 	code, _, errs = runCLI("sync", t.TempDir())

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -102,11 +101,10 @@ func openBrowser(url string, stderr io.Writer) {
 
 func runView(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("view", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	port := fs.Int("port", defaultViewPort, "`port` on 127.0.0.1; 0 picks a free one (the default falls back to a free one when taken)")
 	open := fs.Bool("open", false, "open the page in a browser, where one exists")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: wbinstrument view [-port N] [-open] [RUN_DIR | WANDB_DIR | RUN.wandb]
+		fmt.Fprint(fs.Output(), `usage: wbinstrument view [-port N] [-open] [RUN_DIR | WANDB_DIR | RUN.wandb]
 
 Serves a local web page, on 127.0.0.1 only, for a run written by an
 instrumented program: a trace table (sortable, filterable, paged), a trace
@@ -125,11 +123,8 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 1 {
 		fmt.Fprintln(stderr, "wbinstrument view: want at most one run directory")

@@ -15,12 +15,12 @@ import (
 
 func TestViewHelpAndBadArgs(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := run([]string{"view", "-h"}, &out, &errb); code != 0 || !strings.Contains(errb.String(), "Examples:") {
-		t.Fatalf("view -h: code %d, %s", code, errb.String())
+	if code := run([]string{"view", "-h"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "Examples:") || errb.Len() != 0 {
+		t.Fatalf("view -h: code %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
 	}
-	errb.Reset()
-	if code := run([]string{"view", "a", "b"}, &out, &errb); code != 2 {
-		t.Fatalf("two arguments: code %d", code)
+	out.Reset()
+	if code := run([]string{"view", "a", "b"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "want at most one run directory") || !strings.Contains(errb.String(), "usage: wbinstrument view") || out.Len() != 0 {
+		t.Fatalf("two arguments: code %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
 	}
 	errb.Reset()
 	missing := filepath.Join(t.TempDir(), "nope")
