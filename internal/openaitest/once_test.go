@@ -2,6 +2,7 @@ package openaitest
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"testing"
@@ -166,5 +167,45 @@ func TestConcurrentCalls(t *testing.T) {
 	}
 	if total != prompt+completion || summaryInt(t, rd, "tokens/total") != total {
 		t.Fatalf("logged %d tokens (summary %s), server served %d", total, rd.Summary["tokens/total"], prompt+completion)
+	}
+}
+
+// TestLibraryClientFailuresLogged: a client built outside user code whose
+// calls fail in net/http (nothing listens; the context is cancelled) is
+// logged once per call by the wrapper, as ERROR, with the error the user
+// got; go-openai's own refusals on the same client are not.
+func TestLibraryClientFailuresLogged(t *testing.T) {
+	e := start(t)
+	cfg := openai.DefaultConfig(secretKey)
+	cfg.BaseURL = "http://127.0.0.1:1/v1" // nothing listens on port 1
+	down := openai.NewClientWithConfig(cfg)
+	ctx := context.Background()
+	_, errDown := wbopenai.Call1(down.CreateChatCompletion, "lib.go:20 lib.ask")(ctx, chatReq(openai.GPT4oMini, "anyone?"))
+	if errDown == nil {
+		t.Fatal("a call to a closed port succeeded")
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, errCancel := wbopenai.Call1(e.plain().CreateChatCompletion, "lib.go:21 lib.ask")(cancelled, chatReq(openai.GPT4oMini, "never mind"))
+	if !errors.Is(errCancel, context.Canceled) {
+		t.Fatalf("a call with a cancelled context returned %v, want context.Canceled", errCancel)
+	}
+	stream := chatReq(openai.GPT4oMini, "x")
+	stream.Stream = true
+	if _, err := wbopenai.Call1(down.CreateChatCompletion, "lib.go:22 lib.ask")(ctx, stream); err == nil {
+		t.Fatal("Stream set on CreateChatCompletion was not refused")
+	}
+	rs := rows(e.finish())
+	if len(rs) != 2 {
+		t.Fatalf("%d rows, want 2 (the closed port and the cancelled call)", len(rs))
+	}
+	for i, want := range []struct {
+		site string
+		err  error
+	}{{"lib.go:20 lib.ask", errDown}, {"lib.go:21 lib.ask", errCancel}} {
+		sp, _ := rs[i].trace(t)
+		if sp.StatusCode != "ERROR" || sp.attr("call_site") != want.site || sp.StatusMessage == nil || *sp.StatusMessage != want.err.Error() {
+			t.Errorf("row %d: %s at %q, message %v; want ERROR at %q with %q", i, sp.StatusCode, sp.attr("call_site"), sp.StatusMessage, want.site, want.err)
+		}
 	}
 }

@@ -3,48 +3,60 @@ package wbopenai
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptrace"
+	"errors"
+	"net/url"
 	"reflect"
 	"sync/atomic"
 	"time"
 )
 
 // marker travels in the context of a call made through a call-site
-// wrapper. Our transport flags it seen (and logs the call with its site);
-// the httptrace hooks flag it sent. A call neither seen nor sent was
-// rejected by go-openai before any request and is not logged; one sent
-// but not seen went through a client built outside user code, and the
-// wrapper logs it itself.
-//
-// The trace lives in the marker, so that one allocation holds both.
+// wrapper. Our transport flags it seen and logs the call with its site. A
+// call not seen went through a client built outside user code, and the
+// wrapper logs it itself if it reached the network (wentOut); one go-openai
+// rejected before any request is not an API call and is not logged.
 type marker struct {
 	site  string
 	fnPC  uintptr
 	start time.Time
 	seen  int32
-	sent  int32
-	trace httptrace.ClientTrace
 }
 
 func (m *marker) see() { atomic.StoreInt32(&m.seen, 1) }
 
 // begin prepares the context of one wrapped call.
 func begin(ctx context.Context, f interface{}, site string) (*marker, context.Context) {
-	m := &marker{site: site, fnPC: reflect.ValueOf(f).Pointer()}
-	m.trace.GetConn = func(string) { atomic.StoreInt32(&m.sent, 1) }
-	m.trace.WroteHeaders = func() { atomic.StoreInt32(&m.sent, 1) }
-	ctx = context.WithValue(ctx, ctxKey{}, m)
-	ctx = httptrace.WithClientTrace(ctx, &m.trace)
-	m.start = time.Now()
-	return m, ctx
+	m := &marker{site: site, fnPC: reflect.ValueOf(f).Pointer(), start: time.Now()}
+	return m, context.WithValue(ctx, ctxKey{}, m)
 }
 
-// unlogged tells whether the call went out through a client that is not
-// instrumented, so that the wrapper must log it with end. The wrappers
-// ask first: boxing the arguments and result for end costs allocations
-// and copies that the common, instrumented call does not need.
-func (m *marker) unlogged() bool {
-	return atomic.LoadInt32(&m.seen) == 0 && atomic.LoadInt32(&m.sent) != 0 && enabled()
+// unlogged tells whether the call, which ended with err, went out through
+// a client that is not instrumented, so that the wrapper must log it with
+// end. The wrappers ask first: boxing the arguments and result for end
+// costs allocations and copies that the common, instrumented call does
+// not need.
+func (m *marker) unlogged(err error) bool {
+	return atomic.LoadInt32(&m.seen) == 0 && enabled() && wentOut(err)
+}
+
+// wentOut tells whether a call no instrumented transport saw reached the
+// network, from how it ended: with a result; with an answer of the server
+// (go-openai's APIError and RequestError carry its HTTP status); or with
+// an error of net/http's client, which wraps every failure of a request it
+// took in a *url.Error. go-openai's own refusals (a model the endpoint does
+// not serve, Stream set on a non-stream method, a URL that does not parse,
+// which url.Parse reports as a *url.Error with Op "parse") are none of
+// these.
+//
+// Reading the outcome replaces an httptrace hook on every call's context:
+// that cost three allocations and half a microsecond of latency on every
+// instrumented call for the sake of the rare uninstrumented one.
+func wentOut(err error) bool {
+	if err == nil || statusOf(err) != 0 {
+		return true
+	}
+	var ue *url.Error
+	return errors.As(err, &ue) && ue.Op != "parse"
 }
 
 // end logs a call no instrumented transport saw (see unlogged). The

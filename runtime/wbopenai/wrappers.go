@@ -23,7 +23,7 @@ func Call0[R any](f func(context.Context) (R, error), site string) func(context.
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx)
-		if m.unlogged() {
+		if m.unlogged(err) {
 			m.end(nil, r, err)
 		}
 		return r, err
@@ -38,7 +38,7 @@ func Call1[A1, R any](f func(context.Context, A1) (R, error), site string) func(
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1)
-		if m.unlogged() {
+		if m.unlogged(err) {
 			m.end([]interface{}{a1}, r, err)
 		}
 		return r, err
@@ -53,7 +53,7 @@ func Call2[A1, A2, R any](f func(context.Context, A1, A2) (R, error), site strin
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1, a2)
-		if m.unlogged() {
+		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2}, r, err)
 		}
 		return r, err
@@ -68,7 +68,7 @@ func Call3[A1, A2, A3, R any](f func(context.Context, A1, A2, A3) (R, error), si
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1, a2, a3)
-		if m.unlogged() {
+		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2, a3}, r, err)
 		}
 		return r, err
@@ -83,7 +83,7 @@ func Call4[A1, A2, A3, A4, R any](f func(context.Context, A1, A2, A3, A4) (R, er
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1, a2, a3, a4)
-		if m.unlogged() {
+		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2, a3, a4}, r, err)
 		}
 		return r, err
@@ -98,7 +98,7 @@ func Call5[A1, A2, A3, A4, A5, R any](f func(context.Context, A1, A2, A3, A4, A5
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1, a2, a3, a4, a5)
-		if m.unlogged() {
+		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2, a3, a4, a5}, r, err)
 		}
 		return r, err
@@ -113,7 +113,7 @@ func Call6[A1, A2, A3, A4, A5, A6, R any](f func(context.Context, A1, A2, A3, A4
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1, a2, a3, a4, a5, a6)
-		if m.unlogged() {
+		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2, a3, a4, a5, a6}, r, err)
 		}
 		return r, err
@@ -129,7 +129,7 @@ func CallV1[A1, V, R any](f func(context.Context, A1, ...V) (R, error), site str
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1, v...)
-		if m.unlogged() {
+		if m.unlogged(err) {
 			m.end([]interface{}{a1}, r, err)
 		}
 		return r, err
@@ -145,7 +145,7 @@ func CallV2[A1, A2, V, R any](f func(context.Context, A1, A2, ...V) (R, error), 
 		}
 		m, mctx := begin(ctx, f, site)
 		r, err := f(mctx, a1, a2, v...)
-		if m.unlogged() {
+		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2}, r, err)
 		}
 		return r, err
@@ -161,7 +161,7 @@ func CallE0(f func(context.Context) error, site string) func(context.Context) er
 		}
 		m, mctx := begin(ctx, f, site)
 		err := f(mctx)
-		if m.unlogged() {
+		if m.unlogged(err) {
 			m.end(nil, nil, err)
 		}
 		return err
@@ -177,7 +177,7 @@ func CallE1[A1 any](f func(context.Context, A1) error, site string) func(context
 		}
 		m, mctx := begin(ctx, f, site)
 		err := f(mctx, a1)
-		if m.unlogged() {
+		if m.unlogged(err) {
 			m.end([]interface{}{a1}, nil, err)
 		}
 		return err
@@ -193,7 +193,7 @@ func CallE2[A1, A2 any](f func(context.Context, A1, A2) error, site string) func
 		}
 		m, mctx := begin(ctx, f, site)
 		err := f(mctx, a1, a2)
-		if m.unlogged() {
+		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2}, nil, err)
 		}
 		return err
@@ -209,7 +209,7 @@ func CallE3[A1, A2, A3 any](f func(context.Context, A1, A2, A3) error, site stri
 		}
 		m, mctx := begin(ctx, f, site)
 		err := f(mctx, a1, a2, a3)
-		if m.unlogged() {
+		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2, a3}, nil, err)
 		}
 		return err
