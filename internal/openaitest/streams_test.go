@@ -98,9 +98,19 @@ func TestStreamSameBytesAsPlain(t *testing.T) {
 						} `json:"tool_calls"`
 					} `json:"message"`
 				} `json:"choices"`
+				Usage struct {
+					PromptTokens        *int            `json:"prompt_tokens"`
+					PromptTokensDetails json.RawMessage `json:"prompt_tokens_details"`
+					CompletionDetails   json.RawMessage `json:"completion_tokens_details"`
+				} `json:"usage"`
 			}
 			if err := json.Unmarshal(dict["response"], &resp); err != nil || len(resp.Choices) != 1 {
 				t.Fatalf("assembled response %s: %v", dict["response"], err)
+			}
+			// The usage object as the server sent it, token details included.
+			if u := resp.Usage; u.PromptTokens == nil || *u.PromptTokens != prompt/2 ||
+				string(u.PromptTokensDetails) != `{"cached_tokens":0}` || string(u.CompletionDetails) != `{"reasoning_tokens":0}` {
+				t.Errorf("assembled response's usage is not the server's: %s", dict["response"])
 			}
 			m := resp.Choices[0].Message
 			if tc.tools {

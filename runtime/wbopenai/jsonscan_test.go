@@ -153,6 +153,15 @@ func checkChunk(t *testing.T, b []byte, prev *streamChunk) {
 	var got, want streamChunk
 	err := decodeChunk(b, &got, prev)
 	werr := json.Unmarshal(b, &want)
+	if werr == nil && want.Usage != nil {
+		// The usage object as sent, which the trace keeps.
+		var raw struct {
+			Usage json.RawMessage `json:"usage"`
+		}
+		if json.Unmarshal(b, &raw) == nil {
+			want.usageRaw = []byte(raw.Usage)
+		}
+	}
 	if (err == nil) != (werr == nil) || (err == nil && !reflect.DeepEqual(got, want)) {
 		t.Fatalf("%q: decodeChunk = %#v, %v\njson.Unmarshal = %#v, %v", b, got, err, want, werr)
 	}

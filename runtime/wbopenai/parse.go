@@ -39,6 +39,7 @@ type callInfo struct {
 	reqValid, respValid bool
 
 	usage         usageInfo
+	usageRaw      []byte // a stream's usage object as sent, valid until the event is released
 	usageMissing  bool
 	finishReasons []string
 	toolCalls     []toolCallInfo

@@ -15,6 +15,10 @@ type streamChunk struct {
 	Usage   *usageJSON        `json:"usage"`
 	Choices []chunkChoiceJSON `json:"choices"`
 	Error   *errorJSON        `json:"error"`
+
+	// usageRaw is the usage object as the server sent it, details and
+	// all, when the scanner decoded the chunk.
+	usageRaw []byte
 }
 
 type chunkChoiceJSON struct {
@@ -40,6 +44,17 @@ var (
 	chunkToolCallKeys = []string{"index", "id", "function"}
 )
 
+// rawUsage is the usage member of a chunk encoding/json decoded, as sent.
+func rawUsage(payload []byte) []byte {
+	var v struct {
+		Usage json.RawMessage `json:"usage"`
+	}
+	if json.Unmarshal(payload, &v) != nil {
+		return nil
+	}
+	return v.Usage
+}
+
 // decodeChunk decodes a stream chunk into ch as json.Unmarshal does,
 // with the scanner when it can. prev is the chunk before: its id and
 // model, which every chunk repeats, are reused rather than copied again.
@@ -53,7 +68,11 @@ func decodeChunk(payload []byte, ch *streamChunk, prev *streamChunk) error {
 		case 1:
 			ch.Model = c.same(prev.Model)
 		case 2:
+			start := c.i
 			ch.Usage = c.usage()
+			if ch.Usage != nil {
+				ch.usageRaw = bytes.TrimSpace(payload[start:c.i])
+			}
 		case 3:
 			ch.Choices = objects(c, c.chunkChoice)
 		case 4:
@@ -66,6 +85,9 @@ func decodeChunk(payload []byte, ch *streamChunk, prev *streamChunk) error {
 	// A local, so that ch does not escape on the scanner's path.
 	var u streamChunk
 	err := json.Unmarshal(payload, &u)
+	if err == nil && u.Usage != nil {
+		u.usageRaw = rawUsage(payload)
+	}
 	*ch = u
 	return err
 }
@@ -204,6 +226,7 @@ func parseStream(c *callInfo, ev *event) {
 		}
 		if ch.Usage != nil {
 			c.usage = ch.Usage.info()
+			c.usageRaw = ch.usageRaw
 		}
 		for _, d := range ch.Choices {
 			acc := choices[d.Index]
@@ -351,7 +374,11 @@ func assembled(c *callInfo, id string, choices map[int]*choiceAcc) []byte {
 		b = append(b, '}')
 	}
 	b = append(b, ']')
-	if c.usage.has {
+	if len(c.usageRaw) > 0 && c.usage.has {
+		// As sent: the token details (cached, reasoning, audio...) too.
+		b = append(b, `,"usage":`...)
+		b = append(b, c.usageRaw...)
+	} else if c.usage.has {
 		b = append(b, `,"usage":{"completion_tokens":`...)
 		b = strconv.AppendInt(b, int64(c.usage.completion), 10)
 		b = append(b, `,"prompt_tokens":`...)
