@@ -39,6 +39,7 @@ type queue struct {
 	closed   bool
 	sleeping bool          // the writer found the queue empty and waits for wake
 	wake     chan struct{} // capacity 1
+	room     chan struct{} // closed when take or close makes room for pushWait
 }
 
 func newQueue(limit int) *queue {
@@ -70,6 +71,68 @@ func (q *queue) push(e entry, force bool) (ok, full bool) {
 	return true, false
 }
 
+// pushWait adds e, waiting while the queue is full until the writer takes
+// it, or until deadline. It fails when the queue is closed, or still full
+// at the deadline.
+func (q *queue) pushWait(e entry, deadline time.Time) bool {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	q.mu.Lock()
+	for !q.closed && len(q.items) >= q.limit {
+		if q.room == nil {
+			q.room = make(chan struct{})
+		}
+		room := q.room
+		q.mu.Unlock()
+		select {
+		case q.wake <- struct{}{}:
+		default:
+		}
+		wait := time.Until(deadline)
+		if wait <= 0 {
+			return false
+		}
+		if timer == nil {
+			timer = time.NewTimer(wait)
+		} else {
+			timer.Reset(wait)
+		}
+		select {
+		case <-room:
+		case <-timer.C:
+			return false
+		}
+		q.mu.Lock()
+	}
+	if q.closed {
+		q.mu.Unlock()
+		return false
+	}
+	q.items = append(q.items, e)
+	signal := q.sleeping || len(q.items) == q.limit/2
+	q.sleeping = false
+	q.mu.Unlock()
+	if signal {
+		select {
+		case q.wake <- struct{}{}:
+		default:
+		}
+	}
+	return true
+}
+
+// makeRoom wakes the pushWait callers; q.mu is held.
+func (q *queue) makeRoom() {
+	if q.room != nil {
+		close(q.room)
+		q.room = nil
+	}
+}
+
 // take returns everything queued; the slice is only valid until the next
 // take, which reuses it, and the writer clears it (outside the lock) when
 // done so written rows can be collected. Finding nothing, it marks the writer as sleeping
@@ -84,6 +147,7 @@ func (q *queue) take() []entry {
 	}
 	q.items = q.spare[:0]
 	q.spare = items
+	q.makeRoom()
 	q.mu.Unlock()
 	return items
 }
@@ -92,5 +156,12 @@ func (q *queue) take() []entry {
 func (q *queue) close() {
 	q.mu.Lock()
 	q.closed = true
+	q.makeRoom()
 	q.mu.Unlock()
+}
+
+func (q *queue) isClosed() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.closed
 }

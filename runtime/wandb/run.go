@@ -233,6 +233,25 @@ func (r *Run) LogFunc(build func(s *Step) map[string]interface{}) bool {
 	return r.enqueueRow(entry{kind: entryRow, t: r.h.now(), build: build})
 }
 
+// LogFuncWait is LogFunc for a caller that would rather wait than lose
+// the row: while the queue is full, it waits until the writer takes it,
+// but not past deadline (a stuck disk must not hold the caller for good).
+// It is for a logging goroutine of one's own, between the program and the
+// run (as wbopenai's is, which bounds and counts what it drops itself),
+// never for the program's own path. It reports false when the run is
+// disabled or finished, or the queue still full at the deadline; that drop
+// is counted as LogFunc's are.
+func (r *Run) LogFuncWait(build func(s *Step) map[string]interface{}, deadline time.Time) bool {
+	if r == nil || r.disabled || build == nil {
+		return false
+	}
+	ok := r.q.pushWait(entry{kind: entryRow, t: r.h.now(), build: build}, deadline)
+	if !ok && !r.q.isClosed() {
+		atomic.AddUint64(&r.dropped, 1)
+	}
+	return ok
+}
+
 func (r *Run) enqueueRow(e entry) bool {
 	ok, full := r.q.push(e, false)
 	if full {

@@ -579,6 +579,54 @@ func TestQueueFullDrops(t *testing.T) {
 	}
 }
 
+// TestLogFuncWaitKeepsRows: with the writer held, LogFuncWait waits for
+// room instead of dropping: all 25 rows arrive, in order, none dropped;
+// and one that would wait past its deadline is dropped and counted.
+func TestLogFuncWaitKeepsRows(t *testing.T) {
+	var stderr syncBuffer
+	h := testHooks(&stderr)
+	h.queueCap = 10
+	r := mustInit(t, Options{Dir: t.TempDir()}, h)
+	release := blockWriter(t, r)
+	defer release()
+	for i := 0; i < 10; i++ {
+		i := i
+		if !r.LogFuncWait(func(*Step) map[string]interface{} { return map[string]interface{}{"i": i} }, time.Now().Add(time.Minute)) {
+			t.Fatalf("row %d refused with room in the queue", i)
+		}
+	}
+	if r.LogFuncWait(func(*Step) map[string]interface{} { return map[string]interface{}{"late": 1} }, time.Now().Add(20*time.Millisecond)) {
+		t.Fatal("a row was queued into a full queue the writer never took from")
+	}
+	done := make(chan bool)
+	go func() {
+		ok := true
+		for i := 10; i < 25; i++ {
+			i := i
+			ok = r.LogFuncWait(func(*Step) map[string]interface{} { return map[string]interface{}{"i": i} }, time.Now().Add(time.Minute)) && ok
+		}
+		done <- ok
+	}()
+	time.Sleep(50 * time.Millisecond)
+	release()
+	if !<-done {
+		t.Fatal("LogFuncWait refused a row once the writer took the queue")
+	}
+	err := r.Finish()
+	if err == nil || !strings.Contains(err.Error(), "1 rows dropped") {
+		t.Errorf("Finish: %v, want the one late row counted", err)
+	}
+	data := readRun(t, r)
+	if len(data.History) != 26 {
+		t.Fatalf("%d rows, want 26 (the blocker and 25)", len(data.History))
+	}
+	for i, row := range data.History[1:] {
+		if string(row["i"]) != fmt.Sprint(i) {
+			t.Errorf("row %d: i=%s", i+1, row["i"])
+		}
+	}
+}
+
 // TestFinishTimeout: rows still queued when FinishTimeout passes are
 // counted as lost, and the summary and exit record are still written.
 func TestFinishTimeout(t *testing.T) {

@@ -18,7 +18,9 @@ type tabler interface {
 
 // sink is what the logging goroutine needs from a W&B run.
 type sink interface {
-	LogFunc(build func(t tabler) map[string]interface{}) bool
+	// LogFunc queues a row built on the run's writer goroutine. While
+	// the run's queue is full it waits, but not past deadline.
+	LogFunc(build func(t tabler) map[string]interface{}, deadline time.Time) bool
 	DefineMetric(name, stepMetric string)
 	UpdateSummary(values map[string]interface{})
 	FinishCode(code int) error
@@ -40,6 +42,13 @@ const (
 	// maxQueue bounds the calls waiting to be logged; beyond it calls are
 	// counted as dropped rather than slowing the program down.
 	maxQueue = 100000
+	// drainWait bounds how long one drain waits for room in the run's
+	// queue: long enough for any burst, short enough that a stuck disk
+	// turns into counted drops instead of a session stuck for good.
+	drainWait = time.Minute
+	// finishWait bounds the last drain at Finish, as wandb's default
+	// FinishTimeout bounds the run's finish.
+	finishWait = 30 * time.Second
 )
 
 // drainIntervalFromEnv reads WBINSTRUMENT_DRAIN_INTERVAL (a duration such
@@ -208,6 +217,8 @@ type session struct {
 	spans   int64
 	bodies  bodyPolicy
 	code    int // the exit code Finish records, set before quit closes
+
+	deadline time.Time // of the drain in progress
 }
 
 func startSession(opts *wandb.Options, run sink) *session {
@@ -234,9 +245,13 @@ func (s *session) loop() {
 	for {
 		select {
 		case <-t.C:
-			s.drain()
+			s.drain(time.Now().Add(drainWait))
 		case <-s.quit:
-			s.drain()
+			wait := finishWait
+			if s.opts.FinishTimeout > 0 {
+				wait = s.opts.FinishTimeout
+			}
+			s.drain(time.Now().Add(wait))
 			if s.run != nil {
 				// The run reports its own failures (one line per
 				// failing disk); a second line here would only repeat it.
@@ -247,8 +262,10 @@ func (s *session) loop() {
 	}
 }
 
-// drain logs every queued call.
-func (s *session) drain() {
+// drain logs every queued call, waiting for room in the run's queue until
+// deadline at most.
+func (s *session) drain(deadline time.Time) {
+	s.deadline = deadline
 	state.mu.Lock()
 	batch := state.queue
 	state.queue = nil

@@ -4,6 +4,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
@@ -19,7 +20,7 @@ type fakeSink struct {
 	code     int
 }
 
-func (f *fakeSink) LogFunc(build func(t tabler) map[string]interface{}) bool {
+func (f *fakeSink) LogFunc(build func(t tabler) map[string]interface{}, _ time.Time) bool {
 	row := build(f)
 	f.mu.Lock()
 	f.rows = append(f.rows, row)

@@ -178,7 +178,7 @@ func (s *session) log(ev *event) {
 		}
 		row["stats"] = v
 		return row
-	})
+	}, s.deadline)
 }
 
 // bodyJSON is a trace body's JSON: the body's own bytes when body kept

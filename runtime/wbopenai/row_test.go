@@ -17,7 +17,7 @@ type tableSink struct {
 	data [][]interface{}
 }
 
-func (t *tableSink) LogFunc(build func(t tabler) map[string]interface{}) bool {
+func (t *tableSink) LogFunc(build func(t tabler) map[string]interface{}, _ time.Time) bool {
 	t.rows = append(t.rows, build(t))
 	return true
 }

@@ -1,12 +1,18 @@
 package wbopenai
 
-import "github.com/wbinstrument/wbinstrument/runtime/wandb"
+import (
+	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+)
 
 // wandbSink adapts *wandb.Run to sink.
 type wandbSink struct{ r *wandb.Run }
 
-func (w wandbSink) LogFunc(build func(t tabler) map[string]interface{}) bool {
-	return w.r.LogFunc(func(s *wandb.Step) map[string]interface{} { return build(s) })
+func (w wandbSink) LogFunc(build func(t tabler) map[string]interface{}, deadline time.Time) bool {
+	// The session bounds and counts what it drops; the run must not drop
+	// behind its back when the writer falls behind a burst.
+	return w.r.LogFuncWait(func(s *wandb.Step) map[string]interface{} { return build(s) }, deadline)
 }
 
 func (w wandbSink) DefineMetric(name, stepMetric string) { w.r.DefineMetric(name, stepMetric) }
