@@ -58,17 +58,28 @@ func (q *queue) push(e entry, force bool) (ok, full bool) {
 		q.mu.Unlock()
 		return false, true
 	}
+	q.appendUnlock(e)
+	return true, false
+}
+
+// appendUnlock adds e, unlocks q.mu, and wakes the writer when it sleeps
+// or the queue has just become half full.
+func (q *queue) appendUnlock(e entry) {
 	q.items = append(q.items, e)
 	signal := q.sleeping || len(q.items) == q.limit/2
 	q.sleeping = false
 	q.mu.Unlock()
 	if signal {
-		select {
-		case q.wake <- struct{}{}:
-		default:
-		}
+		q.signal()
 	}
-	return true, false
+}
+
+// signal wakes the writer if it is not awake already.
+func (q *queue) signal() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
 }
 
 // pushWait adds e, waiting while the queue is full until the writer takes
@@ -88,10 +99,7 @@ func (q *queue) pushWait(e entry, deadline time.Time) bool {
 		}
 		room := q.room
 		q.mu.Unlock()
-		select {
-		case q.wake <- struct{}{}:
-		default:
-		}
+		q.signal()
 		wait := time.Until(deadline)
 		if wait <= 0 {
 			return false
@@ -99,11 +107,21 @@ func (q *queue) pushWait(e entry, deadline time.Time) bool {
 		if timer == nil {
 			timer = time.NewTimer(wait)
 		} else {
+			// Go before 1.23 keeps a fired timer's value in its channel.
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
 			timer.Reset(wait)
 		}
 		select {
 		case <-room:
 		case <-timer.C:
+			if time.Now().Before(deadline) {
+				break // a stale tick: look again
+			}
 			return false
 		}
 		q.mu.Lock()
@@ -112,16 +130,7 @@ func (q *queue) pushWait(e entry, deadline time.Time) bool {
 		q.mu.Unlock()
 		return false
 	}
-	q.items = append(q.items, e)
-	signal := q.sleeping || len(q.items) == q.limit/2
-	q.sleeping = false
-	q.mu.Unlock()
-	if signal {
-		select {
-		case q.wake <- struct{}{}:
-		default:
-		}
-	}
+	q.appendUnlock(e)
 	return true
 }
 
