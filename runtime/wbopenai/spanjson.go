@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/wbinstrument/wbinstrument/runtime/internal/jsonenc"
 )
 
 // The root span is encoded here rather than by json.Marshal of a struct
@@ -218,23 +220,11 @@ func appendAttr(b []byte, a *attr) ([]byte, error) {
 	return append(b, j...), nil
 }
 
-// appendFloat writes f as json.Marshal writes a float64.
+// appendFloat writes f as json.Marshal writes a float64, and like it
+// refuses NaN and infinities, which JSON cannot hold.
 func appendFloat(b []byte, f float64) ([]byte, error) {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return nil, fmt.Errorf("wbopenai: span attribute: unsupported value %v", f)
 	}
-	format := byte('f')
-	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' {
-		// e-09 to e-9, as encoding/json does.
-		n := len(b)
-		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b, nil
+	return jsonenc.AppendFloat(b, f), nil
 }
