@@ -38,3 +38,18 @@ func TestEveryCommandHelpAndBadFlag(t *testing.T) {
 		t.Errorf("version extra: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 }
+
+// TestTopLevelUsage: `wbinstrument help` (and -h) prints the command list
+// on stdout with exit 0; `wbinstrument` alone is a mistake, so the list
+// goes to stderr with exit 2.
+func TestTopLevelUsage(t *testing.T) {
+	const head = "wbinstrument logs every go-openai call"
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
+		if code, out, errs := cli(args...); code != 0 || !strings.HasPrefix(out, head) || errs != "" {
+			t.Errorf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out, errs)
+		}
+	}
+	if code, out, errs := cli(); code != 2 || out != "" || !strings.HasPrefix(errs, head) {
+		t.Errorf("no arguments: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+}

@@ -46,10 +46,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 			return c.run([]string{"-h"}, stdout, stderr)
 		}
-		usage(stdout)
 		if len(args) == 0 {
+			// A mistake, like a bad flag: the usage goes where errors go,
+			// as go and gofmt do.
+			usage(stderr)
 			return 2
 		}
+		usage(stdout)
 		return 0
 	}
 	c, ok := commands[args[0]]
