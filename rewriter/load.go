@@ -209,6 +209,7 @@ func load(ctx context.Context, o *Options, units []loadUnit) ([]*packages.Packag
 	var roots []*packages.Package
 	var all []*packages.Package // every package visited, roots and dependencies
 	visited := map[*packages.Package]bool{}
+	dirOf := map[*packages.Package]string{} // the directory go list ran in
 	for _, u := range units {
 		start := time.Now()
 		o.progressf("loading %s in %s...", strings.Join(u.patterns, " "), u.dir)
@@ -222,6 +223,7 @@ func load(ctx context.Context, o *Options, units []loadUnit) ([]*packages.Packag
 			n++
 			if !visited[p] {
 				visited[p] = true
+				dirOf[p] = u.dir
 				all = append(all, p)
 			}
 		})
@@ -237,7 +239,7 @@ func load(ctx context.Context, o *Options, units []loadUnit) ([]*packages.Packag
 			roots = append(roots, p)
 		}
 	}
-	if err := loadErrors(all); err != nil {
+	if err := loadErrors(all, dirOf); err != nil {
 		return nil, err
 	}
 	sort.Slice(roots, func(i, j int) bool { return roots[i].PkgPath < roots[j].PkgPath })
@@ -287,7 +289,7 @@ func (e *LoadError) Error() string {
 // that has syntax or go list errors, and those of a package that imports
 // a package with errors; the compiler output that go list passes on is
 // left out too when the parser or the type checker reports the same.
-func loadErrors(pkgs []*packages.Package) error {
+func loadErrors(pkgs []*packages.Package, dirOf map[*packages.Package]string) error {
 	own := func(p *packages.Package) []packages.Error {
 		var errs []packages.Error
 		for _, e := range p.Errors {
@@ -346,6 +348,11 @@ func loadErrors(pkgs []*packages.Package) error {
 				continue
 			case e.Kind == packages.TypeError && (depBroken || kinds[packages.ParseError] || kinds[packages.ListError]):
 				continue
+			}
+			if e.Pos != "" && !filepath.IsAbs(e.Pos) && dirOf[p] != "" {
+				// go list reports some positions (a missing import) relative
+				// to where it ran; the parser and type checker, absolute.
+				e.Pos = filepath.Join(dirOf[p], e.Pos)
 			}
 			if msg := e.Error(); !seen[msg] {
 				seen[msg] = true

@@ -292,4 +292,12 @@ func TestRewriteLoadErrorsCapped(t *testing.T) {
 	if code != 1 || !re.MatchString(errs) {
 		t.Errorf("one syntax error: exit %d, stderr:\n%s", code, errs)
 	}
+	// An import no module provides: go list reports it relative to where
+	// it ran; the error names the file by its full path all the same.
+	dir = copyCase(t, "mixed")
+	write("missing.go", "package main\n\nimport _ \"example.com/nowhere/pkg\"\n")
+	code, _, errs = cli("rewrite", "-q", "-replace="+repoRoot(t), dir)
+	if want := "\t" + filepath.Join(dir, "missing.go") + ":3:8: "; code != 1 || !strings.Contains(errs, want) {
+		t.Errorf("missing import: exit %d, stderr:\n%s\nwant a line starting %q", code, errs, want)
+	}
 }
