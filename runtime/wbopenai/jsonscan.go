@@ -4,6 +4,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/wbinstrument/wbinstrument/runtime/internal/jsonenc"
 )
 
 // The logging goroutine reads a few fields (model, usage, finish reasons,
@@ -121,11 +123,11 @@ func (c *jcur) str() (raw []byte, esc, high bool) {
 		// Eight bytes at a time while none ends the string or needs a
 		// look: prompts and answers are long runs of plain text.
 		for i+8 <= len(b) {
-			w := load64(b, i)
-			if specialByte(w) {
+			w := jsonenc.Load64(b, i)
+			if jsonenc.SpecialMask(w) != 0 {
 				break
 			}
-			if w&hiBits != 0 {
+			if w&jsonenc.HighBits != 0 {
 				high = true
 			}
 			i += 8
@@ -168,29 +170,6 @@ func (c *jcur) str() (raw []byte, esc, high bool) {
 			return nil, false, false
 		}
 	}
-}
-
-const (
-	loBits = 0x0101010101010101
-	hiBits = 0x8080808080808080
-)
-
-// load64 reads the 8 bytes at s[i:] as one word (the compiler merges the
-// loads); byte order does not matter to the tests below.
-func load64[S []byte | string](s S, i int) uint64 {
-	_ = s[i+7]
-	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-}
-
-// specialByte reports whether a word holds a quote, a backslash or a
-// control character: the bytes a JSON string does not hold as they are.
-// (x-lo)&^x&hi is non-zero exactly when a byte of x is zero, and
-// (x-lo*n)&^x&hi when a byte is below n <= 0x80.
-func specialByte(w uint64) bool {
-	q := w ^ (loBits * '"')
-	bs := w ^ (loBits * '\\')
-	return ((w-loBits*0x20)&^w|(q-loBits)&^q|(bs-loBits)&^bs)&hiBits != 0
 }
 
 // hex4 decodes the 4 hex digits of a \u escape, or returns -1.

@@ -94,7 +94,7 @@ func appendEscaped[S []byte | string](dst []byte, s S, html bool) []byte {
 		var m uint64
 		if html {
 			for i+8 <= len(s) {
-				w := load64(s, i)
+				w := Load64(s, i)
 				if m = stopMask(w) | htmlMask(w); m != 0 {
 					break
 				}
@@ -102,7 +102,7 @@ func appendEscaped[S []byte | string](dst []byte, s S, html bool) []byte {
 			}
 		} else {
 			for i+8 <= len(s) {
-				if m = stopMask(load64(s, i)); m != 0 {
+				if m = stopMask(Load64(s, i)); m != 0 {
 					break
 				}
 				i += 8
@@ -226,12 +226,15 @@ func runeSize[S []byte | string](s S, i int) int {
 
 const (
 	loBits = 0x0101010101010101
-	hiBits = 0x8080808080808080
+	// HighBits is the high bit of each byte of a word: a word w holds a
+	// byte outside ASCII when w&HighBits != 0.
+	HighBits = 0x8080808080808080
 )
 
-// load64 reads the 8 bytes at s[i:] as one word (the compiler merges the
-// loads), s[i] in the low byte.
-func load64[S []byte | string](s S, i int) uint64 {
+// Load64 reads the 8 bytes at s[i:] as one word (the compiler merges the
+// loads), s[i] in the low byte. The JSON scanner of wbopenai reads strings
+// a word at a time with it too.
+func Load64[S []byte | string](s S, i int) uint64 {
 	t := s[i : i+8] // one bounds check for the eight loads
 	return uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
 		uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
@@ -245,9 +248,22 @@ func load64[S []byte | string](s S, i int) uint64 {
 // borrow out of a marked byte can also mark the one above it (", then #),
 // which appendEscaped's table look-up then passes.
 func stopMask(w uint64) uint64 {
+	// SpecialMask's terms and w itself in one expression: written as
+	// w&HighBits | SpecialMask(w), the escaper took 6% longer on prose
+	// and 15% on CJK text (BenchmarkEscape).
 	q := w ^ (loBits * '"')
 	bs := w ^ (loBits * '\\')
-	return (w | (w-loBits*0x20)&^w | (q-loBits)&^q | (bs-loBits)&^bs) & hiBits
+	return (w | (w-loBits*0x20)&^w | (q-loBits)&^q | (bs-loBits)&^bs) & HighBits
+}
+
+// SpecialMask marks, as stopMask does, the bytes of w that a JSON string
+// does not hold as they are: a quote, a backslash, a control character.
+// A marked byte's borrow can mark the byte above it too, so a zero mask
+// is exact and a non-zero one calls for a look at the bytes.
+func SpecialMask(w uint64) uint64 {
+	q := w ^ (loBits * '"')
+	bs := w ^ (loBits * '\\')
+	return ((w-loBits*0x20)&^w | (q-loBits)&^q | (bs-loBits)&^bs) & HighBits
 }
 
 // htmlMask marks <, > and &, which json.Marshal escapes, as stopMask
@@ -256,5 +272,5 @@ func htmlMask(w uint64) uint64 {
 	lt := w ^ (loBits * '<')
 	gt := w ^ (loBits * '>')
 	amp := w ^ (loBits * '&')
-	return ((lt-loBits)&^lt | (gt-loBits)&^gt | (amp-loBits)&^amp) & hiBits
+	return ((lt-loBits)&^lt | (gt-loBits)&^gt | (amp-loBits)&^amp) & HighBits
 }
