@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/internal/jsonenc"
 )
 
 // upsertBucketQuery is W&B's UpsertBucket mutation, trimmed to the inputs
@@ -125,7 +127,7 @@ func historyLine(h *HistoryRecord) []byte {
 			b = append(b, ',')
 		}
 		seen = true
-		b = appendJSONString(b, key)
+		b = jsonenc.AppendString(b, key)
 		b = append(b, ':')
 		if len(it.ValueJSON) == 0 || !json.Valid(it.ValueJSON) {
 			b = append(b, "null"...)
@@ -156,11 +158,6 @@ func appendCompact(b, raw []byte) []byte {
 	return append(b, buf.Bytes()...)
 }
 
-func appendJSONString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s) // strings always encode
-	return append(b, q...)
-}
-
 // summaryJSON encodes the folded summary as the one line of
 // wandb-summary.json, keys sorted.
 func summaryJSON(summary map[string]json.RawMessage) (string, error) {
@@ -174,7 +171,7 @@ func summaryJSON(summary map[string]json.RawMessage) (string, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = jsonenc.AppendString(b, k)
 		b = append(b, ':')
 		if !json.Valid(summary[k]) {
 			return "", fmt.Errorf("wandb: summary key %q holds invalid JSON", k)
