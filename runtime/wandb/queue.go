@@ -84,8 +84,8 @@ func (q *queue) signal() {
 
 // pushWait adds e, waiting while the queue is full until the writer takes
 // it, or until deadline. It fails when the queue is closed, or still full
-// at the deadline.
-func (q *queue) pushWait(e entry, deadline time.Time) bool {
+// at the deadline; full reports the latter, as push's does.
+func (q *queue) pushWait(e entry, deadline time.Time) (ok, full bool) {
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
@@ -102,7 +102,7 @@ func (q *queue) pushWait(e entry, deadline time.Time) bool {
 		q.signal()
 		wait := time.Until(deadline)
 		if wait <= 0 {
-			return false
+			return false, true
 		}
 		if timer == nil {
 			timer = time.NewTimer(wait)
@@ -122,16 +122,16 @@ func (q *queue) pushWait(e entry, deadline time.Time) bool {
 			if time.Now().Before(deadline) {
 				break // a stale tick: look again
 			}
-			return false
+			return false, true
 		}
 		q.mu.Lock()
 	}
 	if q.closed {
 		q.mu.Unlock()
-		return false
+		return false, false
 	}
 	q.appendUnlock(e)
-	return true
+	return true, false
 }
 
 // makeRoom wakes the pushWait callers; q.mu is held.
@@ -167,10 +167,4 @@ func (q *queue) close() {
 	q.closed = true
 	q.makeRoom()
 	q.mu.Unlock()
-}
-
-func (q *queue) isClosed() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.closed
 }

@@ -19,7 +19,7 @@ func TestQueuePushWait(t *testing.T) {
 		t.Fatal("push into a full queue did not report full")
 	}
 	done := make(chan bool)
-	go func() { done <- q.pushWait(entry{}, time.Now().Add(time.Minute)) }()
+	go func() { ok, _ := q.pushWait(entry{}, time.Now().Add(time.Minute)); done <- ok }()
 	select {
 	case <-done:
 		t.Fatal("pushWait returned while the queue was full")
@@ -42,7 +42,7 @@ func TestQueuePushWait(t *testing.T) {
 
 	q.push(entry{}, false)
 	q.push(entry{}, false)
-	go func() { done <- q.pushWait(entry{}, time.Now().Add(time.Minute)) }()
+	go func() { ok, _ := q.pushWait(entry{}, time.Now().Add(time.Minute)); done <- ok }()
 	time.Sleep(20 * time.Millisecond)
 	q.close()
 	select {
@@ -57,7 +57,7 @@ func TestQueuePushWait(t *testing.T) {
 	// A queue the writer never takes from: the wait ends at the deadline.
 	q = newQueue(1)
 	q.push(entry{}, false)
-	if q.pushWait(entry{}, time.Now().Add(30*time.Millisecond)) {
-		t.Fatal("pushWait succeeded into a queue that stayed full")
+	if ok, full := q.pushWait(entry{}, time.Now().Add(30*time.Millisecond)); ok || !full {
+		t.Fatalf("pushWait into a queue that stayed full: ok %v full %v, want false true", ok, full)
 	}
 }

@@ -245,8 +245,8 @@ func (r *Run) LogFuncWait(build func(s *Step) map[string]interface{}, deadline t
 	if r == nil || r.disabled || build == nil {
 		return false
 	}
-	ok := r.q.pushWait(entry{kind: entryRow, t: r.h.now(), build: build}, deadline)
-	if !ok && !r.q.isClosed() {
+	ok, full := r.q.pushWait(entry{kind: entryRow, t: r.h.now(), build: build}, deadline)
+	if full {
 		atomic.AddUint64(&r.dropped, 1)
 	}
 	return ok
