@@ -217,8 +217,6 @@ type session struct {
 	spans   int64
 	bodies  bodyPolicy
 	code    int // the exit code Finish records, set before quit closes
-
-	deadline time.Time // of the drain in progress
 }
 
 func startSession(opts *wandb.Options, run sink) *session {
@@ -265,7 +263,6 @@ func (s *session) loop() {
 // drain logs every queued call, waiting for room in the run's queue until
 // deadline at most.
 func (s *session) drain(deadline time.Time) {
-	s.deadline = deadline
 	state.mu.Lock()
 	batch := state.queue
 	state.queue = nil
@@ -295,7 +292,7 @@ func (s *session) drain(deadline time.Time) {
 	}
 	s.totals.dropped += dropped
 	for _, ev := range batch {
-		s.log(ev)
+		s.log(ev, deadline)
 		ev.resp.release()
 		ev.resp = nil
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
@@ -95,8 +96,9 @@ func (p bodyPolicy) body(b []byte, size int64, binary, valid bool) interface{} {
 	return map[string]interface{}{"_truncated": true, "size": int64(len(b)), "head": string(head)}
 }
 
-// log turns one call into one history row.
-func (s *session) log(ev *event) {
+// log turns one call into one history row, waiting for room in the run's
+// queue until deadline at most.
+func (s *session) log(ev *event, deadline time.Time) {
 	c := analyze(ev)
 	sc := scrubber(ev.secrets[:])
 	// A body the scanner read is valid JSON, unless scrubbing changed it.
@@ -178,7 +180,7 @@ func (s *session) log(ev *event) {
 		}
 		row["stats"] = v
 		return row
-	}, s.deadline)
+	}, deadline)
 }
 
 // bodyJSON is a trace body's JSON: the body's own bytes when body kept

@@ -57,7 +57,7 @@ func benchLog(b *testing.B, stream bool, req, resp []byte) {
 			ev.firstByte = time.Unix(1700000000, 300e6)
 		}
 		ev.resp.write(resp)
-		s.log(ev)
+		s.log(ev, time.Now().Add(time.Minute))
 		ev.resp.release()
 		if i%1000 == 999 {
 			s.run = &fakeSink{}

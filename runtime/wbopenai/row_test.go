@@ -40,7 +40,7 @@ func logOne(t *testing.T, req, resp string, secret string) (map[string]interface
 		resp:       newCapture(int64(len(resp)))}
 	ev.secrets[0] = secret
 	ev.resp.write([]byte(resp))
-	s.log(ev)
+	s.log(ev, time.Now().Add(time.Minute))
 	if len(sink.rows) != 1 || len(sink.data) != 1 {
 		t.Fatalf("rows %d, table rows %d", len(sink.rows), len(sink.data))
 	}
