@@ -233,6 +233,10 @@ func (r *Run) LogFunc(build func(s *Step) map[string]interface{}) bool {
 	return r.enqueueRow(entry{kind: entryRow, t: r.h.now(), build: build})
 }
 
+// FinishTimeout is how long Finish waits for queued records: the
+// option, else WANDB_FINISH_TIMEOUT, else 30 s.
+func (r *Run) FinishTimeout() time.Duration { return r.opts.FinishTimeout }
+
 // LogFuncWait is LogFunc for a caller that would rather wait than lose
 // the row: while the queue is full, it waits until the writer takes it,
 // but not past deadline (a stuck disk must not hold the caller for good).

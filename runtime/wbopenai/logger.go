@@ -24,6 +24,9 @@ type sink interface {
 	DefineMetric(name, stepMetric string)
 	UpdateSummary(values map[string]interface{})
 	FinishCode(code int) error
+	// FinishTimeout bounds the run's finish; the session's last drain
+	// waits for room in the run's queue as long at most.
+	FinishTimeout() time.Duration
 }
 
 // openSink starts the run calls are logged to; tests replace it.
@@ -44,11 +47,9 @@ const (
 	maxQueue = 100000
 	// drainWait bounds how long one drain waits for room in the run's
 	// queue: long enough for any burst, short enough that a stuck disk
-	// turns into counted drops instead of a session stuck for good.
+	// turns into counted drops instead of a session stuck for good. The
+	// last drain, at Finish, waits the run's FinishTimeout instead.
 	drainWait = time.Minute
-	// finishWait bounds the last drain at Finish, as wandb's default
-	// FinishTimeout bounds the run's finish.
-	finishWait = 30 * time.Second
 )
 
 // drainIntervalFromEnv reads WBINSTRUMENT_DRAIN_INTERVAL (a duration such
@@ -243,13 +244,9 @@ func (s *session) loop() {
 	for {
 		select {
 		case <-t.C:
-			s.drain(time.Now().Add(drainWait))
+			s.drain(false)
 		case <-s.quit:
-			wait := finishWait
-			if s.opts.FinishTimeout > 0 {
-				wait = s.opts.FinishTimeout
-			}
-			s.drain(time.Now().Add(wait))
+			s.drain(true)
 			if s.run != nil {
 				// The run reports its own failures (one line per
 				// failing disk); a second line here would only repeat it.
@@ -260,9 +257,9 @@ func (s *session) loop() {
 	}
 }
 
-// drain logs every queued call, waiting for room in the run's queue until
-// deadline at most.
-func (s *session) drain(deadline time.Time) {
+// drain logs every queued call, waiting for room in the run's queue for
+// drainWait at most, or the run's FinishTimeout in the last drain.
+func (s *session) drain(last bool) {
 	state.mu.Lock()
 	batch := state.queue
 	state.queue = nil
@@ -291,6 +288,11 @@ func (s *session) drain(deadline time.Time) {
 		s.defined = true
 	}
 	s.totals.dropped += dropped
+	wait := drainWait
+	if last {
+		wait = s.run.FinishTimeout()
+	}
+	deadline := time.Now().Add(wait)
 	for _, ev := range batch {
 		s.log(ev, deadline)
 		ev.resp.release()

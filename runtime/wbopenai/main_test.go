@@ -45,6 +45,9 @@ func (f *fakeSink) UpdateSummary(v map[string]interface{}) {
 	f.mu.Unlock()
 }
 
+// FinishTimeout is never waited for: LogFunc never waits.
+func (f *fakeSink) FinishTimeout() time.Duration { return 0 }
+
 func (f *fakeSink) FinishCode(code int) error {
 	f.mu.Lock()
 	f.finished++

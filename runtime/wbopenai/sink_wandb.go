@@ -20,3 +20,5 @@ func (w wandbSink) DefineMetric(name, stepMetric string) { w.r.DefineMetric(name
 func (w wandbSink) UpdateSummary(values map[string]interface{}) { w.r.UpdateSummary(values) }
 
 func (w wandbSink) FinishCode(code int) error { return w.r.FinishCode(code) }
+
+func (w wandbSink) FinishTimeout() time.Duration { return w.r.FinishTimeout() }
