@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -43,8 +44,8 @@ type event struct {
 	firstByte time.Time // first response body byte, for time to first token
 	end       time.Time
 
-	site string // from a call-site marker; empty means use pcs
-	pcs  [maxPCs]uintptr
+	site string           // from a call-site marker; empty means use pcs
+	pcs  *[maxPCs]uintptr // the caller's frames, only without a marker
 	npc  int
 
 	// Request body: read lazily on the logging goroutine through getBody,
@@ -52,8 +53,13 @@ type event struct {
 	// bytes already read on the caller's path (stream injection).
 	getBody   func() (io.ReadCloser, error)
 	reqBody   []byte
-	reqBinary bool
+	reqBinary bool // set from reqHeader on the logging goroutine
 	reqSize   int64
+
+	// reqHeader is the request's header, read on the logging goroutine:
+	// nobody changes it once the call is done, and each lookup on the
+	// caller's path would cost it time.
+	reqHeader http.Header
 
 	// secrets are the request's credentials, kept only to scrub them from
 	// anything logged (servers echo keys in error messages).
@@ -89,6 +95,20 @@ type streamCall struct {
 	ev      *event
 	done    bool
 	tracked bool // in the open-streams set; set before the body is handed out
+}
+
+// readHeader takes from the request's header what logging needs: the
+// credentials to scrub and whether the body is binary.
+func (ev *event) readHeader() {
+	h := ev.reqHeader
+	if h == nil {
+		return
+	}
+	ev.secrets[0] = strings.TrimPrefix(h.Get("Authorization"), "Bearer ")
+	ev.secrets[1] = h.Get("api-key")
+	if binaryType(h.Get("Content-Type")) {
+		ev.reqBinary, ev.getBody = true, nil
+	}
 }
 
 // ctxKey marks contexts carrying a call-site marker.

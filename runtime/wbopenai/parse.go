@@ -370,6 +370,7 @@ var rateLimitKeys = func() []string {
 
 // analyze decodes an event. It runs on the logging goroutine.
 func analyze(ev *event) *callInfo {
+	ev.readHeader()
 	c := &callInfo{kind: ev.kind, stream: ev.stream, ttftMs: -1, httpStatus: ev.status, apiType: "openai"}
 	c.method = methodName(ev.fnPC)
 	c.site = ev.site

@@ -78,14 +78,12 @@ func observe(req *http.Request, next httpDoer, frames int) (*http.Response, erro
 		m.see()
 		ev.site, ev.fnPC = m.site, m.fnPC
 	} else {
+		ev.pcs = new([maxPCs]uintptr)
 		ev.npc = runtime.Callers(3, ev.pcs[:frames])
 	}
 	ev.reqSize = req.ContentLength
-	ev.secrets[0] = strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")
-	ev.secrets[1] = req.Header.Get("api-key")
-	if binaryType(req.Header.Get("Content-Type")) {
-		ev.reqBinary = true
-	} else if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
+	ev.reqHeader = req.Header
+	if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
 		ev.getBody = req.GetBody
 	}
 	ev.stream = req.Header.Get("Accept") == "text/event-stream"
@@ -185,7 +183,7 @@ func (sc *streamCall) record(p []byte, err error) {
 	}
 	ev := sc.ev
 	if len(p) > 0 {
-		if ev.firstByte.IsZero() {
+		if ev.stream && ev.firstByte.IsZero() {
 			ev.firstByte = time.Now()
 		}
 		if ev.resp != nil {
