@@ -12,18 +12,25 @@ const (
 // capture keeps a copy of a body as it is read: the head up to
 // captureLimit, then a rolling tail of the last tailSize bytes.
 type capture struct {
-	head  []byte
-	tail  []byte // ring, valid when total > captureLimit
-	tpos  int
-	total int64
+	head   []byte
+	tail   []byte // ring, valid when total > captureLimit
+	tpos   int
+	total  int64
+	pooled bool // from capturePool, and so returned to it
 }
+
+// exactCapture is the largest body of known size whose capture is a
+// buffer of exactly its size, allocated with the call: below it, that
+// costs the caller less than taking a buffer from capturePool, which the
+// logging goroutine fills on another processor.
+const exactCapture = 16 << 10
 
 // captureStart is the first buffer of a capture when the body's size is
 // unknown: most API answers are a few hundred bytes, and every fresh byte
 // costs the caller a page fault.
 const captureStart = 1024
 
-var capturePool = sync.Pool{New: func() interface{} { return &capture{head: make([]byte, 0, captureStart)} }}
+var capturePool = sync.Pool{New: func() interface{} { return &capture{head: make([]byte, 0, captureStart), pooled: true} }}
 
 // newCapture returns a capture for a body of size bytes (-1 when not
 // known), sized once so that the copy never regrows on the caller's path.
@@ -38,7 +45,7 @@ func newCapture(size int64) *capture {
 
 // release returns c to the pool unless it grew large.
 func (c *capture) release() {
-	if c == nil || cap(c.head) > 1<<20 {
+	if c == nil || !c.pooled || cap(c.head) > 1<<20 {
 		return
 	}
 	capturePool.Put(c)

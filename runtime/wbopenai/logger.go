@@ -45,6 +45,8 @@ const (
 	// maxQueue bounds the calls waiting to be logged; beyond it calls are
 	// counted as dropped rather than slowing the program down.
 	maxQueue = 100000
+	// maxSpare bounds the queue array kept between drains.
+	maxSpare = 4096
 	// drainWait bounds how long one drain waits for room in the run's
 	// queue: long enough for any burst, short enough that a stuck disk
 	// turns into counted drops instead of a session stuck for good. The
@@ -71,6 +73,7 @@ func drainIntervalFromEnv() time.Duration {
 var state struct {
 	mu       sync.Mutex
 	queue    []*event
+	spare    []*event // the last batch's array, emptied, for the next queue
 	sess     *session
 	opts     *wandb.Options // from Init, for the next session
 	disabled bool
@@ -262,13 +265,25 @@ func (s *session) loop() {
 func (s *session) drain(last bool) {
 	state.mu.Lock()
 	batch := state.queue
-	state.queue = nil
+	state.queue, state.spare = state.spare, nil
 	dropped := state.dropped
 	state.dropped = 0
 	state.mu.Unlock()
 	if len(batch) == 0 && dropped == 0 {
 		return
 	}
+	// Appending to a reused array spares the callers regrowing a new
+	// one from nothing after every drain; one a burst grew large is let go.
+	defer func() {
+		for i := range batch {
+			batch[i] = nil
+		}
+		state.mu.Lock()
+		if state.spare == nil && !state.disabled && cap(batch) <= maxSpare {
+			state.spare = batch[:0]
+		}
+		state.mu.Unlock()
+	}()
 	if s.run == nil && !s.failed {
 		r, err := openSink(s.opts)
 		if err != nil {

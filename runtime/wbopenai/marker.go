@@ -20,9 +20,15 @@ type marker struct {
 	fnPC  uintptr
 	start time.Time
 	seen  int32
+	// c is the transport's record of the call, allocated with the marker
+	// so that an instrumented call costs one allocation for both.
+	c call
 }
 
-func (m *marker) see() { atomic.StoreInt32(&m.seen, 1) }
+// claim marks m seen and tells whether the caller is the first to see
+// it, and so may use m.c: go-openai sends one request per method call,
+// but nothing stops a second one under the same context.
+func (m *marker) claim() bool { return atomic.CompareAndSwapInt32(&m.seen, 0, 1) }
 
 // markCtx is the context of a wrapped call: its parent plus the marker,
 // in one allocation where context.WithValue and a separate marker would

@@ -71,16 +71,24 @@ func observe(req *http.Request, next httpDoer, frames int) (*http.Response, erro
 	if !enabled() {
 		return next.Do(req)
 	}
-	c := &call{ev: event{start: time.Now(), method: req.Method, url: req.URL}}
-	ev := &c.ev
-	ev.kind = classify(req.Method, req.URL.Path)
+	var c *call
 	if m := markerFrom(req.Context()); m != nil {
-		m.see()
-		ev.site, ev.fnPC = m.site, m.fnPC
+		// The call started when the user's code called go-openai.
+		if m.claim() {
+			c = &m.c
+			c.ev.start = m.start
+		} else {
+			c = &call{ev: event{start: time.Now()}}
+		}
+		c.ev.site, c.ev.fnPC = m.site, m.fnPC
 	} else {
-		ev.pcs = new([maxPCs]uintptr)
-		ev.npc = runtime.Callers(3, ev.pcs[:frames])
+		c = &call{ev: event{start: time.Now()}}
+		c.ev.pcs = new([maxPCs]uintptr)
+		c.ev.npc = runtime.Callers(3, c.ev.pcs[:frames])
 	}
+	ev := &c.ev
+	ev.method, ev.url = req.Method, req.URL
+	ev.kind = classify(req.Method, req.URL.Path)
 	ev.reqSize = req.ContentLength
 	ev.reqHeader = req.Header
 	if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
@@ -137,7 +145,12 @@ func observe(req *http.Request, next httpDoer, frames int) (*http.Response, erro
 		resp = &cp
 		resp.Body = newSSEBody(resp.Body, sc)
 	default:
-		ev.resp = newCapture(resp.ContentLength)
+		if n := resp.ContentLength; n >= 0 && n <= exactCapture {
+			c.capt.head = make([]byte, 0, n)
+			ev.resp = &c.capt
+		} else {
+			ev.resp = newCapture(n)
+		}
 		c.tb = teeBody{rc: resp.Body, sc: sc}
 		resp.Body = &c.tb
 	}
@@ -145,11 +158,12 @@ func observe(req *http.Request, next httpDoer, frames int) (*http.Response, erro
 }
 
 // call is what the caller's path keeps of one call, in one allocation:
-// the event, its guard and the usual body wrapper.
+// the event, its guard, the usual body wrapper and response copy.
 type call struct {
-	ev event
-	sc streamCall
-	tb teeBody
+	ev   event
+	sc   streamCall
+	tb   teeBody
+	capt capture // the response copy when its size is known and small
 }
 
 // teeBody copies a response body into the event's capture as the user
