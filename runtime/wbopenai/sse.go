@@ -12,32 +12,36 @@ import (
 // removes what that changed from what the user reads: the extra usage
 // event (and its blank line) and the "usage":null field of every chunk.
 // The user then reads byte for byte what the server would have sent.
+//
+// The filter works in place, in one buffer: upstream bytes are read into
+// its free end, and each complete line is moved down over what was
+// removed before it, which for most lines moves nothing.
 type sseBody struct {
 	rc io.ReadCloser
 	sc *streamCall
 
-	filter    bool
-	raw       []byte // upstream bytes not yet cut into lines
-	out       []byte // filtered bytes not yet read by the user
-	outPos    int
-	skipBlank bool
-	upErr     error
-	scratch   []byte
-	block     *[]byte // from ssePool, holding scratch, raw and out
+	filter bool
+	// buf[pos:ready] is filtered and not yet read by the user;
+	// buf[ready:] is the start of a line still incomplete.
+	buf        []byte
+	pos, ready int
+	skipBlank  bool
+	upErr      error
+	block      *[]byte // from ssePool, backing buf until a line outgrows it
 
-	// mu is held by Read while it uses the buffers, so that Close can
-	// return them to the pool only when no Read is under way.
+	// mu is held by Read while it uses the buffer, so that Close can
+	// return it to the pool only when no Read is under way.
 	mu sync.Mutex
 }
 
-// sseBuf is the size of an sseBody's read buffer, and the room first
-// given to the lines it holds.
-const sseBuf = 4096
+// sseBuf is the size of an sseBody's buffer, which grows only for a line
+// longer than half of it.
+const sseBuf = 8192
 
-// ssePool recycles the buffers of finished streams: fresh, they would be
-// 12 KiB for the caller to zero on every stream.
+// ssePool recycles the buffers of finished streams: fresh, each would be
+// memory for the caller to zero on every stream.
 var ssePool = sync.Pool{New: func() interface{} {
-	b := make([]byte, 3*sseBuf)
+	b := make([]byte, sseBuf)
 	return &b
 }}
 
@@ -58,61 +62,72 @@ func (b *sseBody) Read(p []byte) (int, error) {
 		b.sc.record(p[:n], err)
 		return n, err
 	}
-	for b.outPos == len(b.out) {
+	for b.pos == b.ready {
 		if b.upErr != nil {
-			if len(b.raw) > 0 {
+			if len(b.buf) > b.ready {
 				// An unterminated last line passes through as it came.
-				b.out = append(b.out[:0], b.raw...)
-				b.outPos, b.raw = 0, b.raw[:0]
+				b.ready = len(b.buf)
 				break
 			}
 			b.sc.record(nil, b.upErr)
 			b.release()
 			return 0, b.upErr
 		}
-		if b.scratch == nil {
-			// One block for the three buffers, each capped so that
-			// growing one copies it out instead of overwriting the next:
-			// a stream's chunks are small, so they rarely grow.
-			b.block = ssePool.Get().(*[]byte)
-			buf := *b.block
-			b.scratch = buf[:sseBuf:sseBuf]
-			b.raw = buf[sseBuf : sseBuf : 2*sseBuf]
-			b.out = buf[2*sseBuf : 2*sseBuf]
-		}
-		n, err := b.rc.Read(b.scratch)
-		b.sc.record(b.scratch[:n], nil)
-		b.raw = append(b.raw, b.scratch[:n]...)
-		b.out, b.outPos = b.out[:0], 0
-		b.cut()
-		b.upErr = err
+		b.fill()
 	}
-	n := copy(p, b.out[b.outPos:])
-	b.outPos += n
+	n := copy(p, b.buf[b.pos:b.ready])
+	b.pos += n
 	return n, nil
 }
 
-// release returns the buffers to the pool once nothing will read them:
-// the stream has ended and every byte of it was read, or the body is
-// closed. Callers hold mu.
+// fill reads once from upstream into the buffer's free end, records what
+// came and filters the lines it completed.
+func (b *sseBody) fill() {
+	if b.block == nil {
+		b.block = ssePool.Get().(*[]byte)
+		b.buf = (*b.block)[:0]
+	}
+	// Everything before ready was read: keep only the incomplete line.
+	if b.ready > 0 {
+		b.buf = b.buf[:copy(b.buf, b.buf[b.ready:])]
+		b.pos, b.ready = 0, 0
+	}
+	if free := cap(b.buf) - len(b.buf); free < cap(b.buf)/2 {
+		grown := make([]byte, len(b.buf), 2*cap(b.buf))
+		copy(grown, b.buf)
+		b.buf = grown
+	}
+	at := len(b.buf)
+	n, err := b.rc.Read(b.buf[at:cap(b.buf)])
+	b.buf = b.buf[:at+n]
+	b.sc.record(b.buf[at:], nil)
+	b.cut()
+	b.upErr = err
+}
+
+// release returns the buffer to the pool once nothing will read it: the
+// stream has ended and every byte of it was read, or the body is closed.
+// Callers hold mu.
 func (b *sseBody) release() {
 	if b.block == nil {
 		return
 	}
 	ssePool.Put(b.block)
-	b.block, b.scratch, b.raw, b.out, b.outPos = nil, nil, nil, nil, 0
+	b.block, b.buf, b.pos, b.ready = nil, nil, 0, 0
 }
 
-// cut moves the complete lines of raw to out, filtered.
+// cut filters the complete lines after ready, moving each down to where
+// the filtered output ends, and the incomplete line after them.
 func (b *sseBody) cut() {
-	rest := b.raw
+	w, r := b.ready, b.ready
 	for {
-		i := bytes.IndexByte(rest, '\n')
+		i := bytes.IndexByte(b.buf[r:], '\n')
 		if i < 0 {
 			break
 		}
-		line := rest[:i+1]
-		rest = rest[i+1:]
+		line := b.buf[r : r+i+1]
+		at := r
+		r += i + 1
 		if b.skipBlank {
 			b.skipBlank = false
 			if len(bytes.TrimSpace(line)) == 0 {
@@ -123,9 +138,19 @@ func (b *sseBody) cut() {
 			b.skipBlank = true
 			continue
 		}
-		b.out = appendWithoutNullUsage(b.out, line)
+		cut, end := nullUsageAt(line)
+		if w != at {
+			copy(b.buf[w:], line[:cut])
+		}
+		w += cut
+		if end > cut {
+			w += copy(b.buf[w:], line[end:])
+		}
 	}
-	b.raw = b.raw[:copy(b.raw, rest)]
+	if w != r {
+		b.buf = b.buf[:w+copy(b.buf[w:], b.buf[r:])]
+	}
+	b.ready = w
 }
 
 var (
@@ -141,22 +166,33 @@ func isUsageChunk(line []byte) bool {
 	return bytes.HasPrefix(line, dataPrefix) && bytes.Contains(line, emptyChoices) && bytes.Contains(line, usageObject)
 }
 
-// appendWithoutNullUsage appends line without the top-level
-// ,"usage":null that include_usage adds to every chunk. An unescaped
-// quote cannot occur inside a JSON string, so the match is a real key.
-func appendWithoutNullUsage(out, line []byte) []byte {
+// nullUsageAt finds in line the top-level ,"usage":null that
+// include_usage adds to every chunk: line[:cut] and line[end:] are the
+// line without it (cut == end when it is not there). An unescaped quote
+// cannot occur inside a JSON string, so the match is a real key.
+func nullUsageAt(line []byte) (cut, end int) {
 	if !bytes.HasPrefix(line, dataPrefix) {
-		return append(out, line...)
+		return len(line), len(line)
 	}
-	i := bytes.LastIndex(line, nullUsage)
+	// OpenAI writes the field last: look just before the closing brace
+	// first, and search the whole line only when it is not there.
+	t := len(line)
+	for t > 0 && (line[t-1] == '\n' || line[t-1] == '\r' || line[t-1] == ' ') {
+		t--
+	}
+	i := -1
+	if t > len(nullUsage) && line[t-1] == '}' && bytes.Equal(line[t-1-len(nullUsage):t-1], nullUsage) {
+		i = t - 1 - len(nullUsage)
+	} else {
+		i = bytes.LastIndex(line, nullUsage)
+	}
 	if i < 0 {
-		return append(out, line...)
+		return len(line), len(line)
 	}
 	if j := i + len(nullUsage); j < len(line) && (line[j] == '}' || line[j] == ',') {
-		out = append(out, line[:i]...)
-		return append(out, line[j:]...)
+		return i, j
 	}
-	return append(out, line...)
+	return len(line), len(line)
 }
 
 func (b *sseBody) Close() error {
