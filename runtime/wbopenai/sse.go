@@ -183,8 +183,10 @@ func nullUsageAt(line []byte) (cut, end int) {
 	i := -1
 	if t > len(nullUsage) && line[t-1] == '}' && bytes.Equal(line[t-1-len(nullUsage):t-1], nullUsage) {
 		i = t - 1 - len(nullUsage)
-	} else {
-		i = bytes.LastIndex(line, nullUsage)
+	} else if i = bytes.Index(line, nullUsage); i >= 0 {
+		// Index is vectorized, LastIndex is not: most lines without the
+		// field are ruled out by the first.
+		i += bytes.LastIndex(line[i:], nullUsage)
 	}
 	if i < 0 {
 		return len(line), len(line)
