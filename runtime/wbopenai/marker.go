@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
-	"reflect"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // marker travels in the context of a call made through a call-site
@@ -47,10 +47,24 @@ func (c *markCtx) Value(key interface{}) interface{} {
 	return c.Context.Value(key)
 }
 
-// begin prepares the context of one wrapped call.
-func begin(ctx context.Context, f interface{}, site string) (*marker, context.Context) {
-	c := &markCtx{Context: ctx, m: marker{site: site, fnPC: reflect.ValueOf(f).Pointer(), start: time.Now()}}
+// begin prepares the context of one wrapped call of the function whose
+// code is at fnPC.
+func begin(ctx context.Context, fnPC uintptr, site string) (*marker, context.Context) {
+	c := &markCtx{Context: ctx, m: marker{site: site, fnPC: fnPC, start: time.Now()}}
 	return &c.m, c
+}
+
+// funcPC returns the code address of the function value f, as
+// reflect.Value.Pointer does, without f escaping through an interface:
+// so a rewritten call's method value and wrapper closure can stay on its
+// stack instead of costing the caller two allocations.
+func funcPC[F any](f F) uintptr {
+	// A func value is a pointer to a closure whose first word is the code.
+	p := *(*unsafe.Pointer)(unsafe.Pointer(&f))
+	if p == nil {
+		return 0
+	}
+	return *(*uintptr)(p)
 }
 
 // unlogged tells whether the call, which ended with err, went out through

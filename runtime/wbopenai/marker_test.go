@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"testing"
 )
 
@@ -36,3 +37,28 @@ func TestWentOut(t *testing.T) {
 		}
 	}
 }
+
+type pcClient struct{}
+
+func (*pcClient) Method(context.Context, int) (int, error) { return 0, nil }
+
+// TestFuncPC checks funcPC against reflect for what the wrappers are
+// given: method values, closures, plain functions and nil.
+func TestFuncPC(t *testing.T) {
+	c := &pcClient{}
+	n := 1
+	closure := func(context.Context, int) (int, error) { return n, nil }
+	var nilFn func(context.Context, int) (int, error)
+	for name, f := range map[string]func(context.Context, int) (int, error){
+		"method value": c.Method, "closure": closure, "func": plainFunc, "nil": nilFn,
+	} {
+		if got, want := funcPC(f), reflect.ValueOf(f).Pointer(); got != want {
+			t.Errorf("%s: funcPC = %#x, reflect says %#x", name, got, want)
+		}
+	}
+	if got := methodName(funcPC(c.Method)); got != "Method" {
+		t.Errorf("methodName(funcPC(c.Method)) = %q, want Method", got)
+	}
+}
+
+func plainFunc(context.Context, int) (int, error) { return 0, nil }

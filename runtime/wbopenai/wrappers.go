@@ -21,7 +21,7 @@ func Call0[R any](f func(context.Context) (R, error), site string) func(context.
 		if ctx == nil {
 			return f(ctx)
 		}
-		m, mctx := begin(ctx, f, site)
+		m, mctx := begin(ctx, funcPC(f), site)
 		r, err := f(mctx)
 		if m.unlogged(err) {
 			m.end(nil, r, err)
@@ -36,7 +36,7 @@ func Call1[A1, R any](f func(context.Context, A1) (R, error), site string) func(
 		if ctx == nil {
 			return f(ctx, a1)
 		}
-		m, mctx := begin(ctx, f, site)
+		m, mctx := begin(ctx, funcPC(f), site)
 		r, err := f(mctx, a1)
 		if m.unlogged(err) {
 			m.end([]interface{}{a1}, r, err)
@@ -51,7 +51,7 @@ func Call2[A1, A2, R any](f func(context.Context, A1, A2) (R, error), site strin
 		if ctx == nil {
 			return f(ctx, a1, a2)
 		}
-		m, mctx := begin(ctx, f, site)
+		m, mctx := begin(ctx, funcPC(f), site)
 		r, err := f(mctx, a1, a2)
 		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2}, r, err)
@@ -66,7 +66,7 @@ func Call3[A1, A2, A3, R any](f func(context.Context, A1, A2, A3) (R, error), si
 		if ctx == nil {
 			return f(ctx, a1, a2, a3)
 		}
-		m, mctx := begin(ctx, f, site)
+		m, mctx := begin(ctx, funcPC(f), site)
 		r, err := f(mctx, a1, a2, a3)
 		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2, a3}, r, err)
@@ -81,7 +81,7 @@ func Call4[A1, A2, A3, A4, R any](f func(context.Context, A1, A2, A3, A4) (R, er
 		if ctx == nil {
 			return f(ctx, a1, a2, a3, a4)
 		}
-		m, mctx := begin(ctx, f, site)
+		m, mctx := begin(ctx, funcPC(f), site)
 		r, err := f(mctx, a1, a2, a3, a4)
 		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2, a3, a4}, r, err)
@@ -96,7 +96,7 @@ func Call5[A1, A2, A3, A4, A5, R any](f func(context.Context, A1, A2, A3, A4, A5
 		if ctx == nil {
 			return f(ctx, a1, a2, a3, a4, a5)
 		}
-		m, mctx := begin(ctx, f, site)
+		m, mctx := begin(ctx, funcPC(f), site)
 		r, err := f(mctx, a1, a2, a3, a4, a5)
 		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2, a3, a4, a5}, r, err)
@@ -111,7 +111,7 @@ func Call6[A1, A2, A3, A4, A5, A6, R any](f func(context.Context, A1, A2, A3, A4
 		if ctx == nil {
 			return f(ctx, a1, a2, a3, a4, a5, a6)
 		}
-		m, mctx := begin(ctx, f, site)
+		m, mctx := begin(ctx, funcPC(f), site)
 		r, err := f(mctx, a1, a2, a3, a4, a5, a6)
 		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2, a3, a4, a5, a6}, r, err)
@@ -127,7 +127,7 @@ func CallV1[A1, V, R any](f func(context.Context, A1, ...V) (R, error), site str
 		if ctx == nil {
 			return f(ctx, a1, v...)
 		}
-		m, mctx := begin(ctx, f, site)
+		m, mctx := begin(ctx, funcPC(f), site)
 		r, err := f(mctx, a1, v...)
 		if m.unlogged(err) {
 			m.end([]interface{}{a1}, r, err)
@@ -143,7 +143,7 @@ func CallV2[A1, A2, V, R any](f func(context.Context, A1, A2, ...V) (R, error), 
 		if ctx == nil {
 			return f(ctx, a1, a2, v...)
 		}
-		m, mctx := begin(ctx, f, site)
+		m, mctx := begin(ctx, funcPC(f), site)
 		r, err := f(mctx, a1, a2, v...)
 		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2}, r, err)
@@ -159,7 +159,7 @@ func CallE0(f func(context.Context) error, site string) func(context.Context) er
 		if ctx == nil {
 			return f(ctx)
 		}
-		m, mctx := begin(ctx, f, site)
+		m, mctx := begin(ctx, funcPC(f), site)
 		err := f(mctx)
 		if m.unlogged(err) {
 			m.end(nil, nil, err)
@@ -175,7 +175,7 @@ func CallE1[A1 any](f func(context.Context, A1) error, site string) func(context
 		if ctx == nil {
 			return f(ctx, a1)
 		}
-		m, mctx := begin(ctx, f, site)
+		m, mctx := begin(ctx, funcPC(f), site)
 		err := f(mctx, a1)
 		if m.unlogged(err) {
 			m.end([]interface{}{a1}, nil, err)
@@ -191,7 +191,7 @@ func CallE2[A1, A2 any](f func(context.Context, A1, A2) error, site string) func
 		if ctx == nil {
 			return f(ctx, a1, a2)
 		}
-		m, mctx := begin(ctx, f, site)
+		m, mctx := begin(ctx, funcPC(f), site)
 		err := f(mctx, a1, a2)
 		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2}, nil, err)
@@ -207,7 +207,7 @@ func CallE3[A1, A2, A3 any](f func(context.Context, A1, A2, A3) error, site stri
 		if ctx == nil {
 			return f(ctx, a1, a2, a3)
 		}
-		m, mctx := begin(ctx, f, site)
+		m, mctx := begin(ctx, funcPC(f), site)
 		err := f(mctx, a1, a2, a3)
 		if m.unlogged(err) {
 			m.end([]interface{}{a1, a2, a3}, nil, err)
