@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -80,14 +81,16 @@ type index struct {
 	modelStats []ModelInfo
 	modelsErr  error
 
-	// hay is, per call, the lower-cased text the free-text filter
-	// searches. Reading the request and response bodies for it costs
-	// more than the rest of the load, so it is built on the first text
-	// query (or ahead of it, see Server), by searchText.
-	hayOnce    sync.Once
-	hay        []string
-	hayErr     error
-	searchText func() ([]string, error)
+	// body holds, per call, the lower-cased text the free-text filter
+	// searches and what the models page needs of the bodies. Reading
+	// the request and response bodies for them costs more than the rest
+	// of the load, so they are read on the first text query or models
+	// page (or ahead of them, see Server), by readBodies, which is
+	// dropped once used (in live mode it holds the previous snapshot).
+	bodyOnce   sync.Once
+	body       *bodies
+	bodyErr    error
+	readBodies func() (*bodies, error)
 
 	filterMu    sync.Mutex
 	filterCache []cachedFilter // most recent first
@@ -382,16 +385,26 @@ func (ix *index) matcher(f Filter) (func(i int32) bool, error) {
 	}, nil
 }
 
-// haystack returns the search text, building it once.
-func (ix *index) haystack() ([]string, error) {
-	ix.hayOnce.Do(func() {
-		if ix.searchText == nil {
-			ix.hayErr = errors.New("no search text for this run")
+// bodies returns what the pass over the bodies read, reading it once.
+func (ix *index) bodies() (*bodies, error) {
+	ix.bodyOnce.Do(func() {
+		if ix.readBodies == nil {
+			ix.bodyErr = errors.New("no request and response bodies for this run")
 			return
 		}
-		ix.hay, ix.hayErr = ix.searchText()
+		ix.body, ix.bodyErr = ix.readBodies()
+		ix.readBodies = nil
 	})
-	return ix.hay, ix.hayErr
+	return ix.body, ix.bodyErr
+}
+
+// haystack returns the search text, building it once.
+func (ix *index) haystack() ([]string, error) {
+	b, err := ix.bodies()
+	if err != nil {
+		return nil, fmt.Errorf("search: %v", err)
+	}
+	return b.hay, nil
 }
 
 // match returns which calls pass f and how many, remembering the last few

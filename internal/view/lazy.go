@@ -16,7 +16,7 @@ import (
 // What the load leaves out is read from the log again when it is needed:
 // one call in full when it is opened (a single record at its offset), and
 // every call's request and response for the text search and the models
-// page (one more pass over the log, on every core).
+// page (one more pass over the log, on every core, for both).
 
 // errChanged says that the log no longer holds what the snapshot read.
 var errChanged = errors.New("the run's log changed since it was read; reload the page")
@@ -54,17 +54,56 @@ func (s *Snapshot) Call(i int) (calls.Call, error) {
 	return c, nil
 }
 
-// eachDict reads the log again and calls fn, concurrently on a worker
-// per core, for each call with its trace's model_hash and the request and
-// response of its model_dict as written (nil when absent or unreadable).
-// The slices are only valid during the call. Calls the pass does not find
-// where the load found them (the log was replaced) are not visited.
-func (s *Snapshot) eachDict(fn func(i int, hash, req, resp []byte)) error {
-	_, err := logPass(s.Data.Path, func() func(int64, []byte) struct{} {
+// bodies is what one more pass over the log reads of each call's request
+// and response: the search text and the models page's facts. One pass
+// serves both, since reading the bodies is most of the cost of either.
+type bodies struct {
+	hay   []string
+	facts []callModelFacts
+}
+
+// loadBodies reads the bodies of every call.
+func (s *Snapshot) loadBodies() (*bodies, error) {
+	b := &bodies{hay: make([]string, len(s.Calls)), facts: make([]callModelFacts, len(s.Calls))}
+	return b, s.readBodies(b, 0, 0)
+}
+
+// readBodies fills b's entries for the calls from on, whose records are
+// at or after byte start of the log: live mode reads only the bodies of
+// the calls appended since the last snapshot.
+func (s *Snapshot) readBodies(b *bodies, from int, start int64) error {
+	seen := make([]bool, len(s.Calls)-from)
+	err := s.eachDict(from, start, func() func(i int, hash, req, resp []byte) {
+		fr := newFactReader()
+		return func(i int, hash, req, resp []byte) {
+			b.hay[i], b.facts[i], seen[i-from] = s.hayOf(i, req, resp), fr.facts(hash, req, resp), true
+		}
+	})
+	for k, ok := range seen {
+		if !ok {
+			b.hay[from+k] = s.hayOf(from+k, nil, nil)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("reading the request and response bodies: %v", err)
+	}
+	return nil
+}
+
+// eachDict reads the log from byte start and calls a function made by
+// newFn, one per worker on every core, for each call from on with its
+// trace's model_hash and the request and response of its model_dict as
+// written (nil when absent or unreadable). The slices are only valid
+// during the call. Calls the pass does not find where the load found them
+// (the log was replaced) are not visited.
+func (s *Snapshot) eachDict(from int, start int64, newFn func() func(i int, hash, req, resp []byte)) error {
+	calls := s.Calls[from:]
+	_, _, err := logPass(s.Data.Path, start, func() func(int64, []byte) struct{} {
+		fn := newFn()
 		var buf []byte
 		return func(off int64, p []byte) struct{} {
-			i := sort.Search(len(s.Calls), func(k int) bool { return s.Calls[k].Offset >= off })
-			if i == len(s.Calls) || s.Calls[i].Offset != off {
+			k := sort.Search(len(calls), func(k int) bool { return calls[k].Offset >= off })
+			if k == len(calls) || calls[k].Offset != off {
 				return struct{}{}
 			}
 			var trace []byte
@@ -77,12 +116,12 @@ func (s *Snapshot) eachDict(fn func(i int, hash, req, resp []byte)) error {
 					step, _ = parseNumber(v)
 				}
 			})
-			if err != nil || int64(step) != s.Calls[i].Step {
+			if err != nil || int64(step) != calls[k].Step {
 				return struct{}{}
 			}
 			var hash, req, resp []byte
 			buf, hash, req, resp = readDict(buf, trace)
-			fn(i, hash, req, resp)
+			fn(from+k, hash, req, resp)
 			return struct{}{}
 		}
 	})
@@ -147,20 +186,11 @@ const maxSearchBody = 8 << 10
 // text columns, the error, request id, and the start of the request and
 // response bodies, lower-cased.
 func (s *Snapshot) searchText() ([]string, error) {
-	hay := make([]string, len(s.Calls))
-	seen := make([]bool, len(s.Calls))
-	err := s.eachDict(func(i int, _, req, resp []byte) {
-		hay[i], seen[i] = s.hayOf(i, req, resp), true
-	})
-	for i := range hay {
-		if !seen[i] {
-			hay[i] = s.hayOf(i, nil, nil)
-		}
-	}
+	b, err := s.loadBodies()
 	if err != nil {
-		return nil, fmt.Errorf("search: reading the request and response bodies: %v", err)
+		return nil, fmt.Errorf("search: %v", err)
 	}
-	return hay, nil
+	return b.hay, nil
 }
 
 func (s *Snapshot) hayOf(i int, req, resp []byte) string {

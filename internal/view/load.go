@@ -136,7 +136,7 @@ func Load(runDir string) (*Snapshot, error) {
 		s.FirstRowError = fmt.Sprintf("%s: history row %d: %v", data.Path, rowErrs[0].row, rowErrs[0].err)
 	}
 	s.idx = buildIndex(cs)
-	s.idx.searchText = s.searchText
+	s.idx.readBodies = s.loadBodies
 	s.LoadTime = time.Since(t0)
 	return s, nil
 }

@@ -26,24 +26,31 @@ const (
 	passBatchBytes   = 1 << 20
 )
 
-// logPass reads the .wandb log at path from its start. The framing (and
+// logPass reads the .wandb log at path from byte from: 0 for its start
+// (the file header is checked), or a record's offset, as the end of an
+// earlier pass is, to read only what was appended since. The framing (and
 // its checksums) is read on this goroutine; each of a worker per core
 // gets its own work function from newWorker (so it can keep buffers) and
 // runs it for each record payload of its batches, with the record's
 // offset; the payload is only valid during the call. It returns the
-// results of work in log order, in batches, and the
+// results of work in log order, in batches; end, the offset just after
+// the last record read intact (where a later pass continues); and the
 // reader's error: a *wandb.CorruptError for a torn or damaged tail (the
 // results before it are complete), another error when the log cannot be
 // read at all.
-func logPass[R any](path string, newWorker func() func(off int64, payload []byte) R) ([][]R, error) {
+func logPass[R any](path string, from int64, newWorker func() func(off int64, payload []byte) R) (results [][]R, end int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer f.Close()
-	rd, err := wandb.NewReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	var rd *wandb.Reader
+	if from == 0 {
+		if rd, err = wandb.NewReader(f); err != nil {
+			return nil, 0, fmt.Errorf("%s: %w", path, err)
+		}
+	} else {
+		rd = wandb.NewReaderAt(f, from)
 	}
 
 	workers := runtime.GOMAXPROCS(0)
@@ -104,9 +111,9 @@ func logPass[R any](path string, newWorker func() func(off int64, payload []byte
 	close(jobs)
 	wg.Wait()
 
-	results := make([][]R, len(parts))
+	results = make([][]R, len(parts))
 	for i, p := range parts {
 		results[i] = *p
 	}
-	return results, err
+	return results, rd.Offset(), err
 }

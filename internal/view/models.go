@@ -1,7 +1,7 @@
 package view
 
 import (
-	"encoding/json"
+	"bytes"
 	"fmt"
 	"sort"
 	"strings"
@@ -47,29 +47,114 @@ type callModelFacts struct {
 	params          []KV
 }
 
-func (s *Snapshot) computeModels() ([]ModelInfo, error) {
-	ix := s.idx
-	facts := make([]callModelFacts, len(s.Calls))
-	err := s.eachDict(func(i int, hash, req, resp []byte) {
-		f := &facts[i]
-		f.hash = string(hash)
-		var r struct {
-			Model string `json:"model"`
+// factReader reads callModelFacts on one worker of the pass over the
+// bodies (see readBodies). It reads the bodies with jscan where the page
+// once decoded them with encoding/json, which took three quarters of the
+// pass: the answers are the same for the JSON the runtime writes, as
+// jscan checks the values it steps over less strictly (see jscan). Most
+// calls repeat the same few parameter values, so it also remembers what
+// compact made of each.
+type factReader struct {
+	compact map[string]string
+	buf     []byte
+}
+
+// maxCompactMemo bounds the values a factReader remembers.
+const maxCompactMemo = 1 << 12
+
+func newFactReader() *factReader {
+	return &factReader{compact: map[string]string{}}
+}
+
+func (r *factReader) facts(hash, req, resp []byte) callModelFacts {
+	return callModelFacts{hash: string(hash), respModel: r.respModel(resp), params: r.params(req)}
+}
+
+// respModel is the response's model as decoding it into a struct with a
+// Model string field finds it: the key matched without regard to case,
+// the last match kept, nothing when a match is not a string or null.
+func (r *factReader) respModel(resp []byte) string {
+	if len(resp) == 0 {
+		return ""
+	}
+	s := jscan{b: resp}
+	var model string
+	bad := false
+	s.object(func(key []byte) {
+		if !bytes.EqualFold(key, []byte("model")) {
+			s.skip()
+			return
 		}
-		if len(resp) > 0 && json.Unmarshal(resp, &r) == nil {
-			f.respModel = r.Model
-		}
-		_, _, params := requestParts(req)
-		for _, p := range params {
-			if p.Key == "model" || p.Key == "tools" || p.Key == "functions" || len(p.Value) > 80 {
-				continue
-			}
-			f.params = append(f.params, p)
+		switch s.peek() {
+		case '"':
+			model, r.buf = s.text(r.buf)
+		case 'n': // leaves the field as it was
+			s.null()
+		default:
+			bad = true
+			s.skip()
 		}
 	})
-	if err != nil {
-		return nil, fmt.Errorf("models: reading the request and response bodies: %v", err)
+	s.end()
+	if s.err != nil || bad {
+		return ""
 	}
+	return model
+}
+
+// params is the request's parameters as requestParts lists them, less
+// those the models page leaves out (the model, tool lists, long values).
+func (r *factReader) params(req []byte) []KV {
+	if len(req) == 0 {
+		return nil
+	}
+	s := jscan{b: req}
+	var out []KV
+	s.object(func(key []byte) {
+		v := s.skip()
+		switch string(key) {
+		case "messages", "input", "instructions", "prompt", // not parameters (see requestParts)
+			"model", "tools", "functions":
+			return
+		}
+		c, ok := r.compact[string(v)]
+		if !ok {
+			c = compact(v)
+			if len(r.compact) < maxCompactMemo {
+				r.compact[string(v)] = c
+			}
+		}
+		for k := range out {
+			if out[k].Key == string(key) { // a repeated key: the last counts
+				out = append(out[:k], out[k+1:]...)
+				break
+			}
+		}
+		if len(c) <= 80 {
+			out = append(out, KV{string(key), c})
+		}
+	})
+	s.end()
+	if s.err != nil {
+		return nil
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// computeModels reads the bodies if no text query or background pass has
+// yet, and adds up the calls per model.
+func (s *Snapshot) computeModels() ([]ModelInfo, error) {
+	b, err := s.idx.bodies()
+	if err != nil {
+		return nil, fmt.Errorf("models: %v", err)
+	}
+	return s.modelsOf(b.facts), nil
+}
+
+// modelsOf adds up the calls per model, with facts per call.
+func (s *Snapshot) modelsOf(facts []callModelFacts) []ModelInfo {
+	ix := s.idx
 	type acc struct {
 		info      ModelInfo
 		lat, ttft []float64
@@ -163,7 +248,7 @@ func (s *Snapshot) computeModels() ([]ModelInfo, error) {
 		}
 		return out[i].Model < out[j].Model
 	})
-	return out, nil
+	return out
 }
 
 // percentile uses the nearest-rank method on sorted values.

@@ -24,7 +24,7 @@ func readRun(path string) (data *wandb.RunData, cs []callSummary, records, histo
 	// The load allocates little that outlives it, and collecting less
 	// often saves a tenth of its time. The viewer is a process of its own.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	batches, err := logPass(file, newSummarizer)
+	batches, _, err := logPass(file, 0, newSummarizer)
 	var corrupt *wandb.CorruptError
 	if err != nil && !errors.As(err, &corrupt) {
 		return nil, nil, 0, 0, nil, err

@@ -79,10 +79,10 @@ func (s *Server) Reload(force bool) error {
 			s.mu.Lock()
 			s.snap, s.loadErr = snap, nil
 			s.mu.Unlock()
-			// The first text query would otherwise wait for the
-			// search text (a second pass over the log); build it while
-			// the user looks at the first page.
-			go snap.idx.haystack()
+			// The first text query or models page would otherwise
+			// wait for the bodies (a second pass over the log); read
+			// them while the user looks at the first page.
+			go snap.idx.bodies()
 			return nil
 		}
 	}
