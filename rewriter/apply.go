@@ -68,15 +68,18 @@ func finishFile(name string, src []byte, edits []edit) (out []byte, warn string,
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %v", name, err)
 	}
+	// Format the output first: when gofmt leaves it as it is, which is
+	// the common case, out is the answer whether or not src was clean,
+	// and src need not be formatted too (each costs a parse and a print).
+	f, err := format.Source(out)
+	if err == nil && bytes.Equal(f, out) {
+		return out, "", nil
+	}
 	if !gofmtClean(src) {
 		return out, "", nil
 	}
-	f, err := format.Source(out)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: rewritten file does not parse (a bug in wbinstrument): %v", name, err)
-	}
-	if bytes.Equal(f, out) {
-		return out, "", nil
 	}
 	if back, _, err := revertSource(name, f); err == nil && bytes.Equal(back, src) {
 		return f, "", nil
