@@ -161,3 +161,52 @@ func BenchmarkModelsPage100k(b *testing.B) {
 	b.ReportMetric(float64((cpuTime()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
 }
+
+// BenchmarkLiveRefresh100k is a live-mode refresh of a 100k-call run
+// after 100 more calls were written: reading them and indexing them with
+// the others, then (as the server does next, in the background) reading
+// their bodies. Before live mode read only what was appended, a refresh
+// was a load (BenchmarkOpen100k) and a pass over all the bodies.
+func BenchmarkLiveRefresh100k(b *testing.B) {
+	full, err := Load(bigRun(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	log, err := os.ReadFile(full.Data.Path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), filepath.Base(full.Data.Path))
+	if err := os.WriteFile(path, log[:full.Calls[bigN-100].Offset], 0o644); err != nil {
+		b.Fatal(err)
+	}
+	base, err := Load(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := base.idx.bodies(); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(path, log, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	c0 := cpuTime()
+	var extend, body time.Duration
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		s := base.extend()
+		if s == nil || len(s.Calls) != bigN {
+			b.Fatal("the log was not extended")
+		}
+		t1 := time.Now()
+		if _, err := s.idx.bodies(); err != nil {
+			b.Fatal(err)
+		}
+		extend, body = extend+t1.Sub(t0), body+time.Since(t1)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64((cpuTime()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(extend.Microseconds())/1000/float64(b.N), "ms/refresh")
+	b.ReportMetric(float64(body.Microseconds())/1000/float64(b.N), "ms/bodies")
+}

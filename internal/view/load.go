@@ -49,6 +49,13 @@ type Snapshot struct {
 	FirstRowError string
 
 	idx *index
+
+	// What live mode needs to read only what is appended (see extend):
+	// the log as stat saw it before the read, each call's summary (to
+	// index them again with the new ones) and where the read ended.
+	file os.FileInfo
+	cs   []callSummary
+	end  int64
 }
 
 // ResolveRunDir turns the command-line argument into a run directory:
@@ -115,28 +122,45 @@ func newestRunDir(wandbDir string) string {
 // file, unreadable file).
 func Load(runDir string) (*Snapshot, error) {
 	t0 := time.Now()
-	data, cs, records, historyRows, rowErrs, err := readRun(runDir)
+	file, err := runLog(runDir)
+	if err != nil {
+		return nil, err
+	}
+	// Stat before reading: a write during the read then shows as a
+	// change, for live mode to read next.
+	st, err := os.Stat(file)
+	if err != nil {
+		return nil, err
+	}
+	r := &runRead{data: newRunData(file)}
+	err = r.read()
 	var corrupt *wandb.CorruptError
 	if err != nil && !errors.As(err, &corrupt) {
 		return nil, err
 	}
-	if data == nil {
-		return nil, err
-	}
-	refs := make([]CallRef, len(cs))
-	for i := range cs {
-		refs[i] = cs[i].CallRef
-	}
-	s := &Snapshot{RunDir: runDir, Data: data, Calls: refs, HistoryRows: historyRows, Records: records, Corrupt: corrupt, LoadedAt: t0}
-	if st, err := os.Stat(data.Path); err == nil {
-		s.Size, s.ModTime = st.Size(), st.ModTime()
-	}
-	s.RowErrors = len(rowErrs)
-	if len(rowErrs) > 0 {
-		s.FirstRowError = fmt.Sprintf("%s: history row %d: %v", data.Path, rowErrs[0].row, rowErrs[0].err)
-	}
-	s.idx = buildIndex(cs)
+	s := newSnapshot(runDir, r, st, corrupt, nil)
 	s.idx.readBodies = s.loadBodies
-	s.LoadTime = time.Since(t0)
+	s.LoadedAt, s.LoadTime = t0, time.Since(t0)
 	return s, nil
+}
+
+// newSnapshot indexes what r read of the log; st is the log as it was
+// before the read. prev is the snapshot r continues (nil for a first
+// read), whose row errors it adds to.
+func newSnapshot(runDir string, r *runRead, st os.FileInfo, corrupt *wandb.CorruptError, prev *Snapshot) *Snapshot {
+	refs := make([]CallRef, len(r.cs))
+	for i := range r.cs {
+		refs[i] = r.cs[i].CallRef
+	}
+	s := &Snapshot{RunDir: runDir, Data: r.data, Calls: refs, HistoryRows: r.historyRows, Records: r.records, Corrupt: corrupt,
+		Size: st.Size(), ModTime: st.ModTime(), file: st, cs: r.cs, end: r.end}
+	if prev != nil {
+		s.RowErrors, s.FirstRowError = prev.RowErrors, prev.FirstRowError
+	}
+	s.RowErrors += len(r.rowErrs)
+	if s.FirstRowError == "" && len(r.rowErrs) > 0 {
+		s.FirstRowError = fmt.Sprintf("%s: history row %d: %v", r.data.Path, r.rowErrs[0].row, r.rowErrs[0].err)
+	}
+	s.idx = buildIndex(r.cs)
+	return s
 }

@@ -11,63 +11,101 @@ import (
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
-// readRun is wandb.ReadRunDir made fit for 100k-call runs: it keeps no
-// record and no row (RunData.Records and History stay nil), only a
-// summary of each call read with jscan on every core while the log is
-// still being read (see logPass). It returns what it could read and, for
-// a torn or damaged tail, the *wandb.CorruptError.
-func readRun(path string) (data *wandb.RunData, cs []callSummary, records, historyRows int, rowErrs []rowError, err error) {
-	file, err := runLog(path)
-	if err != nil {
-		return nil, nil, 0, 0, nil, err
-	}
-	// The load allocates little that outlives it, and collecting less
+// runRead is what reading a run's log gathered: wandb.ReadRunDir made fit
+// for 100k-call runs. It keeps no record and no row (data.Records and
+// History stay nil), only a summary of each call read with jscan on every
+// core while the log is still being read (see logPass). The log is
+// append-only, so live mode continues a runRead from where it ended
+// rather than read the log again (see Snapshot.extend).
+type runRead struct {
+	data                 *wandb.RunData
+	cs                   []callSummary
+	records, historyRows int
+	rowErrs              []rowError // rows of this read only
+	// end is the offset just after the last record read intact, where
+	// a later read continues.
+	end int64
+}
+
+// read reads the log from r.end on and folds what it finds into r. It
+// returns a *wandb.CorruptError for a torn or damaged tail (what comes
+// before it is read), another error when the log cannot be read at all.
+func (r *runRead) read() error {
+	// The read allocates little that outlives it, and collecting less
 	// often saves a tenth of its time. The viewer is a process of its own.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	batches, _, err := logPass(file, 0, newSummarizer)
+	batches, end, err := logPass(r.data.Path, r.end, newSummarizer)
 	var corrupt *wandb.CorruptError
 	if err != nil && !errors.As(err, &corrupt) {
-		return nil, nil, 0, 0, nil, err
+		return err
 	}
-	data = &wandb.RunData{Path: file, Config: map[string]json.RawMessage{}, Summary: map[string]json.RawMessage{}}
-	n := 0
+	if end > r.end {
+		r.end = end
+	}
+	n := len(r.cs)
 	for _, b := range batches {
 		n += len(b)
 	}
-	cs = make([]callSummary, 0, n)
+	if cap(r.cs) < n {
+		// Room for the rows a live run appends next.
+		r.cs = append(make([]callSummary, 0, n+n/4), r.cs...)
+	}
 	for _, b := range batches {
 		for i := range b {
-			if !readResult(data, &b[i], &cs, &records, &historyRows, &rowErrs) {
+			if !r.fold(&b[i]) {
 				// Next would have stopped here: the rest is not trusted.
-				return data, cs, records, historyRows, rowErrs, &wandb.CorruptError{Offset: b[i].off, Reason: "record payload: " + b[i].err.Error()}
+				return &wandb.CorruptError{Offset: b[i].off, Reason: "record payload: " + b[i].err.Error()}
 			}
 		}
 	}
-	return data, cs, records, historyRows, rowErrs, err
+	return err
 }
 
-// readResult folds one record's result into the run; false means the
-// record does not decode.
-func readResult(data *wandb.RunData, r *recResult, cs *[]callSummary, records, historyRows *int, rowErrs *[]rowError) bool {
-	if r.err != nil {
+// fold adds one record's result to the run; false means the record does
+// not decode.
+func (r *runRead) fold(res *recResult) bool {
+	if res.err != nil {
 		return false
 	}
-	*records++
-	if !r.history {
-		data.Fold(r.rec)
+	r.records++
+	if !res.history {
+		r.data.Fold(res.rec)
 		return true
 	}
-	row := *historyRows
-	*historyRows++
+	row := r.historyRows
+	r.historyRows++
 	switch {
-	case !r.hasTrace:
-	case r.callErr != nil:
-		*rowErrs = append(*rowErrs, rowError{row, r.callErr})
+	case !res.hasTrace:
+	case res.callErr != nil:
+		r.rowErrs = append(r.rowErrs, rowError{row, res.callErr})
 	default:
-		r.call.Row = row
-		*cs = append(*cs, r.call)
+		res.call.Row = row
+		r.cs = append(r.cs, res.call)
 	}
 	return true
+}
+
+// newRunData is the RunData of a log not read yet.
+func newRunData(file string) *wandb.RunData {
+	return &wandb.RunData{Path: file, Config: map[string]json.RawMessage{}, Summary: map[string]json.RawMessage{}}
+}
+
+// cloneRunData copies d for a read that continues it: the snapshot that
+// holds d is being served and must not change.
+func cloneRunData(d *wandb.RunData) *wandb.RunData {
+	c := *d
+	c.Config = make(map[string]json.RawMessage, len(d.Config))
+	for k, v := range d.Config {
+		c.Config[k] = v
+	}
+	c.Summary = make(map[string]json.RawMessage, len(d.Summary))
+	for k, v := range d.Summary {
+		c.Summary[k] = v
+	}
+	// Full slices, so that Fold's appends copy them.
+	c.Metrics = d.Metrics[:len(d.Metrics):len(d.Metrics)]
+	c.Files = d.Files[:len(d.Files):len(d.Files)]
+	return &c
 }
 
 type rowError struct {

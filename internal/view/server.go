@@ -63,18 +63,25 @@ func (s *Server) Snapshot() *Snapshot {
 }
 
 // Reload re-reads the run if its log changed since the last load (or
-// always, with force). On failure the previous snapshot stays served.
+// always, with force). Without force, a log that grew is read only from
+// where the last read ended (see Snapshot.extend). On failure the
+// previous snapshot stays served.
 func (s *Server) Reload(force bool) error {
 	s.reload.Lock()
 	defer s.reload.Unlock()
 	dir, err := ResolveRunDir(s.arg)
 	if err == nil {
 		old := s.Snapshot()
-		if !force && old != nil && old.RunDir == dir && !changed(old) {
-			return nil
-		}
 		var snap *Snapshot
-		snap, err = Load(dir)
+		if !force && old != nil && old.RunDir == dir {
+			if !changed(old) {
+				return nil
+			}
+			snap = old.extend()
+		}
+		if snap == nil {
+			snap, err = Load(dir)
+		}
 		if err == nil {
 			s.mu.Lock()
 			s.snap, s.loadErr = snap, nil
