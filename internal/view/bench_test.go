@@ -1,8 +1,10 @@
 package view
 
 import (
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -209,4 +211,29 @@ func BenchmarkLiveRefresh100k(b *testing.B) {
 	b.ReportMetric(float64((cpuTime()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(extend.Microseconds())/1000/float64(b.N), "ms/refresh")
 	b.ReportMetric(float64(body.Microseconds())/1000/float64(b.N), "ms/bodies")
+}
+
+// BenchmarkAPI100k is each page's request of a 100k-call run, answered
+// through the server, once the bodies were read (the models page and
+// text filters wait for them otherwise; see BenchmarkModels100k).
+func BenchmarkAPI100k(b *testing.B) {
+	s, err := New(bigRun(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.Snapshot().idx.bodies(); err != nil {
+		b.Fatal(err)
+	}
+	for _, p := range []string{"/api/overview", "/api/overview?refresh=1", "/api/calls?limit=100", "/api/calls?sort=cost&dir=desc&status=ERROR&limit=100",
+		"/api/facets", "/api/models", "/api/timeline", "/api/timeline?max=10000", "/api/call?i=54321"} {
+		b.Run(strings.TrimPrefix(p, "/api/"), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				w := httptest.NewRecorder()
+				s.ServeHTTP(w, httptest.NewRequest("GET", "http://localhost"+p, nil))
+				if w.Code != 200 {
+					b.Fatalf("%s: %d %s", p, w.Code, w.Body)
+				}
+			}
+		})
+	}
 }
