@@ -105,14 +105,52 @@ type cachedFilter struct {
 // sortKeys are the table columns that can be sorted.
 var sortKeys = []string{"time", "step", "site", "method", "model", "status", "prompt", "completion", "total", "latency", "ttft", "cost"}
 
+// buildIndex indexes the calls of a first read of a log.
 func buildIndex(cs []callSummary) *index {
-	ix := &index{entries: make([]entry, len(cs)), apiTypes: make([]string, len(cs))}
-	for _, t := range []*strTable{&ix.models, &ix.statuses, &ix.sites, &ix.methods} {
+	ix := &index{entries: make([]entry, 0, len(cs)), apiTypes: make([]string, 0, len(cs))}
+	for _, t := range ix.tables() {
 		t.ids = map[string]int32{}
 	}
+	ix.add(cs)
+	ix.finish()
+	return ix
+}
+
+// grow returns the index of ix's calls and then cs's, which live mode
+// read from what was appended to the log: the entries of the calls
+// already indexed are kept, not read again from their summaries. ix is
+// being served, so grow leaves it as it is.
+func (ix *index) grow(cs []callSummary) *index {
+	n := &index{
+		entries:  append(make([]entry, 0, len(ix.entries)+len(cs)), ix.entries...),
+		apiTypes: append(make([]string, 0, len(ix.apiTypes)+len(cs)), ix.apiTypes...),
+		minT:     ix.minT,
+		maxT:     ix.maxT,
+	}
+	old := ix.tables()
+	for k, t := range n.tables() {
+		t.ids = make(map[string]int32, len(old[k].ids))
+		for name, id := range old[k].ids {
+			t.ids[name] = id
+		}
+		t.names = old[k].names[:len(old[k].names):len(old[k].names)] // full: add's appends copy
+	}
+	n.add(cs)
+	n.finish()
+	return n
+}
+
+func (ix *index) tables() []*strTable {
+	return []*strTable{&ix.models, &ix.statuses, &ix.sites, &ix.methods}
+}
+
+// add appends the entries of cs.
+func (ix *index) add(cs []callSummary) {
 	upper := map[string]string{} // status as logged -> as shown
-	for i := range cs {
-		c := &cs[i]
+	for k := range cs {
+		c := &cs[k]
+		i := len(ix.entries)
+		ix.entries = append(ix.entries, entry{})
 		e := &ix.entries[i]
 		e.latency = c.elapsed * 1000
 		if e.latency <= 0 && c.endMS > c.startMS && c.startMS > 0 {
@@ -153,7 +191,7 @@ func buildIndex(cs []callSummary) *index {
 		e.status = ix.statuses.id(status)
 		e.site = ix.sites.id(c.site)
 		e.method = ix.methods.id(method)
-		ix.apiTypes[i] = c.apiType
+		ix.apiTypes = append(ix.apiTypes, c.apiType)
 		e.cost = -1
 		if p, ok := priceFor(model); ok {
 			e.cost = p.cost(e.prompt, e.completion, e.cached)
@@ -165,12 +203,15 @@ func buildIndex(cs []callSummary) *index {
 			ix.maxT = e.end
 		}
 	}
-	for _, t := range []*strTable{&ix.models, &ix.statuses, &ix.sites, &ix.methods} {
+}
+
+// finish builds what depends on every call: the sort orders and lanes.
+func (ix *index) finish() {
+	for _, t := range ix.tables() {
 		t.finish()
 	}
 	ix.buildPerms()
 	ix.assignLanes()
-	return ix
 }
 
 // buildPerms sorts the call indices once per sort key. The sorts run in

@@ -10,16 +10,15 @@ import (
 
 // Live mode follows a run that is still being written. The .wandb log
 // is append-only, so a refresh reads only the records written since the
-// last read, from where that read ended, and indexes them with the calls
-// already read. Reading the whole log again on every refresh cost a full
-// load (seconds at 100k calls) per refresh.
+// last read, from where that read ended, and adds their calls to the
+// index of the calls already read. Reading the whole log again cost a
+// full load (about a second at 100k calls) per refresh.
 
 // extend returns the snapshot of the run with what was appended to its
 // log since s was read, or nil when the log cannot be continued and must
 // be read again: it is another file now, it shrank, or s stopped at
 // damaged bytes (not at a torn tail, which is what a log being written
-// can show). Only the server's current snapshot is extended, one reload
-// at a time: the new snapshot appends to s's slices past their length.
+// can show). s is being served and is left as it is.
 func (s *Snapshot) extend() *Snapshot {
 	t0 := time.Now()
 	if s.file == nil || (s.Corrupt != nil && !s.Corrupt.Torn) {
@@ -29,7 +28,7 @@ func (s *Snapshot) extend() *Snapshot {
 	if err != nil || !os.SameFile(st, s.file) || st.Size() < s.Size {
 		return nil
 	}
-	r := &runRead{data: cloneRunData(s.Data), cs: s.cs, records: s.Records, historyRows: s.HistoryRows, end: s.end}
+	r := &runRead{data: cloneRunData(s.Data), records: s.Records, historyRows: s.HistoryRows, end: s.end}
 	err = r.read()
 	var corrupt *wandb.CorruptError
 	if err != nil && !errors.As(err, &corrupt) {

@@ -51,10 +51,8 @@ type Snapshot struct {
 	idx *index
 
 	// What live mode needs to read only what is appended (see extend):
-	// the log as stat saw it before the read, each call's summary (to
-	// index them again with the new ones) and where the read ended.
+	// the log as stat saw it before the read and where the read ended.
 	file os.FileInfo
-	cs   []callSummary
 	end  int64
 }
 
@@ -146,21 +144,29 @@ func Load(runDir string) (*Snapshot, error) {
 
 // newSnapshot indexes what r read of the log; st is the log as it was
 // before the read. prev is the snapshot r continues (nil for a first
-// read), whose row errors it adds to.
+// read): r's calls follow its calls.
 func newSnapshot(runDir string, r *runRead, st os.FileInfo, corrupt *wandb.CorruptError, prev *Snapshot) *Snapshot {
-	refs := make([]CallRef, len(r.cs))
+	var refs []CallRef
+	if prev != nil {
+		refs = make([]CallRef, len(prev.Calls), len(prev.Calls)+len(r.cs))
+		copy(refs, prev.Calls)
+	} else {
+		refs = make([]CallRef, 0, len(r.cs))
+	}
 	for i := range r.cs {
-		refs[i] = r.cs[i].CallRef
+		refs = append(refs, r.cs[i].CallRef)
 	}
 	s := &Snapshot{RunDir: runDir, Data: r.data, Calls: refs, HistoryRows: r.historyRows, Records: r.records, Corrupt: corrupt,
-		Size: st.Size(), ModTime: st.ModTime(), file: st, cs: r.cs, end: r.end}
+		Size: st.Size(), ModTime: st.ModTime(), file: st, end: r.end}
 	if prev != nil {
 		s.RowErrors, s.FirstRowError = prev.RowErrors, prev.FirstRowError
+		s.idx = prev.idx.grow(r.cs)
+	} else {
+		s.idx = buildIndex(r.cs)
 	}
 	s.RowErrors += len(r.rowErrs)
 	if s.FirstRowError == "" && len(r.rowErrs) > 0 {
 		s.FirstRowError = fmt.Sprintf("%s: history row %d: %v", r.data.Path, r.rowErrs[0].row, r.rowErrs[0].err)
 	}
-	s.idx = buildIndex(r.cs)
 	return s
 }

@@ -19,7 +19,7 @@ import (
 // rather than read the log again (see Snapshot.extend).
 type runRead struct {
 	data                 *wandb.RunData
-	cs                   []callSummary
+	cs                   []callSummary // calls of this read only
 	records, historyRows int
 	rowErrs              []rowError // rows of this read only
 	// end is the offset just after the last record read intact, where
@@ -42,14 +42,11 @@ func (r *runRead) read() error {
 	if end > r.end {
 		r.end = end
 	}
-	n := len(r.cs)
+	n := 0
 	for _, b := range batches {
 		n += len(b)
 	}
-	if cap(r.cs) < n {
-		// Room for the rows a live run appends next.
-		r.cs = append(make([]callSummary, 0, n+n/4), r.cs...)
-	}
+	r.cs = make([]callSummary, 0, n)
 	for _, b := range batches {
 		for i := range b {
 			if !r.fold(&b[i]) {
