@@ -5,16 +5,25 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
+	"sync/atomic"
 )
+
+// tempPattern names the temp files that commit renames into place.
+const tempPattern = ".wbinstrument-*.tmp"
 
 // commit writes every change all or nothing: each new content goes to a
 // temp file next to its target, and only when all are written are they
 // renamed into place; deletions come last. On any failure before the
-// renames, the temps are removed and the tree is as it was.
-func commit(changes []FileChange) (err error) {
+// renames, the temps are removed and the tree is as it was. staged holds
+// temps a stager already wrote; commit uses (and removes from the map)
+// those that match a change's content and mode, and writes the rest.
+func commit(changes []FileChange, staged map[string]stagedTemp) (err error) {
 	// Refuse read-only targets up front: a rename would replace them even
-	// though the user marked them as not to be written.
-	for _, c := range changes {
+	// though the user marked them as not to be written. The same look
+	// gives the mode each new content keeps.
+	modes := make([]os.FileMode, len(changes))
+	for i, c := range changes {
 		fi, serr := os.Stat(c.Path)
 		if serr == nil && fi.Mode().Perm()&0o222 == 0 {
 			return fmt.Errorf("%s: file is read-only, nothing changed", c.Path)
@@ -22,66 +31,70 @@ func commit(changes []FileChange) (err error) {
 		if serr != nil && !os.IsNotExist(serr) {
 			return fmt.Errorf("%s: %v, nothing changed", c.Path, serr)
 		}
+		modes[i] = 0o644
+		if serr == nil {
+			modes[i] = fi.Mode().Perm()
+		}
 	}
 	var created []string // directories we made, deepest last
-	var temps []string
+	temps := make([]string, len(changes))
 	defer func() {
 		if err == nil {
 			return
 		}
 		for _, t := range temps {
-			os.Remove(t)
+			if t != "" {
+				os.Remove(t)
+			}
 		}
 		for i := len(created) - 1; i >= 0; i-- {
 			os.Remove(created[i])
 		}
 	}()
-	type pending struct{ tmp, dst string }
-	var renames []pending
-	for _, c := range changes {
+	var writes []int // indexes of the changes with new content
+	dirDone := map[string]bool{}
+	for i, c := range changes {
 		if c.New == nil {
 			continue
 		}
+		writes = append(writes, i)
 		dir := filepath.Dir(c.Path)
+		if dirDone[dir] {
+			continue
+		}
+		dirDone[dir] = true
 		made, merr := mkdirAll(dir)
 		created = append(created, made...)
 		if merr != nil {
 			return fmt.Errorf("%s: %v, nothing changed", dir, merr)
 		}
-		mode := os.FileMode(0o644)
-		if fi, serr := os.Stat(c.Path); serr == nil {
-			mode = fi.Mode().Perm()
-		}
-		f, terr := os.CreateTemp(dir, ".wbinstrument-*.tmp")
-		if terr != nil {
-			return fmt.Errorf("%s: cannot write: %v, nothing changed", c.Path, terr)
-		}
-		temps = append(temps, f.Name())
-		_, werr := f.Write(c.New)
-		cerr := f.Close()
-		if werr == nil {
-			werr = cerr
-		}
-		if werr == nil {
-			werr = os.Chmod(f.Name(), mode)
-		}
-		if werr != nil {
-			return fmt.Errorf("%s: cannot write: %v, nothing changed", c.Path, werr)
-		}
-		renames = append(renames, pending{f.Name(), c.Path})
 	}
-	for i, r := range renames {
-		if rerr := os.Rename(r.tmp, r.dst); rerr != nil {
+	var unstaged []int
+	for _, i := range writes {
+		if tmp, ok := takeStaged(staged, changes[i].Path, changes[i].New, modes[i]); ok {
+			temps[i] = tmp
+		} else {
+			unstaged = append(unstaged, i)
+		}
+	}
+	if err := writeTemps(changes, unstaged, modes, temps); err != nil {
+		return err
+	}
+	for n, i := range writes {
+		if rerr := os.Rename(temps[i], changes[i].Path); rerr != nil {
 			// Earlier renames are done and cannot be undone atomically;
 			// say exactly which files did change.
-			done := make([]string, 0, i)
-			for _, d := range renames[:i] {
-				done = append(done, d.dst)
+			done := make([]string, 0, n)
+			for _, j := range writes[:n] {
+				done = append(done, changes[j].Path)
+				temps[j] = ""
 			}
-			return fmt.Errorf("%s: rename failed: %v (already replaced: %v)", r.dst, rerr, done)
+			return fmt.Errorf("%s: rename failed: %v (already replaced: %v)", changes[i].Path, rerr, done)
 		}
 	}
-	temps = nil
+	for i := range temps {
+		temps[i] = ""
+	}
 	var dirs []string
 	for _, c := range changes {
 		if c.New == nil {
@@ -92,6 +105,70 @@ func commit(changes []FileChange) (err error) {
 		}
 	}
 	removeEmptyDirs(dirs)
+	return nil
+}
+
+// tempWriters is how many temp files commit writes at once. Creating a
+// file is most of the cost of a write here (the file system looks for a
+// free inode), and a few at a time overlap that work.
+const tempWriters = 4
+
+// writeTemps writes changes[i].New, for each i in writes, to a new temp
+// file next to changes[i].Path with mode modes[i], and records its name
+// in temps[i]. Its error is the one the first failing change in writes
+// order would give when written one by one; the caller removes every
+// temp named in temps.
+func writeTemps(changes []FileChange, writes []int, modes []os.FileMode, temps []string) error {
+	errs := make([]error, len(changes))
+	var failed atomic.Bool
+	write := func(i int) {
+		defer func() {
+			if errs[i] != nil {
+				failed.Store(true)
+			}
+		}()
+		c := changes[i]
+		f, terr := os.CreateTemp(filepath.Dir(c.Path), tempPattern)
+		if terr != nil {
+			errs[i] = fmt.Errorf("%s: cannot write: %v, nothing changed", c.Path, terr)
+			return
+		}
+		temps[i] = f.Name()
+		_, werr := f.Write(c.New)
+		if werr == nil {
+			werr = f.Chmod(modes[i])
+		}
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			errs[i] = fmt.Errorf("%s: cannot write: %v, nothing changed", c.Path, werr)
+		}
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < tempWriters && w < len(writes); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				write(i)
+			}
+		}()
+	}
+	for _, i := range writes {
+		if failed.Load() {
+			break // nothing more is needed to report the first failure
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, i := range writes {
+		if errs[i] != nil {
+			return errs[i]
+		}
+	}
 	return nil
 }
 

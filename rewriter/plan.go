@@ -30,6 +30,11 @@ func Rewrite(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{}
+	var st *stager
+	if !o.DryRun {
+		st = newStager()
+		defer st.discard()
+	}
 	modules := map[string]string{} // go.mod path -> module root, for modules we instrument
 	reach := reacher{pkg: o.Pkg, memo: map[string]bool{}}
 	for _, p := range pkgs {
@@ -46,6 +51,7 @@ func Rewrite(ctx context.Context, opts Options) (*Report, error) {
 		rep.Sites = append(rep.Sites, sites...)
 		rep.Warnings = append(rep.Warnings, warns...)
 		rep.Files = append(rep.Files, changes...)
+		st.add(changes)
 		if glue {
 			modules[p.Module.GoMod] = p.Module.Dir
 		}
@@ -72,7 +78,7 @@ func Rewrite(ctx context.Context, opts Options) (*Report, error) {
 	}
 	rep.sort()
 	if !o.DryRun && len(rep.Files) > 0 {
-		if err := commit(rep.Files); err != nil {
+		if err := commit(rep.Files, st.wait()); err != nil {
 			return nil, err
 		}
 	}

@@ -69,7 +69,7 @@ func Revert(ctx context.Context, opts Options) (*Report, error) {
 	}
 	rep.sort()
 	if !o.DryRun && len(rep.Files) > 0 {
-		if err := commit(rep.Files); err != nil {
+		if err := commit(rep.Files, nil); err != nil {
 			return nil, err
 		}
 	}
