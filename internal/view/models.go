@@ -256,14 +256,19 @@ func percentile(sorted []float64, p float64) float64 {
 	if len(sorted) == 0 {
 		return 0
 	}
-	rank := int(p/100*float64(len(sorted))+0.999999) - 1
+	return sorted[nearestRank(len(sorted), p)]
+}
+
+// nearestRank is the index of the p-th percentile of n sorted values.
+func nearestRank(n int, p float64) int {
+	rank := int(p/100*float64(n)+0.999999) - 1
 	if rank < 0 {
 		rank = 0
 	}
-	if rank >= len(sorted) {
-		rank = len(sorted) - 1
+	if rank >= n {
+		rank = n - 1
 	}
-	return sorted[rank]
+	return rank
 }
 
 func keys(m map[string]bool) []string {
