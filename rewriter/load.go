@@ -3,7 +3,10 @@ package rewriter
 import (
 	"context"
 	"fmt"
+	"go/ast"
 	"go/build"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/tools/go/packages"
@@ -40,6 +44,9 @@ type Options struct {
 	RuntimeVersion string
 	// Progress, when non-nil, receives progress lines for long loads.
 	Progress io.Writer
+
+	// sources are the files the load parsed, set by Rewrite.
+	sources *sources
 }
 
 func (o *Options) normalize() error {
@@ -201,10 +208,40 @@ func findGoMod(dir string) string {
 const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedImports |
 	packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo | packages.NeedModule
 
+// sources keeps the bytes go/packages parsed, by file name, so that the
+// rewrite edits exactly the text that was type-checked and does not read
+// each file a second time.
+type sources struct {
+	mu    sync.Mutex
+	files map[string][]byte
+}
+
+// parseFile is the parser go/packages uses when Config.ParseFile is nil,
+// keeping src.
+func (s *sources) parseFile(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
+	s.mu.Lock()
+	s.files[filename] = src
+	s.mu.Unlock()
+	return parser.ParseFile(fset, filename, src, parser.AllErrors|parser.ParseComments)
+}
+
+// get returns the bytes parsed as filename, if it was parsed.
+func (s *sources) get(filename string) ([]byte, bool) {
+	if s == nil {
+		return nil, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	src, ok := s.files[filename]
+	return src, ok
+}
+
 // load runs every unit and returns the root packages, deduplicated, in a
-// stable order. Any package error (in roots or their dependencies) fails
-// the whole load: a partial type check could miss sites.
-func load(ctx context.Context, o *Options, units []loadUnit) ([]*packages.Package, error) {
+// stable order, and the sources it parsed. Any package error (in roots or
+// their dependencies) fails the whole load: a partial type check could
+// miss sites.
+func load(ctx context.Context, o *Options, units []loadUnit) ([]*packages.Package, *sources, error) {
+	srcs := &sources{files: map[string][]byte{}}
 	seen := map[string]bool{}
 	var roots []*packages.Package
 	var all []*packages.Package // every package visited, roots and dependencies
@@ -213,10 +250,10 @@ func load(ctx context.Context, o *Options, units []loadUnit) ([]*packages.Packag
 	for _, u := range units {
 		start := time.Now()
 		o.progressf("loading %s in %s...", strings.Join(u.patterns, " "), u.dir)
-		cfg := &packages.Config{Mode: loadMode, Context: ctx, Dir: u.dir, Tests: false}
+		cfg := &packages.Config{Mode: loadMode, Context: ctx, Dir: u.dir, Tests: false, ParseFile: srcs.parseFile}
 		pkgs, err := packages.Load(cfg, u.patterns...)
 		if err != nil {
-			return nil, fmt.Errorf("loading %s in %s: %v", strings.Join(u.patterns, " "), u.dir, err)
+			return nil, nil, fmt.Errorf("loading %s in %s: %v", strings.Join(u.patterns, " "), u.dir, err)
 		}
 		n := 0
 		packages.Visit(pkgs, nil, func(p *packages.Package) {
@@ -240,10 +277,10 @@ func load(ctx context.Context, o *Options, units []loadUnit) ([]*packages.Packag
 		}
 	}
 	if err := loadErrors(all, dirOf); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sort.Slice(roots, func(i, j int) bool { return roots[i].PkgPath < roots[j].PkgPath })
-	return roots, nil
+	return roots, srcs, nil
 }
 
 // maxErrorsPerPackage is how many errors a LoadError shows for one

@@ -25,10 +25,11 @@ func Rewrite(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	pkgs, err := load(ctx, o, units)
+	pkgs, srcs, err := load(ctx, o, units)
 	if err != nil {
 		return nil, err
 	}
+	o.sources = srcs
 	rep := &Report{}
 	var st *stager
 	if !o.DryRun {
@@ -109,7 +110,8 @@ func (r *reacher) reaches(p *packages.Package) bool {
 
 // planPackage finds the sites of one package and computes its file
 // changes, including the glue file; glue reports whether the package
-// refers to the glue (so its module needs the runtime).
+// refers to the glue (so its module needs the runtime). Files are edited
+// as o.sources holds them, as they were parsed, or else as read now.
 func planPackage(o *Options, p *packages.Package, reachesOpenAI bool) (changes []FileChange, sites []Site, warns []string, glue bool, err error) {
 	dir := filepath.Dir(p.GoFiles[0])
 	gluePath := filepath.Join(dir, GlueFile)
@@ -127,9 +129,12 @@ func planPackage(o *Options, p *packages.Package, reachesOpenAI bool) (changes [
 		if filepath.Base(name) == GlueFile || !within(p.Module.Dir, name) {
 			continue
 		}
-		src, rerr := os.ReadFile(name)
-		if rerr != nil {
-			return nil, nil, nil, false, fmt.Errorf("%s: %v", name, rerr)
+		src, ok := o.sources.get(name)
+		if !ok {
+			var rerr error
+			if src, rerr = os.ReadFile(name); rerr != nil {
+				return nil, nil, nil, false, fmt.Errorf("%s: %v", name, rerr)
+			}
 		}
 		if len(src) != tf.Size() {
 			return nil, nil, nil, false, fmt.Errorf("%s: changed while being rewritten; run again", name)
