@@ -3,6 +3,7 @@ package rewriter
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -33,12 +34,14 @@ func uncovered(o *Options, roots []*packages.Package) []string {
 	for mod := range mods {
 		var missed []string
 		seen := map[string]bool{}
-		filepath.Walk(mod, func(path string, fi os.FileInfo, err error) error {
+		// WalkDir, not Walk: it learns which entries are directories from
+		// the directory listing instead of a stat of every file.
+		filepath.WalkDir(mod, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return nil
 			}
-			if fi.IsDir() {
-				if path != mod && (skipDir(fi.Name()) || path == modCache || exists(filepath.Join(path, "go.mod"))) {
+			if d.IsDir() {
+				if path != mod && (skipDir(d.Name()) || path == modCache || exists(filepath.Join(path, "go.mod"))) {
 					return filepath.SkipDir
 				}
 				return nil
