@@ -108,6 +108,13 @@ func commit(changes []FileChange, staged map[string]stagedTemp) (err error) {
 	return nil
 }
 
+// interrupted is the error of a rewrite or revert whose context ended
+// (Ctrl-C in the CLI) before commit began: commit itself is not stopped
+// half way, so either every file changed or none did.
+func interrupted(err error) error {
+	return fmt.Errorf("interrupted, nothing changed: %w", err)
+}
+
 // tempWriters is how many temp files commit writes at once. Creating a
 // file is most of the cost of a write here (the file system looks for a
 // free inode), and a few at a time overlap that work.

@@ -56,6 +56,9 @@ func Rewrite(ctx context.Context, opts Options) (*Report, error) {
 		if glue {
 			modules[p.Module.GoMod] = p.Module.Dir
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, interrupted(err)
+		}
 	}
 	rep.Warnings = append(rep.Warnings, uncovered(o, pkgs)...)
 	var mods []string
@@ -78,6 +81,9 @@ func Rewrite(ctx context.Context, opts Options) (*Report, error) {
 		rep.Files = append(rep.Files, vc...)
 	}
 	rep.sort()
+	if err := ctx.Err(); err != nil {
+		return nil, interrupted(err)
+	}
 	if !o.DryRun && len(rep.Files) > 0 {
 		if err := commit(rep.Files, st.wait()); err != nil {
 			return nil, err

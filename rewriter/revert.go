@@ -68,6 +68,9 @@ func Revert(ctx context.Context, opts Options) (*Report, error) {
 		rep.Files = append(rep.Files, vc...)
 	}
 	rep.sort()
+	if err := ctx.Err(); err != nil {
+		return nil, interrupted(err)
+	}
 	if !o.DryRun && len(rep.Files) > 0 {
 		if err := commit(rep.Files, nil); err != nil {
 			return nil, err

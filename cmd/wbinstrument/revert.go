@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 
 	"github.com/wbinstrument/wbinstrument/rewriter"
@@ -32,7 +31,9 @@ func runRevert(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
-	rep, err := rewriter.Revert(context.Background(), rewriter.Options{
+	ctx, stop := interruptible()
+	defer stop()
+	rep, err := rewriter.Revert(ctx, rewriter.Options{
 		Patterns: fs.Args(),
 		DryRun:   rf.list || rf.diff,
 		Progress: rf.progress(stderr),

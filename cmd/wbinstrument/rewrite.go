@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/wbinstrument/wbinstrument/internal/checkout"
 	"github.com/wbinstrument/wbinstrument/rewriter"
@@ -90,8 +92,18 @@ func runRewrite(args []string, stdout, stderr io.Writer) int {
 		RuntimeVersion: version,
 		Progress:       progress,
 	}
-	rep, err := rewriter.Rewrite(context.Background(), opts)
+	ctx, stop := interruptible()
+	defer stop()
+	rep, err := rewriter.Rewrite(ctx, opts)
 	return finishReport("rewrite", rep, err, rf, stdout, stderr)
+}
+
+// interruptible returns a context that Ctrl-C (or SIGTERM) ends, so that
+// a rewrite or revert stops before it changes anything and removes the
+// temp files it wrote, instead of the process dying with them in the
+// user's tree. Once stop is called, the signals act as usual again.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
 // progress returns where progress lines and notes go: stderr, so that
