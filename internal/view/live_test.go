@@ -17,14 +17,7 @@ import (
 // would stop there. At the end every page must show what a fresh load
 // of the whole log shows.
 func TestLiveReadsOnlyWhatWasAppended(t *testing.T) {
-	ref, err := Load(smallRun(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, err := os.ReadFile(ref.Data.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref, full := smallRunLog(t)
 	const blockSize = 32768
 	// A call whose record spans a block boundary, after the first cut.
 	first := 10
@@ -119,14 +112,7 @@ func TestLiveReadsOnlyWhatWasAppended(t *testing.T) {
 // TestLiveReadsAgainAReplacedLog: a log that is another file now, or
 // shorter, is read from its start.
 func TestLiveReadsAgainAReplacedLog(t *testing.T) {
-	ref, err := Load(smallRun(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, err := os.ReadFile(ref.Data.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref, full := smallRunLog(t)
 	path := filepath.Join(t.TempDir(), filepath.Base(ref.Data.Path))
 	if err := os.WriteFile(path, full, 0o644); err != nil {
 		t.Fatal(err)
@@ -151,4 +137,19 @@ func TestLiveReadsAgainAReplacedLog(t *testing.T) {
 	if n := len(s.Snapshot().Calls); n != 20 {
 		t.Fatalf("replaced log: %d calls, want 20", n)
 	}
+}
+
+// smallRunLog loads the small fixture run and returns it with the bytes
+// of its log.
+func smallRunLog(t *testing.T) (*Snapshot, []byte) {
+	t.Helper()
+	ref, err := Load(smallRun(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := os.ReadFile(ref.Data.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref, full
 }
