@@ -134,23 +134,12 @@ func writeTemps(changes []FileChange, writes []int, modes []os.FileMode, temps [
 				failed.Store(true)
 			}
 		}()
-		c := changes[i]
-		f, terr := os.CreateTemp(filepath.Dir(c.Path), tempPattern)
-		if terr != nil {
-			errs[i] = fmt.Errorf("%s: cannot write: %v, nothing changed", c.Path, terr)
+		tmp, err := writeTemp(changes[i].Path, changes[i].New, modes[i])
+		if err != nil {
+			errs[i] = fmt.Errorf("%s: cannot write: %v, nothing changed", changes[i].Path, err)
 			return
 		}
-		temps[i] = f.Name()
-		_, werr := f.Write(c.New)
-		if werr == nil {
-			werr = f.Chmod(modes[i])
-		}
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			errs[i] = fmt.Errorf("%s: cannot write: %v, nothing changed", c.Path, werr)
-		}
+		temps[i] = tmp
 	}
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -177,6 +166,27 @@ func writeTemps(changes []FileChange, writes []int, modes []os.FileMode, temps [
 		}
 	}
 	return nil
+}
+
+// writeTemp writes data with mode to a new temp file next to path and
+// returns its name. On failure it removes what it created.
+func writeTemp(path string, data []byte, mode os.FileMode) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), tempPattern)
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // mkdirAll is os.MkdirAll that returns the directories it created.

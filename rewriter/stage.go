@@ -3,7 +3,6 @@ package rewriter
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 )
@@ -74,22 +73,11 @@ func stageTemp(path string, data []byte) (stagedTemp, bool) {
 	} else if !os.IsNotExist(err) {
 		return stagedTemp{}, false
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), tempPattern)
+	tmp, err := writeTemp(path, data, mode)
 	if err != nil {
 		return stagedTemp{}, false
 	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return stagedTemp{}, false
-	}
-	return stagedTemp{tmp: f.Name(), mode: mode, data: data}, true
+	return stagedTemp{tmp: tmp, mode: mode, data: data}, true
 }
 
 // wait returns the staged temps once all are written. commit takes from
