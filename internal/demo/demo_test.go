@@ -30,7 +30,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// The un-instrumented program, for the baseline output.
 	base := filepath.Join(tmp, "base")
-	if err := WriteProgram(root, base); err != nil {
+	if err := WriteProgram(base); err != nil {
 		t.Fatal(err)
 	}
 	bin, err := Build(ctx, base)

@@ -17,10 +17,13 @@ import (
 
 // Options configures Run.
 type Options struct {
-	Root     string    // the wbinstrument checkout (see checkout.Root)
-	WorkDir  string    // where the example program is written; must be empty or absent
-	WandbDir string    // WANDB_DIR of the program: the run lands in WandbDir/wandb/
-	Log      io.Writer // progress lines; the program's stderr goes here too
+	Root string // the wbinstrument checkout (see checkout.Root), or "" for RuntimeVersion
+	// RuntimeVersion is the published runtime a released tool requires
+	// when Root is "".
+	RuntimeVersion string
+	WorkDir        string    // where the example program is written; must be empty or absent
+	WandbDir       string    // WANDB_DIR of the program: the run lands in WandbDir/wandb/
+	Log            io.Writer // progress lines; the program's stderr goes here too
 }
 
 // Result is what one demo run produced.
@@ -41,15 +44,16 @@ type Result struct {
 // runs it against a fresh fake OpenAI server and reads back its run.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	logf := func(format string, args ...interface{}) { fmt.Fprintf(opts.Log, format+"\n", args...) }
-	if err := WriteProgram(opts.Root, opts.WorkDir); err != nil {
+	if err := WriteProgram(opts.WorkDir); err != nil {
 		return nil, err
 	}
 	logf("demo: wrote the example program to %s", opts.WorkDir)
 
 	rep, err := rewriter.Rewrite(ctx, rewriter.Options{
-		Dir:      opts.WorkDir,
-		Patterns: []string{"./..."},
-		Replace:  opts.Root,
+		Dir:            opts.WorkDir,
+		Patterns:       []string{"./..."},
+		Replace:        opts.Root,
+		RuntimeVersion: opts.RuntimeVersion,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rewrite: %v", err)
