@@ -203,6 +203,9 @@ func TestReleasedRewriteVendored(t *testing.T) {
 		t.Skip("builds a module against a published runtime")
 	}
 	releaseEnv(t, "v0.1.0")
+	// A user who builds from vendor/ says so in GOFLAGS; the go command
+	// that downloads the runtime gets it too.
+	t.Setenv("GOFLAGS", "-mod=vendor -modcacherw")
 	dir, before := copyInput(t, "vendored")
 	if _, err := rewriteAt(t, dir, "v0.1.0"); err != nil {
 		t.Fatal(err)

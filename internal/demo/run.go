@@ -6,10 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/wbinstrument/wbinstrument/internal/calls"
+	"github.com/wbinstrument/wbinstrument/internal/checkout"
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
 	"github.com/wbinstrument/wbinstrument/rewriter"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
@@ -144,6 +146,11 @@ func PrintSummary(w io.Writer, r *Result) {
 // selfCommand is how the user ran this binary: a `go run` build lives in
 // the go command's temporary work directory and is gone afterwards.
 func selfCommand() string {
+	// Under go tool, the main module is the user's, and the binary sits
+	// in the build cache like a go run binary.
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Path != checkout.ModulePath {
+		return "go tool wbinstrument"
+	}
 	exe, err := os.Executable()
 	if err != nil || strings.Contains(exe, string(filepath.Separator)+"go-build") {
 		return "go run ./cmd/wbinstrument"
