@@ -96,7 +96,7 @@ func TestRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	before = snapshot(t, prog)
-	u.run(prog, "go", "generate", ".")
+	u.run(prog, "go", "generate", "./...")
 	u.checkInstrumented(prog, version, repo, tmp)
 	u.run(prog, "go", "tool", "wbinstrument", "revert", "./...")
 	sameTree(t, before, snapshot(t, prog))

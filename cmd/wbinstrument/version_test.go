@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"testing"
 
 	"golang.org/x/mod/modfile"
@@ -37,6 +38,16 @@ func TestReleaseVersion(t *testing.T) {
 	}
 	for _, r := range mod.Replace {
 		t.Errorf("go.mod:%d: replace %s: a go.mod that users fetch must have no replace (go install refuses it); use go.work", r.Syntax.Start.Line, r.Old.Path)
+	}
+	// The README's install commands name the version being released.
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"go get -tool " + rewriter.ToolPackage + "@" + releaseVersion, "go install " + rewriter.ToolPackage + "@" + releaseVersion} {
+		if !strings.Contains(string(readme), cmd) {
+			t.Errorf("README.md lacks the install command %q", cmd)
+		}
 	}
 	wdata, err := os.ReadFile(filepath.Join(root, "go.work"))
 	if err != nil {
