@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -95,6 +96,8 @@ type onlineSender struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the loop ends
 	result error         // the loop's outcome, read after done
+
+	resolved atomic.Value // [2]string: entity and project, once upserted
 }
 
 type rawRecord struct {
@@ -127,6 +130,7 @@ func newOnlineSender(cfg sinkConfig) (recordSink, error) {
 		done:    make(chan struct{}),
 	}
 	o.spool.path = o.logPath
+	o.u.onResolved = func(entity, project string) { o.resolved.Store([2]string{entity, project}) }
 	go o.loop()
 	return o, nil
 }

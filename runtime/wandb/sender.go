@@ -47,6 +47,9 @@ type uploader struct {
 	// Resolved names from UpsertBucket's answer: the file_stream URL needs
 	// them, and an empty entity only becomes a name there.
 	gotEntity, gotProject string
+	// onResolved, when set, hears the resolved names (the span exporter
+	// needs the entity Weave files a run's spans under).
+	onResolved func(entity, project string)
 
 	config      map[string]json.RawMessage
 	configDirty bool
@@ -271,6 +274,9 @@ func (u *uploader) upsert(ctx context.Context) error {
 			Msg: "answer names no project or entity for run " + u.info.ID}
 	}
 	u.gotEntity, u.gotProject = b.Project.Entity.Name, b.Project.Name
+	if u.onResolved != nil {
+		u.onResolved(u.gotEntity, u.gotProject)
+	}
 	u.upserted = true
 	u.configDirty = false
 	return nil

@@ -221,6 +221,7 @@ type session struct {
 	spans   int64
 	bodies  bodyPolicy
 	code    int // the exit code Finish records, set before quit closes
+	otel    *spanExport
 }
 
 func startSession(opts *wandb.Options, run sink) *session {
@@ -251,9 +252,13 @@ func (s *session) loop() {
 		case <-s.quit:
 			s.drain(true)
 			if s.run != nil {
+				// The spans' deadline is the run's: both finish within
+				// one FinishTimeout.
+				deadline := time.Now().Add(s.run.FinishTimeout())
 				// The run reports its own failures (one line per
 				// failing disk); a second line here would only repeat it.
 				_ = s.run.FinishCode(s.code)
+				s.otel.shutdown(deadline)
 			}
 			return
 		}
@@ -301,6 +306,7 @@ func (s *session) drain(last bool) {
 	if !s.defined {
 		s.run.DefineMetric("usage/*", "_timestamp")
 		s.defined = true
+		s.otel = startSpanExport(s.run, s.bodies)
 	}
 	s.totals.dropped += dropped
 	wait := drainWait

@@ -171,7 +171,9 @@ func (s *session) log(ev *event, deadline time.Time) {
 		c.usage.prompt, c.usage.completion, c.usage.total, c.site, errText,
 	}}
 	s.totals.add(c)
+	span := s.otel.prepare(ev, c, reqB, respB, errText)
 	s.run.LogFunc(func(t tabler) map[string]interface{} {
+		s.otel.emit(span, t)
 		v, err := t.Table("stats", statsColumns, stats)
 		if err != nil {
 			// The run has warned about its disk once; the row goes

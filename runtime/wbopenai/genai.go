@@ -1,0 +1,206 @@
+package wbopenai
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/wbinstrument/wbinstrument/runtime/otlp"
+)
+
+// The OpenTelemetry GenAI semantic conventions (open-telemetry/
+// semantic-conventions, docs/gen-ai/gen-ai-spans.md and
+// gen-ai-input-messages.json / gen-ai-output-messages.json) map a call to
+// span attributes; Weave reads the same names
+// (wandb/weave weave/trace_server/opentelemetry/constants.py).
+
+// genaiRequest is what a span takes from a request body.
+type genaiRequest struct {
+	Model               string          `json:"model"`
+	Temperature         *float64        `json:"temperature"`
+	TopP                *float64        `json:"top_p"`
+	MaxTokens           *int64          `json:"max_tokens"`
+	MaxCompletionTokens *int64          `json:"max_completion_tokens"`
+	MaxOutputTokens     *int64          `json:"max_output_tokens"`
+	FrequencyPenalty    *float64        `json:"frequency_penalty"`
+	PresencePenalty     *float64        `json:"presence_penalty"`
+	Seed                *int64          `json:"seed"`
+	N                   *int64          `json:"n"`
+	Stop                json.RawMessage `json:"stop"`
+}
+
+// genaiResponse is what a span takes from a response body.
+type genaiResponse struct {
+	ID    string `json:"id"`
+	Model string `json:"model"`
+}
+
+// operationName is gen_ai.operation.name for a kind of call, "" for calls
+// the conventions do not cover (files, models, moderation...).
+func operationName(k kind) string {
+	switch k {
+	case kindChat, kindResponses:
+		return "chat"
+	case kindCompletion:
+		return "text_completion"
+	case kindEmbedding:
+		return "embeddings"
+	}
+	return ""
+}
+
+// genaiAttrs are a call's GenAI, server, error and code attributes.
+func genaiAttrs(ev *event, c *callInfo, reqB, respB []byte) (name string, a []otlp.KeyValue) {
+	var rq genaiRequest
+	if c.kind.isLLM() && reqB != nil && !ev.reqBinary {
+		_ = json.Unmarshal(reqB, &rq)
+	}
+	var rs genaiResponse
+	if c.kind.isLLM() && respB != nil && !c.failed {
+		_ = json.Unmarshal(respB, &rs)
+	}
+	provider := "openai"
+	if c.apiType == "azure" {
+		provider = "azure.ai.openai"
+	}
+	op := operationName(c.kind)
+	a = append(a, otlp.String("gen_ai.provider.name", provider), otlp.String("gen_ai.system", provider))
+	reqModel := rq.Model
+	if reqModel == "" && !c.kind.isLLM() {
+		reqModel = c.model
+	}
+	if op != "" {
+		a = append(a, otlp.String("gen_ai.operation.name", op))
+		name = op
+		if reqModel != "" {
+			name += " " + reqModel
+		}
+	} else {
+		name = "openai " + spanName(c)
+	}
+	if reqModel != "" {
+		a = append(a, otlp.String("gen_ai.request.model", reqModel))
+	}
+	respModel := rs.Model
+	if respModel == "" && c.kind.isLLM() && c.model != rq.Model {
+		respModel = c.model // a stream's model, from its chunks
+	}
+	if respModel != "" {
+		a = append(a, otlp.String("gen_ai.response.model", respModel))
+	}
+	if rs.ID != "" {
+		a = append(a, otlp.String("gen_ai.response.id", rs.ID))
+	}
+	if rq.Temperature != nil {
+		a = append(a, otlp.Float("gen_ai.request.temperature", *rq.Temperature))
+	}
+	if rq.TopP != nil {
+		a = append(a, otlp.Float("gen_ai.request.top_p", *rq.TopP))
+	}
+	for _, m := range []*int64{rq.MaxTokens, rq.MaxCompletionTokens, rq.MaxOutputTokens} {
+		if m != nil {
+			a = append(a, otlp.Int("gen_ai.request.max_tokens", *m))
+			break
+		}
+	}
+	if rq.FrequencyPenalty != nil {
+		a = append(a, otlp.Float("gen_ai.request.frequency_penalty", *rq.FrequencyPenalty))
+	}
+	if rq.PresencePenalty != nil {
+		a = append(a, otlp.Float("gen_ai.request.presence_penalty", *rq.PresencePenalty))
+	}
+	if rq.Seed != nil {
+		a = append(a, otlp.Int("gen_ai.request.seed", *rq.Seed))
+	}
+	if rq.N != nil && *rq.N != 1 {
+		a = append(a, otlp.Int("gen_ai.request.choice.count", *rq.N))
+	}
+	if len(rq.Stop) > 0 {
+		var one string
+		var many []string
+		if json.Unmarshal(rq.Stop, &one) == nil && one != "" {
+			a = append(a, otlp.Strings("gen_ai.request.stop_sequences", []string{one}))
+		} else if json.Unmarshal(rq.Stop, &many) == nil && len(many) > 0 {
+			a = append(a, otlp.Strings("gen_ai.request.stop_sequences", many))
+		}
+	}
+	if c.kind.isLLM() {
+		a = append(a, otlp.Bool("gen_ai.request.stream", c.stream))
+	}
+	if len(c.finishReasons) > 0 {
+		a = append(a, otlp.Strings("gen_ai.response.finish_reasons", c.finishReasons))
+	}
+	if c.kind.isLLM() && c.usage.has {
+		a = append(a, otlp.Int("gen_ai.usage.input_tokens", int64(c.usage.prompt)))
+		if c.kind != kindEmbedding {
+			a = append(a, otlp.Int("gen_ai.usage.output_tokens", int64(c.usage.completion)))
+		}
+		if c.usage.hasCached {
+			a = append(a, otlp.Int("gen_ai.usage.cache_read.input_tokens", int64(c.usage.cached)))
+		}
+		if c.usage.hasReasoning {
+			a = append(a, otlp.Int("gen_ai.usage.reasoning.output_tokens", int64(c.usage.reasoning)))
+		}
+	}
+	if c.ttftMs >= 0 {
+		a = append(a, otlp.Float("gen_ai.response.time_to_first_chunk", c.ttftMs/1000))
+	}
+	if ev.url != nil {
+		host := ev.url.Hostname()
+		a = append(a, otlp.String("server.address", host))
+		port := ev.url.Port()
+		if port == "" {
+			port = "443"
+			if ev.url.Scheme == "http" {
+				port = "80"
+			}
+		}
+		if p, err := strconv.Atoi(port); err == nil {
+			a = append(a, otlp.Int("server.port", int64(p)))
+		}
+	}
+	if c.httpStatus != 0 {
+		a = append(a, otlp.Int("http.response.status_code", int64(c.httpStatus)))
+	}
+	if c.requestID != "" {
+		a = append(a, otlp.String("openai.request.id", c.requestID))
+	}
+	if c.failed {
+		et := c.errType
+		if et == "" && c.httpStatus >= 400 {
+			et = strconv.Itoa(c.httpStatus)
+		}
+		if et == "" {
+			et = "_OTHER"
+		}
+		a = append(a, otlp.String("error.type", et))
+	}
+	if c.site != "" {
+		a = append(a, siteAttrs(c.site)...)
+	}
+	a = append(a, otlp.String("wbinstrument.method", spanName(c)))
+	return name, a
+}
+
+// siteAttrs are the code.* attributes of a call site
+// "dir/file.go:42 pkg.(*T).Method".
+func siteAttrs(site string) []otlp.KeyValue {
+	loc, fn := site, ""
+	if i := strings.IndexByte(site, ' '); i >= 0 {
+		loc, fn = site[:i], site[i+1:]
+	}
+	var a []otlp.KeyValue
+	if i := strings.LastIndexByte(loc, ':'); i >= 0 {
+		if n, err := strconv.Atoi(loc[i+1:]); err == nil {
+			a = append(a, otlp.String("code.file.path", loc[:i]), otlp.Int("code.line.number", int64(n)))
+			loc = ""
+		}
+	}
+	if loc != "" {
+		a = append(a, otlp.String("code.file.path", loc))
+	}
+	if fn != "" {
+		a = append(a, otlp.String("code.function.name", fn))
+	}
+	return a
+}

@@ -1,0 +1,217 @@
+package wbopenai
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/otlp"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+)
+
+// Each logged call also becomes one OpenTelemetry GenAI span: sent to
+// W&B Weave for online runs (linked to the run and row through
+// wandb.wb_run_id and wandb.wb_run_step), kept in the run directory for
+// `wbinstrument sync` for offline ones, and sent to any OTLP collector
+// the standard OTEL_EXPORTER_OTLP_* environment names. The span is built
+// on the logging goroutine with the row; its step is only known when the
+// run writes the row, so the span is handed to the exporters from the
+// row's build function, which runs exactly for the rows that are written.
+
+// SpoolName is where an offline run keeps its spans, relative to the run
+// directory: outside files/, so they are not uploaded as run files.
+const SpoolName = "otel/spans.otlp"
+
+// maxContent is Weave's cut for an attribute value (256K characters):
+// longer message content is left out rather than sent cut.
+const maxContent = 256 << 10
+
+// spanRunner is the run information span export needs; wandbSink has it,
+// test sinks may.
+type spanRunner interface {
+	spanRun() spanRunInfo
+}
+
+type spanRunInfo struct {
+	id, dir string
+	online  bool
+	opts    wandb.Options
+	target  func() (entity, project string, ok bool)
+}
+
+func (w wandbSink) spanRun() spanRunInfo {
+	return spanRunInfo{id: w.r.ID(), dir: w.r.Dir(), online: w.r.Online(), opts: w.r.Settings(), target: w.r.Target}
+}
+
+// spanExport is a session's span exporters: one to Weave (online) or to
+// the run's spool (offline), one to an OTLP collector; either may be nil.
+type spanExport struct {
+	runID          string
+	weave          *otlp.Exporter
+	weaveContent   bool
+	collector      *otlp.Exporter
+	collectContent bool
+}
+
+// preparedSpan is a call's span without its step, and the message
+// content, as Span message fields.
+type preparedSpan struct {
+	base, content []byte
+}
+
+var getenv = os.Getenv
+
+// startSpanExport sets up the exporters for a run, from the environment.
+func startSpanExport(run sink, bodies bodyPolicy) *spanExport {
+	sr, ok := run.(spanRunner)
+	if !ok {
+		return nil
+	}
+	info := sr.spanRun()
+	if info.id == "" {
+		return nil
+	}
+	env := otlp.EnvFrom(getenv)
+	for _, w := range env.Warnings {
+		warn("%s", w)
+	}
+	x := &spanExport{runID: info.id}
+	scope := otlp.Resource{ScopeName: "github.com/wbinstrument/wbinstrument/runtime/wbopenai", ScopeVersion: wandb.Version}
+	if weaveOn() && info.dir != "" {
+		o := otlp.Options{Spool: filepath.Join(info.dir, filepath.FromSlash(SpoolName)), Name: "Weave",
+			MaxQueue: env.MaxQueue, BatchSize: env.BatchSize, Delay: env.Delay, Timeout: env.Timeout,
+			Warn: func(m string) { warn("%s", m) }}
+		if info.online && info.opts.APIKey != "" {
+			endpoint := strings.TrimSpace(getenv("WBINSTRUMENT_WEAVE_ENDPOINT"))
+			if endpoint == "" {
+				endpoint = otlp.WeaveEndpoint(info.opts.BaseURL)
+			}
+			key, resAttrs, target := info.opts.APIKey, env.Resource, info.target
+			var ready *otlp.Target
+			o.Target = func() (*otlp.Target, bool) {
+				if ready != nil {
+					return ready, true
+				}
+				entity, project, ok := target()
+				if !ok {
+					return nil, false
+				}
+				ready = otlp.WeaveTarget(endpoint, key, entity, project, resAttrs)
+				ready.Resource.ScopeName, ready.Resource.ScopeVersion = scope.ScopeName, scope.ScopeVersion
+				return ready, true
+			}
+		}
+		x.weave = otlp.NewExporter(o)
+		x.weaveContent = !bodies.off
+	}
+	if env.Target != nil {
+		t := env.Target
+		t.Resource.ScopeName, t.Resource.ScopeVersion = scope.ScopeName, scope.ScopeVersion
+		x.collector = otlp.NewExporter(otlp.Options{
+			Target:   func() (*otlp.Target, bool) { return t, true },
+			MaxQueue: env.MaxQueue, BatchSize: env.BatchSize, Delay: env.Delay, Timeout: env.Timeout,
+			Name: "the OTLP collector", Warn: func(m string) { warn("%s", m) },
+		})
+		x.collectContent = env.CaptureContent && !bodies.off
+	}
+	if x.weave == nil && x.collector == nil {
+		return nil
+	}
+	return x
+}
+
+// weaveOn reads WBINSTRUMENT_WEAVE: spans go to Weave (or the offline
+// spool) unless it is false.
+func weaveOn() bool {
+	switch strings.ToLower(strings.TrimSpace(getenv("WBINSTRUMENT_WEAVE"))) {
+	case "false", "0", "no", "off":
+		return false
+	}
+	return true
+}
+
+// prepare builds a call's span on the logging goroutine. reqB and respB
+// are the bodies with credentials scrubbed.
+func (x *spanExport) prepare(ev *event, c *callInfo, reqB, respB []byte, errText string) *preparedSpan {
+	if x == nil {
+		return nil
+	}
+	name, attrs := genaiAttrs(ev, c, reqB, respB)
+	attrs = append(attrs, otlp.String("wandb.wb_run_id", x.runID))
+	sp := otlp.Span{Name: name, Kind: otlp.KindClient, Start: ev.start, End: ev.end, Attributes: attrs}
+	sp.TraceID, sp.SpanID = otlp.NewIDs()
+	if c.failed {
+		sp.StatusCode, sp.StatusMessage = otlp.StatusError, errText
+	}
+	p := &preparedSpan{base: sp.Append(make([]byte, 0, 1024))}
+	if (x.weaveContent || x.collectContent) && c.kind.isLLM() && c.kind != kindEmbedding && !ev.reqBinary {
+		if in := inputMessages(c.kind, reqB); in != nil && len(in) <= maxContent {
+			p.content = otlp.AppendKeyValue(p.content, otlp.SpanAttributes, otlp.String("gen_ai.input.messages", string(in)))
+		}
+		if out := outputMessages(c.kind, respB); out != nil && len(out) <= maxContent {
+			p.content = otlp.AppendKeyValue(p.content, otlp.SpanAttributes, otlp.String("gen_ai.output.messages", string(out)))
+		}
+	}
+	return p
+}
+
+// emit hands a prepared span to the exporters with the row's step. It
+// runs on the run's writer goroutine and never waits.
+func (x *spanExport) emit(p *preparedSpan, t tabler) {
+	if x == nil || p == nil {
+		return
+	}
+	var step []byte
+	if n, ok := stepOf(t); ok {
+		step = otlp.AppendKeyValue(step, otlp.SpanAttributes, otlp.Int("wandb.wb_run_step", n))
+		step = otlp.AppendKeyValue(step, otlp.SpanAttributes, otlp.Int("wandb.wb_run_step_end", n))
+	}
+	build := func(content bool) []byte {
+		n := len(p.base) + len(step)
+		if content {
+			n += len(p.content)
+		}
+		b := make([]byte, 0, n)
+		b = append(b, p.base...)
+		if content {
+			b = append(b, p.content...)
+		}
+		return append(b, step...)
+	}
+	if x.weave != nil {
+		x.weave.Add(build(x.weaveContent))
+	}
+	if x.collector != nil {
+		x.collector.Add(build(x.collectContent))
+	}
+}
+
+// stepOf is the row's _step.
+func stepOf(t tabler) (int64, bool) {
+	switch s := t.(type) {
+	case *wandb.Step:
+		return s.Num, true
+	case interface{ stepNum() int64 }:
+		return s.stepNum(), true
+	}
+	return 0, false
+}
+
+// shutdown sends what is left until deadline.
+func (x *spanExport) shutdown(deadline time.Time) {
+	if x == nil {
+		return
+	}
+	done := make(chan struct{}, 2)
+	n := 0
+	for _, e := range []*otlp.Exporter{x.weave, x.collector} {
+		if e != nil {
+			n++
+			go func(e *otlp.Exporter) { e.Shutdown(deadline); done <- struct{}{} }(e)
+		}
+	}
+	for ; n > 0; n-- {
+		<-done
+	}
+}
