@@ -115,6 +115,12 @@ Flags:
 			}
 			fmt.Fprintf(stdout, "synced %s: %d rows, %s, exit code %d -> %s\n", name, res.Rows, state, res.ExitCode, res.URL)
 		}
+		if err == nil && res.Live == "" {
+			if err := syncSpans(ctx, log, res, key, *entity, *project, stdout); err != nil {
+				failed++
+				fmt.Fprintf(stderr, "wbinstrument sync: %v\n", err)
+			}
+		}
 	}
 	if failed > 0 {
 		fmt.Fprintf(stderr, "wbinstrument sync: %d of %d run(s) failed\n", failed, len(targets))

@@ -262,7 +262,7 @@ func (e *Exporter) spool(spans [][]byte) {
 	}
 	err := fmt.Errorf("no spool")
 	if e.o.Spool != "" {
-		err = appendSpool(e.o.Spool, spans)
+		err = AppendSpool(e.o.Spool, spans)
 		if err != nil {
 			e.o.Warn(fmt.Sprintf("keeping spans for later in %s: %v", e.o.Spool, err))
 		}

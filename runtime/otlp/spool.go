@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,9 +19,9 @@ import (
 // the receiver has acknowledged them, so every span is sent once even
 // when a sync is interrupted and run again.
 
-// appendSpool appends spans to the spool file, creating it (and its
+// AppendSpool appends spans to the spool file, creating it (and its
 // directory) readable by the owner only: spans may hold message content.
-func appendSpool(path string, spans [][]byte) error {
+func AppendSpool(path string, spans [][]byte) error {
 	if len(spans) == 0 {
 		return nil
 	}
@@ -153,6 +152,3 @@ func SendSpool(ctx context.Context, path string, t *Target, batch int, timeout t
 	}
 	return res, err
 }
-
-// ErrNoSpool says a run directory has no spool file.
-var ErrNoSpool = errors.New("no spans spooled")
