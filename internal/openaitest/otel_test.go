@@ -3,9 +3,9 @@ package openaitest
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
