@@ -49,11 +49,13 @@ type Exporter struct {
 	closed   bool
 	warned   bool
 
-	wake   chan struct{}
-	quit   chan time.Time // Shutdown's deadline
-	done   chan struct{}
-	ctx    context.Context
-	cancel context.CancelFunc
+	wake      chan struct{}
+	spoolWake chan struct{}  // overflow waits for the spooler
+	spoolMu   sync.Mutex     // one writer of the spool file at a time
+	quit      chan time.Time // Shutdown's deadline
+	done      chan struct{}
+	ctx       context.Context
+	cancel    context.CancelFunc
 }
 
 // NewExporter starts an exporter.
@@ -83,35 +85,54 @@ func NewExporter(o Options) *Exporter {
 		o.Name = "the OTLP receiver"
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &Exporter{o: o, wake: make(chan struct{}, 1), quit: make(chan time.Time, 1), done: make(chan struct{}), ctx: ctx, cancel: cancel}
+	e := &Exporter{o: o, wake: make(chan struct{}, 1), spoolWake: make(chan struct{}, 1), quit: make(chan time.Time, 1), done: make(chan struct{}), ctx: ctx, cancel: cancel}
 	go e.loop()
+	if o.Spool != "" {
+		go e.spooler()
+	}
 	return e
 }
 
 // Add queues one span (the fields of a Span message). It takes ownership
-// of span and returns at once.
+// of span and never waits on the network: beyond the queue, spans go to
+// the spool file, written by a goroutine of the exporter, or by Add
+// itself when a burst outruns that goroutine (memory stays bounded).
 func (e *Exporter) Add(span []byte) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.stats.Added++
 	switch {
 	case e.closed:
 		e.stats.Dropped++
+		e.mu.Unlock()
 		return
 	case len(e.queue) < e.o.MaxQueue:
 		e.queue = append(e.queue, span)
-		if len(e.queue) < e.o.BatchSize {
-			return
+		full := len(e.queue) >= e.o.BatchSize
+		e.mu.Unlock()
+		if full {
+			select {
+			case e.wake <- struct{}{}:
+			default:
+			}
 		}
-	case e.o.Spool != "" && len(e.overflow) < e.o.MaxQueue:
-		e.overflow = append(e.overflow, span)
-	default:
+		return
+	case e.o.Spool == "":
 		e.stats.Dropped++
+		e.mu.Unlock()
+		return
+	case len(e.overflow) < e.o.MaxQueue:
+		e.overflow = append(e.overflow, span)
+		e.mu.Unlock()
+		select {
+		case e.spoolWake <- struct{}{}:
+		default:
+		}
+		return
 	}
-	select {
-	case e.wake <- struct{}{}:
-	default:
-	}
+	overflow := append(e.overflow, span)
+	e.overflow = nil
+	e.mu.Unlock()
+	e.spool(overflow)
 }
 
 // Stats returns the counts so far.
@@ -145,6 +166,23 @@ func (e *Exporter) Shutdown(deadline time.Time) Stats {
 		e.o.Warn(fmt.Sprintf("%d of %d spans not delivered to %s yet; kept in %s for `wbinstrument sync`", st.Spooled, st.Added, e.o.Name, e.o.Spool))
 	}
 	return st
+}
+
+// spooler writes the spans beyond the queue to disk as they come, while
+// the loop may be busy retrying a batch.
+func (e *Exporter) spooler() {
+	for {
+		select {
+		case <-e.spoolWake:
+			e.mu.Lock()
+			overflow := e.overflow
+			e.overflow = nil
+			e.mu.Unlock()
+			e.spool(overflow)
+		case <-e.done:
+			return
+		}
+	}
 }
 
 func (e *Exporter) loop() {
@@ -236,15 +274,10 @@ func (e *Exporter) send(batch [][]byte) bool {
 		e.mu.Lock()
 		first := !e.warned
 		e.warned = true
-		overflow := e.overflow
-		e.overflow = nil
 		e.mu.Unlock()
 		if first {
 			e.o.Warn(fmt.Sprintf("sending spans to %s failed (%v); retrying in the background", e.o.Name, err))
 		}
-		// While the receiver is down the queue fills up; what comes
-		// after it goes to disk between retries, not to memory.
-		e.spool(overflow)
 	})
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -262,7 +295,9 @@ func (e *Exporter) spool(spans [][]byte) {
 	}
 	err := fmt.Errorf("no spool")
 	if e.o.Spool != "" {
+		e.spoolMu.Lock()
 		err = AppendSpool(e.o.Spool, spans)
+		e.spoolMu.Unlock()
 		if err != nil {
 			e.o.Warn(fmt.Sprintf("keeping spans for later in %s: %v", e.o.Spool, err))
 		}

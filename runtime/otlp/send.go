@@ -157,6 +157,10 @@ func Send(ctx context.Context, t *Target, body []byte, timeout time.Duration, r 
 			return nil
 		}
 		se, _ := err.(*sendError)
+		if ctx.Err() != nil {
+			// Cut off by the caller's deadline: not the receiver's failure.
+			return fmt.Errorf("%v (gave up: %v)", err, ctx.Err())
+		}
 		if failed != nil {
 			failed(attempt, err)
 		}
