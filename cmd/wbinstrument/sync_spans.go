@@ -29,25 +29,13 @@ func syncSpans(ctx context.Context, log string, res *wandb.SyncResult, key, enti
 	}
 	entity, project := res.Entity, res.Project
 	if entity == "" || project == "" {
-		entity, project = recordedTarget(log)
-		if entityFlag != "" {
-			entity = entityFlag
-		}
-		if projectFlag != "" {
-			project = projectFlag
-		}
-		if entity == "" {
-			entity = os.Getenv("WANDB_ENTITY")
-		}
-		if project == "" {
-			project = os.Getenv("WANDB_PROJECT")
-		}
-		if project == "" {
-			project = "uncategorized"
-		}
-	}
-	if entity == "" {
-		return fmt.Errorf("%s: the run's spans wait for Weave, but the run names no entity: set WANDB_ENTITY or pass -entity", displayPath(log))
+		// A run skipped as synced: the flags, else the project its
+		// spans were recorded for, the run's log, the environment.
+		entity, project = entityFlag, projectFlag
+		se, sp := wbopenai.SpansTarget(dir)
+		re, rp := recordedTarget(log)
+		entity = first(entity, se, re, os.Getenv("WANDB_ENTITY"))
+		project = first(project, sp, rp, os.Getenv("WANDB_PROJECT"), "uncategorized")
 	}
 	n, err := wbopenai.SyncSpans(ctx, dir, wbopenai.SpanSync{
 		APIKey: key, BaseURL: os.Getenv("WANDB_BASE_URL"),
@@ -57,7 +45,10 @@ func syncSpans(ctx context.Context, log string, res *wandb.SyncResult, key, enti
 	if n > 0 {
 		fmt.Fprintf(stdout, "sent %d spans of %s to Weave (%s/%s)\n", n, displayPath(log), entity, project)
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("%s: %w", displayPath(log), err)
+	}
+	return nil
 }
 
 // recordedTarget is the entity and project a run's log names.
@@ -81,4 +72,14 @@ func recordedTarget(log string) (entity, project string) {
 		}
 	}
 	return "", ""
+}
+
+// first is the first non-empty string.
+func first(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }

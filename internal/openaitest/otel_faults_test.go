@@ -79,10 +79,15 @@ func TestSpansOutageSpool(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(runs[0], "files", "otel")); err == nil {
 		t.Error("spans kept under files/, which is uploaded as run files")
 	}
+	// The run resolved its default entity online; the spool records it
+	// for sync, which cannot ask once the run is marked synced.
+	if e, p := wbopenai.SpansTarget(runs[0]); e != fakewandb.DefaultEntity || p != "outage" {
+		t.Errorf("recorded target %s/%s", e, p)
+	}
 	wv.Down(false)
 	for i := 0; i < 2; i++ {
 		n, err := wbopenai.SyncSpans(context.Background(), runs[0], wbopenai.SpanSync{
-			APIKey: wandbKey, BaseURL: wb.URL(), Endpoint: wv.URL(), Entity: fakewandb.DefaultEntity, Project: "outage"})
+			APIKey: wandbKey, BaseURL: wb.URL(), Endpoint: wv.URL()})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -47,7 +47,8 @@ func (w wandbSink) spanRun() spanRunInfo {
 // spanExport is a session's span exporters: one to Weave (online) or to
 // the run's spool (offline), one to an OTLP collector; either may be nil.
 type spanExport struct {
-	runID          string
+	runID, runDir  string
+	target         func() (entity, project string, ok bool)
 	weave          *otlp.Exporter
 	weaveContent   bool
 	collector      *otlp.Exporter
@@ -76,7 +77,7 @@ func startSpanExport(run sink, bodies bodyPolicy) *spanExport {
 	for _, w := range env.Warnings {
 		warn("%s", w)
 	}
-	x := &spanExport{runID: info.id}
+	x := &spanExport{runID: info.id, runDir: info.dir, target: info.target}
 	scope := otlp.Resource{ScopeName: "github.com/wbinstrument/wbinstrument/runtime/wbopenai", ScopeVersion: wandb.Version}
 	if weaveOn() && info.dir != "" {
 		o := otlp.Options{Spool: filepath.Join(info.dir, filepath.FromSlash(SpoolName)), Name: "Weave",
@@ -213,5 +214,12 @@ func (x *spanExport) shutdown(deadline time.Time) {
 	}
 	for ; n > 0; n-- {
 		<-done
+	}
+	// Spans left for sync go to the project W&B filed the run in, which
+	// sync cannot learn again once the run is marked synced.
+	if x.weave != nil && SpansPending(x.runDir) {
+		if entity, project, ok := x.target(); ok {
+			writeSpoolTarget(x.runDir, entity, project)
+		}
 	}
 }
