@@ -27,12 +27,25 @@ type genaiRequest struct {
 	Seed                *int64          `json:"seed"`
 	N                   *int64          `json:"n"`
 	Stop                json.RawMessage `json:"stop"`
+	// The messages, for gen_ai.input.messages.
+	Messages     []oaiMessage    `json:"messages"`
+	Prompt       json.RawMessage `json:"prompt"`
+	Input        json.RawMessage `json:"input"`
+	Instructions string          `json:"instructions"`
 }
 
 // genaiResponse is what a span takes from a response body.
 type genaiResponse struct {
 	ID    string `json:"id"`
 	Model string `json:"model"`
+	// The answer, for gen_ai.output.messages.
+	Choices []struct {
+		Message      oaiMessage `json:"message"`
+		Text         *string    `json:"text"`
+		FinishReason string     `json:"finish_reason"`
+	} `json:"choices"`
+	Output []oaiMessage `json:"output"`
+	Status string       `json:"status"`
 }
 
 // operationName is gen_ai.operation.name for a kind of call, "" for calls
@@ -49,8 +62,10 @@ func operationName(k kind) string {
 	return ""
 }
 
-// genaiAttrs are a call's GenAI, server, error and code attributes.
-func genaiAttrs(ev *event, c *callInfo, reqB, respB []byte) (name string, a []otlp.KeyValue) {
+// genaiAttrs are a call's GenAI, server, error and code attributes, and
+// with content its input and output messages as JSON. Each body is
+// decoded once.
+func genaiAttrs(ev *event, c *callInfo, reqB, respB []byte, content bool) (name string, a []otlp.KeyValue, in, out []byte) {
 	var rq genaiRequest
 	if c.kind.isLLM() && reqB != nil && !ev.reqBinary {
 		_ = json.Unmarshal(reqB, &rq)
@@ -58,6 +73,9 @@ func genaiAttrs(ev *event, c *callInfo, reqB, respB []byte) (name string, a []ot
 	var rs genaiResponse
 	if c.kind.isLLM() && respB != nil && !c.failed {
 		_ = json.Unmarshal(respB, &rs)
+	}
+	if content && c.kind.isLLM() && c.kind != kindEmbedding {
+		in, out = inputMessages(c.kind, &rq), outputMessages(c.kind, &rs)
 	}
 	provider := "openai"
 	if c.apiType == "azure" {
@@ -179,7 +197,7 @@ func genaiAttrs(ev *event, c *callInfo, reqB, respB []byte) (name string, a []ot
 		a = append(a, siteAttrs(c.site)...)
 	}
 	a = append(a, otlp.String("wbinstrument.method", spanName(c)))
-	return name, a
+	return name, a, in, out
 }
 
 // siteAttrs are the code.* attributes of a call site

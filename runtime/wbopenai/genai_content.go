@@ -122,18 +122,9 @@ func fromOpenAI(m oaiMessage) (gaiMessage, bool) {
 	return g, true
 }
 
-// inputMessages is gen_ai.input.messages for a request body, nil when
+// inputMessages is gen_ai.input.messages for a request, nil when
 // the call has no messages the conventions describe.
-func inputMessages(k kind, req []byte) []byte {
-	var body struct {
-		Messages     []oaiMessage    `json:"messages"`
-		Prompt       json.RawMessage `json:"prompt"`
-		Input        json.RawMessage `json:"input"`
-		Instructions string          `json:"instructions"`
-	}
-	if req == nil || json.Unmarshal(req, &body) != nil {
-		return nil
-	}
+func inputMessages(k kind, body *genaiRequest) []byte {
 	var msgs []gaiMessage
 	switch k {
 	case kindChat:
@@ -181,19 +172,7 @@ func inputMessages(k kind, req []byte) []byte {
 
 // outputMessages is gen_ai.output.messages for a response body (a
 // stream's assembled response included).
-func outputMessages(k kind, resp []byte) []byte {
-	var body struct {
-		Choices []struct {
-			Message      oaiMessage `json:"message"`
-			Text         *string    `json:"text"`
-			FinishReason string     `json:"finish_reason"`
-		} `json:"choices"`
-		Output []oaiMessage `json:"output"`
-		Status string       `json:"status"`
-	}
-	if resp == nil || json.Unmarshal(resp, &body) != nil {
-		return nil
-	}
+func outputMessages(k kind, body *genaiResponse) []byte {
 	var msgs []gaiMessage
 	switch k {
 	case kindChat, kindCompletion:

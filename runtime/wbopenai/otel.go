@@ -138,7 +138,8 @@ func (x *spanExport) prepare(ev *event, c *callInfo, reqB, respB []byte, errText
 	if x == nil {
 		return nil
 	}
-	name, attrs := genaiAttrs(ev, c, reqB, respB)
+	content := (x.weaveContent || x.collectContent) && !ev.reqBinary
+	name, attrs, in, out := genaiAttrs(ev, c, reqB, respB, content)
 	attrs = append(attrs, otlp.String("wandb.wb_run_id", x.runID))
 	sp := otlp.Span{Name: name, Kind: otlp.KindClient, Start: ev.start, End: ev.end, Attributes: attrs}
 	sp.TraceID, sp.SpanID = otlp.NewIDs()
@@ -146,13 +147,11 @@ func (x *spanExport) prepare(ev *event, c *callInfo, reqB, respB []byte, errText
 		sp.StatusCode, sp.StatusMessage = otlp.StatusError, errText
 	}
 	p := &preparedSpan{base: sp.Append(make([]byte, 0, 1024))}
-	if (x.weaveContent || x.collectContent) && c.kind.isLLM() && c.kind != kindEmbedding && !ev.reqBinary {
-		if in := inputMessages(c.kind, reqB); in != nil && len(in) <= maxContent {
-			p.content = otlp.AppendKeyValue(p.content, otlp.SpanAttributes, otlp.String("gen_ai.input.messages", string(in)))
-		}
-		if out := outputMessages(c.kind, respB); out != nil && len(out) <= maxContent {
-			p.content = otlp.AppendKeyValue(p.content, otlp.SpanAttributes, otlp.String("gen_ai.output.messages", string(out)))
-		}
+	if in != nil && len(in) <= maxContent {
+		p.content = otlp.AppendKeyValue(p.content, otlp.SpanAttributes, otlp.String("gen_ai.input.messages", string(in)))
+	}
+	if out != nil && len(out) <= maxContent {
+		p.content = otlp.AppendKeyValue(p.content, otlp.SpanAttributes, otlp.String("gen_ai.output.messages", string(out)))
 	}
 	return p
 }
