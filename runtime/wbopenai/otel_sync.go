@@ -24,6 +24,9 @@ type SpanSync struct {
 	Entity, Project string
 	Retry           otlp.Retry
 	Timeout         time.Duration
+	// GiveUp bounds the retries of one sync (default 2 minutes): spans
+	// not sent by then stay for the next sync.
+	GiveUp time.Duration
 }
 
 // targetName records, next to the spool, the entity and project the
@@ -97,6 +100,11 @@ func SyncSpans(ctx context.Context, runDir string, o SpanSync) (int, error) {
 	if o.Retry.Base <= 0 {
 		o.Retry = otlp.DefaultRetry
 	}
+	if o.GiveUp <= 0 {
+		o.GiveUp = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.GiveUp)
+	defer cancel()
 	res, err := otlp.SendSpool(ctx, spool, t, 512, o.Timeout, o.Retry)
 	return res.Sent, err
 }
