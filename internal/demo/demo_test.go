@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -113,5 +114,9 @@ func TestEndToEnd(t *testing.T) {
 	PrintSummary(&out, res)
 	if !bytes.Contains(out.Bytes(), []byte(res.RunDir)) {
 		t.Errorf("summary does not say where the run is:\n%s", out.String())
+	}
+	// One span per logged call, kept for Weave.
+	if want := fmt.Sprintf("Spans:       %d OpenTelemetry GenAI spans", len(res.Calls)); !bytes.Contains(out.Bytes(), []byte(want)) {
+		t.Errorf("summary does not count the spans (%q):\n%s", want, out.String())
 	}
 }

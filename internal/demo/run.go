@@ -14,7 +14,9 @@ import (
 	"github.com/wbinstrument/wbinstrument/internal/checkout"
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
 	"github.com/wbinstrument/wbinstrument/rewriter"
+	"github.com/wbinstrument/wbinstrument/runtime/otlp"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
 // Options configures Run.
@@ -138,9 +140,12 @@ func PrintSummary(w io.Writer, r *Result) {
 		exit = fmt.Sprint(r.Run.Exit.ExitCode)
 	}
 	fmt.Fprintf(w, "; exit code %s\nThe fake server answered %d calls (%d prompt + %d completion tokens).\n\n", exit, r.ServerCalls, r.Prompt, r.Completion)
+	if spans, _, err := otlp.ReadSpool(filepath.Join(r.RunDir, filepath.FromSlash(wbopenai.SpoolName)), 0); err == nil && len(spans) > 0 {
+		fmt.Fprintf(w, "Spans:       %d OpenTelemetry GenAI spans, one per call, kept in %s for W&B Weave\n", len(spans), filepath.Join(r.RunDir, "otel"))
+	}
 	fmt.Fprintf(w, "Look at it:  %s view %s\n", r.Command, r.RunDir)
-	fmt.Fprintf(w, "Upload it:   WANDB_API_KEY=... %s sync %s\n", r.Command, r.RunDir)
-	fmt.Fprintf(w, "             (or, with the Python client: wandb sync %s)\n", r.RunDir)
+	fmt.Fprintf(w, "Upload it:   WANDB_API_KEY=... %s sync %s   (the run, then its spans to Weave)\n", r.Command, r.RunDir)
+	fmt.Fprintf(w, "             (or, with the Python client: wandb sync %s, without the spans)\n", r.RunDir)
 }
 
 // selfCommand is how the user ran this binary: a `go run` build lives in
