@@ -160,6 +160,9 @@ func (e *Exporter) Shutdown(deadline time.Time) Stats {
 	e.cancel()
 	st := e.Stats()
 	switch {
+	case e.o.Target == nil:
+		// A spool-only exporter (an offline run) shares the run's disk,
+		// whose failures the run reports itself, once.
 	case st.Dropped > 0:
 		e.o.Warn(fmt.Sprintf("%d of %d spans not delivered to %s", st.Dropped, st.Added, e.o.Name))
 	case st.Spooled > 0 && e.o.Target != nil:
@@ -276,7 +279,14 @@ func (e *Exporter) send(batch [][]byte) bool {
 		e.warned = true
 		e.mu.Unlock()
 		if first {
-			e.o.Warn(fmt.Sprintf("sending spans to %s failed (%v); retrying in the background", e.o.Name, err))
+			what := "retrying in the background"
+			if se, ok := err.(*sendError); ok && !se.retryable {
+				what = "not retrying"
+				if e.o.Spool != "" {
+					what = "keeping them for `wbinstrument sync`"
+				}
+			}
+			e.o.Warn(fmt.Sprintf("sending spans to %s failed (%v); %s", e.o.Name, err, what))
 		}
 	})
 	e.mu.Lock()
@@ -298,7 +308,7 @@ func (e *Exporter) spool(spans [][]byte) {
 		e.spoolMu.Lock()
 		err = AppendSpool(e.o.Spool, spans)
 		e.spoolMu.Unlock()
-		if err != nil {
+		if err != nil && e.o.Target != nil {
 			e.o.Warn(fmt.Sprintf("keeping spans for later in %s: %v", e.o.Spool, err))
 		}
 	}
