@@ -2,8 +2,12 @@ package view
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/otlp"
+	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
 // Overview is the run page, and the header every page shows.
@@ -15,21 +19,25 @@ type Overview struct {
 	Size     int64     `json:"size"`
 	// Running is true while the run has no exit record: it may still be
 	// written, so the page offers (and starts) live mode.
-	Running    bool            `json:"running"`
-	Run        *RunInfo        `json:"run"`
-	Producer   string          `json:"producer,omitempty"`
-	Config     []KV            `json:"config"`
-	Summary    []KV            `json:"summary"`
-	Exit       *ExitInfo       `json:"exit"`
-	Totals     Totals          `json:"totals"`
-	Corrupt    *CorruptInfo    `json:"corrupt"`
-	RowErrors  int             `json:"rowErrors"`
-	RowError   string          `json:"rowError,omitempty"`
-	Records    int             `json:"records"`
-	History    int             `json:"historyRows"`
-	Files      int             `json:"files"`
-	PricesAsOf string          `json:"pricesAsOf"`
-	Extra      json.RawMessage `json:"-"`
+	Running    bool         `json:"running"`
+	Run        *RunInfo     `json:"run"`
+	Producer   string       `json:"producer,omitempty"`
+	Config     []KV         `json:"config"`
+	Summary    []KV         `json:"summary"`
+	Exit       *ExitInfo    `json:"exit"`
+	Totals     Totals       `json:"totals"`
+	Corrupt    *CorruptInfo `json:"corrupt"`
+	RowErrors  int          `json:"rowErrors"`
+	RowError   string       `json:"rowError,omitempty"`
+	Records    int          `json:"records"`
+	History    int          `json:"historyRows"`
+	Files      int          `json:"files"`
+	PricesAsOf string       `json:"pricesAsOf"`
+	// Spans are the OpenTelemetry spans the run kept for W&B Weave (nil
+	// when it kept none): all of an offline run's, those an online run
+	// could not deliver.
+	Spans *SpanInfo       `json:"spans,omitempty"`
+	Extra json.RawMessage `json:"-"`
 	// ReloadError is set when the last reload failed and an older
 	// snapshot is shown.
 	ReloadError string `json:"reloadError,omitempty"`
@@ -53,6 +61,13 @@ type RunInfo struct {
 type ExitInfo struct {
 	Code    int32 `json:"code"`
 	Runtime int32 `json:"runtimeSeconds"`
+}
+
+// SpanInfo counts the spans kept in the run directory for Weave.
+type SpanInfo struct {
+	Path string `json:"path"`
+	Kept int    `json:"kept"`
+	Sent int    `json:"sent"` // by `wbinstrument sync`
 }
 
 // CorruptInfo describes an unreadable tail.
@@ -100,6 +115,12 @@ func (s *Snapshot) overview() *Overview {
 	}
 	if d.Exit != nil {
 		ov.Exit = &ExitInfo{Code: d.Exit.ExitCode, Runtime: d.Exit.Runtime}
+	}
+	if s.RunDir != "" {
+		p := filepath.Join(s.RunDir, filepath.FromSlash(wbopenai.SpoolName))
+		if kept, sent, err := otlp.CountSpool(p); err == nil && kept > 0 {
+			ov.Spans = &SpanInfo{Path: p, Kept: kept, Sent: sent}
+		}
 	}
 	if s.Corrupt != nil {
 		ov.Corrupt = &CorruptInfo{Message: s.Corrupt.Error(), Offset: s.Corrupt.Offset, Torn: s.Corrupt.Torn}

@@ -152,3 +152,31 @@ func SendSpool(ctx context.Context, path string, t *Target, batch int, timeout t
 	}
 	return res, err
 }
+
+// CountSpool counts the spans of the spool file at path, and those of
+// them already sent, without reading their bytes into memory.
+func CountSpool(path string) (total, sent int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	sentOff := SentOffset(path)
+	r := bufio.NewReader(f)
+	var pos int64
+	for {
+		n, err := binary.ReadUvarint(r)
+		if err != nil {
+			return total, sent, nil
+		}
+		d, err := r.Discard(int(n))
+		if err != nil || d != int(n) {
+			return total, sent, nil // a torn last span
+		}
+		pos += int64(varintSize(n)) + int64(n)
+		total++
+		if pos <= sentOff {
+			sent++
+		}
+	}
+}

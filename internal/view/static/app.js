@@ -473,6 +473,8 @@
       { key: "log file", value: ov.path }, { key: "size", value: fmtInt(ov.size) + " bytes, " + fmtInt(ov.records) + " records, " + fmtInt(ov.historyRows) + " history rows" },
       { key: "written by", value: ov.producer || "—" }, { key: "read in", value: ov.loadMs.toFixed(0) + " ms at " + new Date(ov.loadedAt).toLocaleTimeString() },
     ];
+    if (ov.spans) info.push({ key: "OpenTelemetry spans", value: fmtInt(ov.spans.kept) + " kept for W&B Weave in " + ov.spans.path + ", " +
+      (ov.spans.sent === ov.spans.kept ? "all sent by sync" : fmtInt(ov.spans.sent) + " sent; `wbinstrument sync` sends the rest") });
     if (run.notes) info.push({ key: "notes", value: run.notes });
     if (run.group) info.push({ key: "group", value: run.group });
     if (run.jobType) info.push({ key: "job type", value: run.jobType });
