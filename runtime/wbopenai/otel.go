@@ -103,6 +103,11 @@ func startSpanExport(run sink, bodies bodyPolicy) *spanExport {
 				return ready, true
 			}
 		}
+		if o.Target == nil && o.Delay == 0 {
+			// Spooling costs no request: write spans about as soon as
+			// the rows, so a killed program loses as little of either.
+			o.Delay = time.Second
+		}
 		x.weave = otlp.NewExporter(o)
 		x.weaveContent = !bodies.off
 	}
