@@ -13,6 +13,7 @@ require (
 require (
 	github.com/dlclark/regexp2 v1.11.5 // indirect
 	golang.org/x/sync v0.17.0 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 
 replace github.com/wbinstrument/wbinstrument/runtime => ./runtime

@@ -189,19 +189,24 @@ func (rm *runMetrics) applyTo(config map[string]json.RawMessage) error {
 	if !rm.seen {
 		return nil
 	}
-	internal := map[string]json.RawMessage{}
-	if raw, ok := config["_wandb"]; ok {
-		// A _wandb that is not an object (a user's own key) is replaced,
-		// as W&B's config tree would replace it.
-		if json.Unmarshal(raw, &internal) != nil || internal == nil {
-			internal = map[string]json.RawMessage{}
-		}
-	}
 	m, err := json.Marshal(rm.configData())
 	if err != nil {
 		return fmt.Errorf("wandb: encoding metric definitions: %v", err)
 	}
-	internal["m"] = m
+	return setInternal(config, "m", m)
+}
+
+// setInternal sets _wandb.<key> in a config about to be uploaded,
+// keeping whatever else _wandb holds. A _wandb that is not an object (a
+// user's own key) is replaced, as W&B's config tree would replace it.
+func setInternal(config map[string]json.RawMessage, key string, value json.RawMessage) error {
+	internal := map[string]json.RawMessage{}
+	if raw, ok := config["_wandb"]; ok {
+		if json.Unmarshal(raw, &internal) != nil || internal == nil {
+			internal = map[string]json.RawMessage{}
+		}
+	}
+	internal[key] = value
 	b, err := json.Marshal(internal)
 	if err != nil {
 		return fmt.Errorf("wandb: encoding config _wandb: %v", err)
