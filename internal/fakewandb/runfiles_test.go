@@ -74,7 +74,7 @@ func TestSyncLeavesWandbSyncState(t *testing.T) {
 		t.Errorf("protocol violations:\n%s", strings.Join(v, "\n"))
 	}
 	for _, expand := range []bool{false, true} {
-		compareWithModel(t, wandbSyncModel(t, r.Dir(), expand), run, expand)
+		fakewandb.CompareWithModel(t, fakewandb.WandbSyncModel(t, r.Dir(), expand), run, expand)
 	}
 	checkRunFiles(t, run)
 	noKeyIn(t, r.Dir())
@@ -107,7 +107,7 @@ func TestOnlineLeavesWandbSyncState(t *testing.T) {
 		t.Errorf("protocol violations:\n%s", strings.Join(v, "\n"))
 	}
 	for _, expand := range []bool{false, true} {
-		compareWithModel(t, wandbSyncModel(t, r.Dir(), expand), run, expand)
+		fakewandb.CompareWithModel(t, fakewandb.WandbSyncModel(t, r.Dir(), expand), run, expand)
 	}
 	checkRunFiles(t, run)
 	noKeyIn(t, r.Dir())

@@ -1,4 +1,4 @@
-package fakewandb_test
+package fakewandb
 
 // A model of what W&B's own sync (wandb-core: core/internal/runsync reads
 // the log and feeds each record to core/internal/stream/sender.go) leaves
@@ -43,12 +43,11 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
-// syncState is a run as the server holds it after a sync.
-type syncState struct {
+// SyncState is a run as a server holds it after a sync.
+type SyncState struct {
 	History  []interface{}          // each line, parsed
 	Summary  map[string]interface{} // the summary, parsed
 	Config   map[string]interface{} // key -> value, _wandb.m and _wandb.e apart
@@ -61,7 +60,7 @@ type syncState struct {
 
 // simpleJSON parses JSON the way W&B's simplejsonext does: integers as
 // int64, other numbers as float64.
-func simpleJSON(t *testing.T, raw []byte) interface{} {
+func simpleJSON(t testing.TB, raw []byte) interface{} {
 	t.Helper()
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
@@ -95,7 +94,7 @@ func simpleJSON(t *testing.T, raw []byte) interface{} {
 }
 
 // plainJSON parses JSON with encoding/json's defaults, to compare values.
-func plainJSON(t *testing.T, raw []byte) interface{} {
+func plainJSON(t testing.TB, raw []byte) interface{} {
 	t.Helper()
 	var v interface{}
 	if err := json.Unmarshal(raw, &v); err != nil {
@@ -173,7 +172,7 @@ func (m modelMetric) with(r *wandb.MetricRecord) modelMetric {
 // metadataModel is wandb-metadata.json as protojson writes an
 // EnvironmentRecord: JSON names, field-number order, zero values left
 // out, uint64 as a string, a two-space indent.
-func metadataModel(t *testing.T, e *wandb.EnvironmentRecord) []byte {
+func metadataModel(t testing.TB, e *wandb.EnvironmentRecord) []byte {
 	t.Helper()
 	type git struct {
 		Remote string `json:"remote,omitempty"`
@@ -238,15 +237,15 @@ func metadataModel(t *testing.T, e *wandb.EnvironmentRecord) []byte {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
-// wandbSyncModel computes syncState for the run directory dir as W&B's
+// WandbSyncModel computes SyncState for the run directory dir as W&B's
 // sync would leave it on a server that expands globs or not.
-func wandbSyncModel(t *testing.T, dir string, serverExpandsGlobs bool) syncState {
+func WandbSyncModel(t testing.TB, dir string, serverExpandsGlobs bool) SyncState {
 	t.Helper()
 	data, err := wandb.ReadRunDir(dir)
 	if err != nil {
 		t.Fatalf("reading %s: %v", dir, err)
 	}
-	st := syncState{Summary: map[string]interface{}{}, Files: map[string][]byte{}, ExitCode: 1}
+	st := SyncState{Summary: map[string]interface{}{}, Files: map[string][]byte{}, ExitCode: 1}
 	config := map[string]interface{}{}
 	summary := map[string]interface{}{}
 	defined := map[string]modelMetric{}
@@ -380,7 +379,7 @@ func wandbSyncModel(t *testing.T, dir string, serverExpandsGlobs bool) syncState
 
 	// At finish: the summary and config files. config.yaml is yaml.v3 of
 	// the config with W&B's internal entries as the upserter holds it at
-	// the end; compareWithModel checks it against the config the server
+	// the end; CompareWithModel checks it against the config the server
 	// holds (whose _wandb.m and _wandb.e it compares to this model).
 	st.Files["wandb-summary.json"] = mustMarshalJSON(t, summary)
 	st.Files["config.yaml"] = nil
@@ -391,7 +390,7 @@ func wandbSyncModel(t *testing.T, dir string, serverExpandsGlobs bool) syncState
 	return st
 }
 
-func mustMarshalJSON(t *testing.T, v interface{}) []byte {
+func mustMarshalJSON(t testing.TB, v interface{}) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -400,10 +399,10 @@ func mustMarshalJSON(t *testing.T, v interface{}) []byte {
 	return b
 }
 
-// serverState reads what the fake holds for a run into a syncState.
-func serverState(t *testing.T, run fakewandb.Run, expandGlobs bool) syncState {
+// serverState reads what the fake holds for a run into a SyncState.
+func serverState(t testing.TB, run Run, expandGlobs bool) SyncState {
 	t.Helper()
-	st := syncState{Files: map[string][]byte{}, Uploaded: append([]string(nil), run.FinalUploaded...)}
+	st := SyncState{Files: map[string][]byte{}, Uploaded: append([]string(nil), run.FinalUploaded...)}
 	rows, err := run.History()
 	if err != nil {
 		t.Fatal(err)
@@ -437,7 +436,7 @@ func serverState(t *testing.T, run fakewandb.Run, expandGlobs bool) syncState {
 // yamlOfConfig is config.yaml as W&B writes it for the config the server
 // holds: yaml.v3 of {key: {value: v}}, values typed as simplejsonext
 // types them.
-func yamlOfConfig(t *testing.T, run fakewandb.Run) []byte {
+func yamlOfConfig(t testing.TB, run Run) []byte {
 	t.Helper()
 	var wrapped map[string]struct {
 		Value json.RawMessage `json:"value"`
@@ -456,11 +455,11 @@ func yamlOfConfig(t *testing.T, run fakewandb.Run) []byte {
 	return b
 }
 
-// compareWithModel asserts the fake holds for run what W&B's sync would
+// CompareWithModel asserts the fake holds for run what W&B's sync would
 // leave (model): same history, summary, config (user keys, metric
 // definitions, environment), files with the same bytes, each uploaded
 // once, all listed in the final request, and the same exit code.
-func compareWithModel(t *testing.T, model syncState, run fakewandb.Run, expandGlobs bool) {
+func CompareWithModel(t testing.TB, model SyncState, run Run, expandGlobs bool) {
 	t.Helper()
 	got := serverState(t, run, expandGlobs)
 	if !reflect.DeepEqual(got.History, model.History) {
