@@ -48,7 +48,7 @@ func gatherEnvironment(r *Run) (env *runEnvironment) {
 		WriterID:        randomID(32),
 	}
 	if len(os.Args) > 1 {
-		e.Args = redactArgs(os.Args[1:], r.opts.APIKey)
+		e.Args = redactArgs(os.Args[1:], r.opts.APIKey, r.h.getenv("OPENAI_API_KEY"))
 	}
 	if exe, err := os.Executable(); err == nil {
 		e.Executable = exe
@@ -62,7 +62,9 @@ func gatherEnvironment(r *Run) (env *runEnvironment) {
 		// The main package's import path is what a Go user runs ("go run
 		// example.com/app/cmd/bot"); its place in the module is the
 		// closest thing to W&B's code path in the repository.
-		e.Program = info.Path
+		if info.Path != "command-line-arguments" { // `go run file.go` names no package
+			e.Program = info.Path
+		}
 		if info.Main.Path != "" && strings.HasPrefix(info.Path, info.Main.Path+"/") {
 			e.CodePath = strings.TrimPrefix(info.Path, info.Main.Path+"/")
 		}
@@ -320,8 +322,9 @@ func secretFlag(name string) bool {
 
 // redactArgs masks what may be a secret in the program's arguments, which
 // W&B shows on the run page: the values of flags named like secrets
-// ("--api-key X", "-token=X"), the API key itself, and OpenAI-style keys.
-func redactArgs(args []string, apiKey string) []string {
+// ("--api-key X", "-token=X"), the given keys (W&B's, OpenAI's), and
+// OpenAI-style keys.
+func redactArgs(args []string, keys ...string) []string {
 	const mask = "***"
 	out := make([]string, len(args))
 	skip := false
@@ -332,7 +335,7 @@ func redactArgs(args []string, apiKey string) []string {
 		}
 		out[i] = a
 		switch {
-		case apiKey != "" && strings.Contains(a, apiKey), looksLikeKey(a):
+		case containsAny(a, keys), looksLikeKey(a):
 			out[i] = mask
 		case strings.HasPrefix(a, "-"):
 			name, _, hasValue := strings.Cut(a, "=")
@@ -347,6 +350,15 @@ func redactArgs(args []string, apiKey string) []string {
 		}
 	}
 	return out
+}
+
+func containsAny(s string, keys []string) bool {
+	for _, k := range keys {
+		if len(k) >= 8 && strings.Contains(s, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // looksLikeKey spots OpenAI-style secret keys ("sk-...") inside an

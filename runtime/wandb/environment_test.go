@@ -152,9 +152,10 @@ func TestEnvironmentRoundTrip(t *testing.T) {
 
 func TestRedactArgs(t *testing.T) {
 	args := []string{"-n", "3", "--api-key", "abc123", "--token=xyz", "-model", "gpt-4o",
-		"sk-proj-abcdefghijklmnopqrstuvwxyz", "OPENAI_API_KEY=sk-abcdefghijklmnopqrstu", "contains-the-wandb-key-k1k2k3", "--password"}
-	got := redactArgs(args, "k1k2k3")
-	want := []string{"-n", "3", "--api-key", "***", "--token=***", "-model", "gpt-4o", "***", "***", "***", "--password"}
+		"sk-proj-abcdefghijklmnopqrstuvwxyz", "OPENAI_API_KEY=sk-abcdefghijklmnopqrstu", "contains-the-wandb-key-k1k2k3k4", "--password",
+		"azure-key-98765432", "short"}
+	got := redactArgs(args, "k1k2k3k4", "98765432", "", "short")
+	want := []string{"-n", "3", "--api-key", "***", "--token=***", "-model", "gpt-4o", "***", "***", "***", "--password", "***", "short"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("redactArgs\n got %q\nwant %q", got, want)
 	}
