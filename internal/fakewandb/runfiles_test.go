@@ -111,6 +111,11 @@ func TestOnlineLeavesWandbSyncState(t *testing.T) {
 	}
 	checkRunFiles(t, run)
 	noKeyIn(t, r.Dir())
+	for name, b := range run.Uploads {
+		if strings.Contains(string(b), key) {
+			t.Errorf("uploaded %s contains the API key", name)
+		}
+	}
 }
 
 // checkRunFiles asserts the three files W&B's sender makes are there,

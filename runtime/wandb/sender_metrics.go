@@ -78,17 +78,25 @@ func newRunMetrics() *runMetrics {
 // A record with neither name, glob nor step metric is ignored, as W&B
 // reports and drops it.
 func (rm *runMetrics) process(r *MetricRecord) {
+	// _control.overwrite replaces the definition instead of updating it
+	// (MetricHandler.ProcessRecord).
+	prev := func(m map[string]definedMetric, key string) definedMetric {
+		if r.Overwrite {
+			return definedMetric{}
+		}
+		return m[key]
+	}
 	switch {
 	case r.Name != "":
 		if _, ok := rm.defined[r.Name]; !ok {
 			rm.order = append(rm.order, r.Name)
 		}
-		rm.defined[r.Name] = rm.defined[r.Name].with(r)
+		rm.defined[r.Name] = prev(rm.defined, r.Name).with(r)
 	case r.GlobName != "":
 		if _, ok := rm.globs[r.GlobName]; !ok {
 			rm.globOrd = append(rm.globOrd, r.GlobName)
 		}
-		rm.globs[r.GlobName] = rm.globs[r.GlobName].with(r)
+		rm.globs[r.GlobName] = prev(rm.globs, r.GlobName).with(r)
 	case r.StepMetric != "":
 		// An explicit x axis alone: W&B records nothing for it.
 	default:
