@@ -13,7 +13,6 @@ import (
 	"crypto/rand"
 	"net/url"
 	"os"
-	"os/user"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -142,15 +141,25 @@ func platformName() string {
 }
 
 // userName follows Python's getpass.getuser(), which W&B's client uses:
-// LOGNAME, USER, LNAME, USERNAME, then the account database.
+// LOGNAME, USER, LNAME, USERNAME, then the account database. Only
+// /etc/passwd is read for the latter: os/user may ask NSS (LDAP and the
+// like), which can take seconds, and the writer goroutine waits for this.
 func userName(getenv func(string) string) string {
 	for _, k := range []string{"LOGNAME", "USER", "LNAME", "USERNAME"} {
 		if v := getenv(k); v != "" {
 			return v
 		}
 	}
-	if u, err := user.Current(); err == nil {
-		return u.Username
+	b, err := os.ReadFile("/etc/passwd")
+	if err != nil {
+		return ""
+	}
+	uid := strconv.Itoa(os.Getuid())
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) > 2 && f[2] == uid {
+			return f[0]
+		}
 	}
 	return ""
 }
