@@ -241,3 +241,29 @@ func TestGatherEnvironment(t *testing.T) {
 		t.Errorf("record types %v", recordTypes(data))
 	}
 }
+
+// TestConfigYAMLStyles pins yaml.v3's choices for keys and strings that
+// need care: a key over 128 bytes and a multi-line key (written after
+// "? "), emoji and tabs (escaped in double quotes), YAML syntax at the
+// start of a string or ": " and " #" inside it (single quotes), the empty
+// string, and a line separator (written raw, the next line indented). The
+// expected text is gopkg.in/yaml.v3 v3.0.1's output for the same values.
+func TestConfigYAMLStyles(t *testing.T) {
+	cfg := map[string]json.RawMessage{
+		strings.Repeat("k", 129): json.RawMessage(`[1,{"a":"x"}]`),
+		"two\nlines":             json.RawMessage(`"a\u2028b"`),
+		"emoji":                  json.RawMessage(`"ok \ud83d\ude00\ttab"`),
+		"lead":                   json.RawMessage(`[" x","- y","? z","it's","#c","a #b","k: v",""]`),
+	}
+	want := "emoji:\n    value: \"ok \\U0001F600\\ttab\"\n" +
+		"? " + strings.Repeat("k", 129) + "\n:   value:\n        - 1\n        - a: x\n" +
+		"lead:\n    value:\n        - ' x'\n        - '- y'\n        - '? z'\n        - it's\n        - '#c'\n        - 'a #b'\n        - 'k: v'\n        - \"\"\n" +
+		"? |-\n    two\n    lines\n:   value: 'a\u2028        b'\n"
+	got, err := configYAML(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("config.yaml\n%q\nwant\n%q", got, want)
+	}
+}

@@ -36,7 +36,10 @@ func configYAML(config map[string]json.RawMessage) ([]byte, error) {
 		root[k] = map[string]interface{}{"value": v}
 	}
 	var y yamlWriter
-	y.value(root, -1, false)
+	if len(root) == 0 {
+		return []byte("{}\n"), nil
+	}
+	y.value(root, 0, false, true)
 	y.newline(0)
 	return y.b.Bytes(), nil
 }
@@ -77,50 +80,61 @@ func numbersToGo(v interface{}) interface{} {
 	return v
 }
 
-// yamlWriter emits block YAML the way yaml.v3's emitter lays it out.
-// indent follows the emitter's: -1 before the document, each nested
-// collection aligned to the next multiple of four, or two columns in from
-// a sequence's "- ".
+// yamlWriter emits block YAML the way yaml.v3's emitter lays it out: a
+// collection nested under a mapping key is indented to the next multiple
+// of four, one that is a sequence item two columns in from its "- ".
 type yamlWriter struct {
 	b bytes.Buffer
 }
 
-// align is the indent of a collection or scalar nested under a mapping
+// align is the indent of what is nested under a mapping at indent
 // (yaml.v3's increase_indent outside a sequence item).
 func align(indent int) int {
-	if indent < 0 {
-		return 0
-	}
 	return 4 * ((indent + 4) / 4)
 }
 
+// newline starts a line at indent, unless the output is at a line start
+// already (after a block scalar's last break).
 func (y *yamlWriter) newline(indent int) {
 	if last, _ := utf8.DecodeLastRune(y.b.Bytes()); y.b.Len() > 0 && !isYAMLBreak(last) {
 		y.b.WriteByte('\n')
 	}
-	for i := 0; i < indent; i++ {
+	y.pad(indent)
+}
+
+// pad writes spaces up to column indent of the current line; any YAML
+// break (a line separator written raw in a scalar too) starts a line.
+func (y *yamlWriter) pad(indent int) {
+	col := 0
+	for b := y.b.Bytes(); len(b) > 0; col++ {
+		r, n := utf8.DecodeLastRune(b)
+		if isYAMLBreak(r) {
+			break
+		}
+		b = b[:len(b)-n]
+	}
+	for ; col < indent; col++ {
 		y.b.WriteByte(' ')
 	}
 }
 
-// value writes v, the cursor standing where it goes (after "key:" or
-// "- ", or at the start for the document). parent is the indent of the
-// enclosing collection; inSeq says v is a sequence item.
-func (y *yamlWriter) value(v interface{}, parent int, inSeq bool) {
-	indent := align(parent)
-	if inSeq {
-		indent = parent + 2
-	}
-	sep := func() {
-		if parent >= 0 {
-			y.b.WriteByte(' ')
+// value writes v with the cursor where it goes: after "key:", "- " or
+// "? ...:", or at the start of the document (top). A collection's
+// elements go at indent, the first one on the current line when inline
+// (a sequence item's content, a complex key's value), the others on lines
+// of their own; a scalar follows a space.
+func (y *yamlWriter) value(v interface{}, indent int, inline, top bool) {
+	first := func(i int) {
+		if i == 0 && inline {
+			y.pad(indent)
+		} else {
+			y.newline(indent)
 		}
 	}
 	switch x := v.(type) {
 	case map[string]interface{}:
 		if len(x) == 0 {
-			sep()
-			y.b.WriteString("{}")
+			y.b.WriteString(" {}")
 			return
 		}
 		keys := make([]string, 0, len(x))
@@ -129,32 +143,38 @@ func (y *yamlWriter) value(v interface{}, parent int, inSeq bool) {
 		}
 		sort.Slice(keys, func(i, j int) bool { return yamlKeyLess(keys[i], keys[j]) })
 		for i, k := range keys {
-			if i == 0 && inSeq {
-				y.b.WriteByte(' ')
+			if i == 0 && top {
+				// The document's first key starts the output.
 			} else {
+				first(i)
+			}
+			// A key longer than 128 bytes or spanning lines is not a
+			// "simple key": yaml.v3 writes it after "? ", its value
+			// after ":" on the next line.
+			if len(k) > 128 || strings.ContainsAny(k, "\r\n\u0085\u2028\u2029") {
+				y.b.WriteString("? ")
+				y.scalar(k, align(indent), false)
 				y.newline(indent)
+				y.b.WriteByte(':')
+				y.value(x[k], align(indent), true, false)
+				continue
 			}
 			y.scalar(k, align(indent), true)
 			y.b.WriteByte(':')
-			y.value(x[k], indent, false)
+			y.value(x[k], align(indent), false, false)
 		}
 	case []interface{}:
 		if len(x) == 0 {
-			sep()
-			y.b.WriteString("[]")
+			y.b.WriteString(" []")
 			return
 		}
 		for i, e := range x {
-			if i == 0 && inSeq {
-				y.b.WriteByte(' ')
-			} else {
-				y.newline(indent)
-			}
+			first(i)
 			y.b.WriteByte('-')
-			y.value(e, indent, true)
+			y.value(e, indent+2, true, false)
 		}
 	default:
-		sep()
+		y.b.WriteByte(' ')
 		switch s := x.(type) {
 		case string:
 			y.scalar(s, indent, false)
