@@ -44,6 +44,7 @@ var trickyConfig = map[string]interface{}{
 	"system": "You are terse.\nAnswer in one line.\n", "version": "1.10", "date": "2024-03-01",
 	"yes": "no", "list": []interface{}{"a", 1, 2.5, []interface{}{}, map[string]interface{}{"k10": 1, "k2": 2}},
 	"empty": "", "colon": "a: b", "hash": "x #y", "lead": " padded", "quote": "it's", "unicode": "héllo ✓",
+	"emoji": "ok 😀\ttab", "k10": 1e21, strings.Repeat("long", 40): "key over 128 bytes", "big": int64(1) << 62,
 }
 
 func TestSyncLeavesWandbSyncState(t *testing.T) {
