@@ -291,7 +291,15 @@ func (u *uploader) complete(ctx context.Context, progress func(int)) error {
 	if u.exited {
 		code = u.exitCode
 	}
-	uploaded := append([]string(nil), u.done...)
+	// A file uploaded twice (an environment that changed) is named once.
+	seen := map[string]bool{}
+	var uploaded []string
+	for _, name := range u.done {
+		if !seen[name] {
+			seen[name] = true
+			uploaded = append(uploaded, name)
+		}
+	}
 	sort.Strings(uploaded)
 	body, err := fileStreamBody(nil, true, code, uploaded...)
 	if err != nil {
