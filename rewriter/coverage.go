@@ -70,4 +70,3 @@ func uncovered(o *Options, roots []*packages.Package) []string {
 	sort.Strings(warns)
 	return warns
 }
-
