@@ -124,6 +124,8 @@ func (s *session) log(ev *event, deadline time.Time) {
 	if c.kind.isLLM() && c.usageMissing && !c.failed {
 		row["usage_missing"] = true
 	}
+	cost := s.cost.price(c)
+	cost.addTo(row)
 
 	s.spans++
 	sp := spanInfo{
@@ -170,7 +172,7 @@ func (s *session) log(ev *event, deadline time.Time) {
 		c.requestID, c.apiType, s.id, elapsed,
 		c.usage.prompt, c.usage.completion, c.usage.total, c.site, errText,
 	}}
-	s.totals.add(c)
+	s.totals.add(c, cost)
 	s.run.LogFunc(func(t tabler) map[string]interface{} {
 		v, err := t.Table("stats", statsColumns, stats)
 		if err != nil {

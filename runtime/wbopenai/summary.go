@@ -12,13 +12,23 @@ type totals struct {
 	calls, errors, dropped    int64
 	prompt, completion, total int64
 	perModel                  map[string]*modelTotals
+	costs                     costTotals
 }
 
 type modelTotals struct {
 	calls, prompt, completion, total int64
+	cost                             float64 // dollars, of the priced calls
 }
 
-func (t *totals) add(c *callInfo) {
+// costTotals sum the rows' costs in the order they were logged, so that
+// each total is exactly the sum of the rows' values.
+type costTotals struct {
+	on                 bool // the session prices calls
+	usd, input, output float64
+	unpriced           int64
+}
+
+func (t *totals) add(c *callInfo, cost callCost) {
 	t.calls++
 	if c.failed {
 		t.errors++
@@ -36,6 +46,16 @@ func (t *totals) add(c *callInfo) {
 		t.perModel[model] = m
 	}
 	m.calls++
+	if cost.priced {
+		total := cost.cost.Total()
+		t.costs.usd += total
+		t.costs.input += cost.cost.Input
+		t.costs.output += cost.cost.Output
+		m.cost += total
+	}
+	if cost.unpriced {
+		t.costs.unpriced++
+	}
 	if c.usage.has {
 		t.prompt += int64(c.usage.prompt)
 		t.completion += int64(c.usage.completion)
@@ -48,7 +68,9 @@ func (t *totals) add(c *callInfo) {
 
 // summary returns the totals as summary keys: calls, errors,
 // tokens/{prompt,completion,total} and per model calls/<model> and
-// tokens/<model>/{prompt,completion,total}.
+// tokens/<model>/{prompt,completion,total}; when calls are priced,
+// total_cost/{usd,input_usd,output_usd}, total_cost/<model>/usd and
+// unpriced_calls.
 func (t *totals) summary() map[string]interface{} {
 	s := map[string]interface{}{
 		"calls":             t.calls,
@@ -60,7 +82,16 @@ func (t *totals) summary() map[string]interface{} {
 	if t.dropped > 0 {
 		s["dropped_calls"] = t.dropped
 	}
+	if t.costs.on {
+		s["total_cost/usd"] = t.costs.usd
+		s["total_cost/input_usd"] = t.costs.input
+		s["total_cost/output_usd"] = t.costs.output
+		s["unpriced_calls"] = t.costs.unpriced
+	}
 	for name, m := range t.perModel {
+		if t.costs.on {
+			s["total_cost/"+name+"/usd"] = m.cost
+		}
 		s["calls/"+name] = m.calls
 		s["tokens/"+name+"/prompt"] = m.prompt
 		s["tokens/"+name+"/completion"] = m.completion

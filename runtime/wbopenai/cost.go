@@ -1,0 +1,124 @@
+package wbopenai
+
+import (
+	"strings"
+
+	"github.com/wbinstrument/wbinstrument/runtime/prices"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+)
+
+// Cost keys. Each priced row carries costKey (the call's price in US
+// dollars), costInputKey and costOutputKey (its input and output parts);
+// costGlob is defined against _timestamp as usage/* is. The summary keeps
+// the totals under total_cost/ (a summary key named like a history key
+// would hide the history key's last value) and counts the calls that
+// could not be priced.
+const (
+	costGlob      = "cost/*"
+	costKey       = "cost/usd"
+	costInputKey  = "cost/input_usd"
+	costOutputKey = "cost/output_usd"
+	// pricesConfigKey is the run config key that says which price table
+	// priced the run, or why it logs no costs.
+	pricesConfigKey = "wbinstrument_prices"
+)
+
+// costState is how a session prices calls.
+type costState struct {
+	table  *prices.Table // nil: costs are off (a bad override file)
+	loaded bool
+	config map[string]interface{} // the pricesConfigKey value
+}
+
+// load reads the price table once per session: the built-in one, or the
+// WBINSTRUMENT_PRICES file. A bad file costs a warning and the run's
+// costs, never the program.
+func (cs *costState) load() {
+	if cs.loaded {
+		return
+	}
+	cs.loaded = true
+	t, err := prices.FromEnv()
+	if err != nil {
+		warn("%s: %v; this run logs no costs (fix the file, or unset %s for the built-in prices of %s)",
+			prices.EnvVar, err, prices.EnvVar, prices.AsOf)
+		cs.config = map[string]interface{}{"error": err.Error(), "costs": "off"}
+		return
+	}
+	cs.table = t
+	cs.config = t.Describe()
+}
+
+// withConfig returns opts with the price table recorded in its config
+// (a copy: the caller's map is not changed). A key of the user's own
+// under the same name is kept.
+func (cs *costState) withConfig(opts wandb.Options) wandb.Options {
+	if cs.config == nil {
+		return opts
+	}
+	if _, mine := opts.Config[pricesConfigKey]; mine {
+		return opts
+	}
+	c := make(map[string]interface{}, len(opts.Config)+1)
+	for k, v := range opts.Config {
+		c[k] = v
+	}
+	c[pricesConfigKey] = cs.config
+	opts.Config = c
+	return opts
+}
+
+// callCost is what pricing made of one call.
+type callCost struct {
+	priced   bool // cost holds its price
+	unpriced bool // a billed call that could not be priced: unknown model, or no usage
+	cost     prices.Cost
+}
+
+// price prices a call from its model and its usage. Only token-billed
+// endpoints (chat, completions, embeddings, responses) are priced; a
+// failed call that reports no usage was not billed and is neither priced
+// nor counted as unpriced.
+func (cs *costState) price(c *callInfo) callCost {
+	if cs.table == nil || !c.kind.isLLM() {
+		return callCost{}
+	}
+	if !c.usage.has {
+		return callCost{unpriced: !c.failed}
+	}
+	model := cs.table.Resolve(c.model, azureDeployment(c.endpoint))
+	p, ok := cs.table.Lookup(model)
+	if !ok {
+		return callCost{unpriced: true}
+	}
+	u := prices.Usage{Input: int64(c.usage.prompt), Output: int64(c.usage.completion)}
+	if c.usage.hasCached {
+		u.CachedInput = int64(c.usage.cached)
+	}
+	return callCost{priced: true, cost: p.Cost(u)}
+}
+
+// addTo puts a priced call's cost into its row.
+func (cc callCost) addTo(row map[string]interface{}) {
+	if !cc.priced {
+		return
+	}
+	row[costKey] = cc.cost.Total()
+	row[costInputKey] = cc.cost.Input
+	row[costOutputKey] = cc.cost.Output
+}
+
+// azureDeployment is the deployment an Azure OpenAI endpoint names
+// ("POST /openai/deployments/NAME/chat/completions"), or "".
+func azureDeployment(endpoint string) string {
+	const marker = "/openai/deployments/"
+	i := strings.Index(endpoint, marker)
+	if i < 0 {
+		return ""
+	}
+	rest := endpoint[i+len(marker):]
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
