@@ -7,20 +7,15 @@ import (
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
-// Cost keys. Each priced row carries costKey (the call's price in US
-// dollars), costInputKey and costOutputKey (its input and output parts);
-// costGlob is defined against _timestamp as usage/* is. The summary keeps
-// the totals under total_cost/ (a summary key named like a history key
-// would hide the history key's last value) and counts the calls that
-// could not be priced.
+// The cost keys (see package prices): a priced row carries costKey and
+// its input and output parts; the summary keeps the totals under
+// total_cost/ and counts the calls that could not be priced.
 const (
-	costGlob      = "cost/*"
-	costKey       = "cost/usd"
-	costInputKey  = "cost/input_usd"
-	costOutputKey = "cost/output_usd"
-	// pricesConfigKey is the run config key that says which price table
-	// priced the run, or why it logs no costs.
-	pricesConfigKey = "wbinstrument_prices"
+	costGlob        = prices.Glob
+	costKey         = prices.KeyUSD
+	costInputKey    = prices.KeyInputUSD
+	costOutputKey   = prices.KeyOutputUSD
+	pricesConfigKey = prices.ConfigKey
 )
 
 // costState is how a session prices calls.

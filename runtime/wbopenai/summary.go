@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"strconv"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/prices"
 )
 
 // totals are the running counts a session keeps in the run summary.
@@ -83,14 +85,14 @@ func (t *totals) summary() map[string]interface{} {
 		s["dropped_calls"] = t.dropped
 	}
 	if t.costs.on {
-		s["total_cost/usd"] = t.costs.usd
-		s["total_cost/input_usd"] = t.costs.input
-		s["total_cost/output_usd"] = t.costs.output
-		s["unpriced_calls"] = t.costs.unpriced
+		s[prices.SummaryPrefix+"usd"] = t.costs.usd
+		s[prices.SummaryPrefix+"input_usd"] = t.costs.input
+		s[prices.SummaryPrefix+"output_usd"] = t.costs.output
+		s[prices.KeyUnpriced] = t.costs.unpriced
 	}
 	for name, m := range t.perModel {
 		if t.costs.on {
-			s["total_cost/"+name+"/usd"] = m.cost
+			s[prices.SummaryPrefix+name+"/usd"] = m.cost
 		}
 		s["calls/"+name] = m.calls
 		s["tokens/"+name+"/prompt"] = m.prompt
