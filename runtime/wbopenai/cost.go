@@ -93,6 +93,16 @@ func (cs *costState) price(c *callInfo) callCost {
 	return callCost{priced: true, cost: p.Cost(u)}
 }
 
+// newRow makes a row's map. A priced row has more keys than a map holds
+// before it grows (usage, cost, trace, stats): made big enough at once,
+// it costs one allocation instead of a rehash into a second one.
+func (cs *costState) newRow() map[string]interface{} {
+	if cs.table != nil {
+		return make(map[string]interface{}, 16)
+	}
+	return make(map[string]interface{})
+}
+
 // addTo puts a priced call's cost into its row.
 func (cc callCost) addTo(row map[string]interface{}) {
 	if !cc.priced {

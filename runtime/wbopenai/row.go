@@ -109,7 +109,8 @@ func (s *session) log(ev *event, deadline time.Time) {
 	c.errMessage = sc.text(c.errMessage)
 
 	elapsed := ev.end.Sub(ev.start).Seconds()
-	row := map[string]interface{}{"usage/elapsed_time": elapsed}
+	row := s.cost.newRow()
+	row["usage/elapsed_time"] = elapsed
 	if c.kind.isLLM() && c.usage.has {
 		row["usage/prompt_tokens"] = c.usage.prompt
 		row["usage/completion_tokens"] = c.usage.completion
