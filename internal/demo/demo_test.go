@@ -100,6 +100,20 @@ func TestEndToEnd(t *testing.T) {
 		string(res.Run.Summary["unpriced_calls"]) != "0" {
 		t.Errorf("summary total_cost/usd %s, unpriced_calls %s; rows sum to %v", res.Run.Summary["total_cost/usd"], res.Run.Summary["unpriced_calls"], usd)
 	}
+	// The run file defines cost/* against _timestamp, and its config
+	// names the table that priced it.
+	definedCost := false
+	for _, m := range res.Run.Metrics {
+		if m.GlobName == "cost/*" && m.StepMetric == "_timestamp" {
+			definedCost = true
+		}
+	}
+	if !definedCost {
+		t.Errorf("the run file defines no cost/* metric: %+v", res.Run.Metrics)
+	}
+	if !bytes.Contains(res.Run.Config["wbinstrument_prices"], []byte(`"as_of":"`)) {
+		t.Errorf("config wbinstrument_prices = %s", res.Run.Config["wbinstrument_prices"])
+	}
 	if prompt != int64(res.Prompt) || completion != int64(res.Completion) {
 		t.Errorf("rows hold %d prompt + %d completion tokens, the server reported %d + %d", prompt, completion, res.Prompt, res.Completion)
 	}
