@@ -53,7 +53,7 @@ func BenchmarkBuild(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		plain, instr := filepath.Join(b.TempDir(), "plain"), filepath.Join(b.TempDir(), "instr")
 		for _, dir := range []string{plain, instr} {
-			if err := demo.WriteProgram(root, dir); err != nil {
+			if err := demo.WriteProgram(dir); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -97,11 +97,7 @@ func runCLI(t testing.TB, dir string, env []string, args ...string) (int, string
 // fault programs pin.
 func goOpenAISum(t testing.TB) string {
 	t.Helper()
-	sum, err := checkout.GoSumLines(root(t), "github.com/sashabaranov/go-openai", demo.GoOpenAIVersion)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(sum)
+	return string(demo.GoSum())
 }
 
 // writeModule writes a module requiring go-openai with the given files.

@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// corpusDir holds real programs using go-openai (see its README); CI runs
-// this test from there.
-const corpusDir = "/work/shared/corpus"
+// corpusDir holds real programs using go-openai (see its README): the
+// shared folder beside the repository, found from the repository root
+// (the parent of this package's directory) like the other tests' inputs.
+var corpusDir = filepath.Join("..", "..", "shared", "corpus")
 
 // TestCorpus rewrites each real program in a temp copy, builds and vets
 // it, checks that a second rewrite would change nothing and that revert

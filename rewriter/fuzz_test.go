@@ -44,7 +44,10 @@ var (
 // fuzzImporter loads fuzzImports once.
 func fuzzImporter(t testing.TB) mapImporter {
 	importsOnce.Do(func() {
-		cfg := &packages.Config{Mode: packages.NeedName | packages.NeedTypes, Env: append(os.Environ(), "GOFLAGS=-mod=mod")}
+		// testdata/fuzzmod requires go-openai, which the rewriter's own
+		// module does not; it is outside the repository's workspace.
+		cfg := &packages.Config{Mode: packages.NeedName | packages.NeedTypes, Dir: filepath.Join("testdata", "fuzzmod"),
+			Env: append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")}
 		pkgs, err := packages.Load(cfg, fuzzImports...)
 		if err != nil {
 			importsErr = err

@@ -11,25 +11,30 @@ import (
 	"strings"
 
 	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/semver"
 )
 
 // Our lines in a user's go.mod carry this comment, so that revert removes
 // exactly what the rewrite added and never a line the user wrote.
 const goModMarker = "// wbinstrument"
 
-// rewriteGoMod adds the runtime require (and replace), and raises a go
-// line below the runtime's, remembering the old value on that line.
-func rewriteGoMod(path string, o *Options) (*FileChange, error) {
+// rewriteGoMod adds the runtime require (and, for a development build,
+// the replace), and raises a go line below the runtime's, remembering the
+// old value on that line. sum reports whether go.sum must hold the
+// runtime's hashes at o.RuntimeVersion (a released tool's rewrite, with no
+// replace of the runtime), and ours whether the require is the rewrite's
+// own line, so that go.sum lines of its other versions are ours to drop.
+func rewriteGoMod(path string, o *Options) (c *FileChange, sum, ours bool, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, false, false, err
 	}
 	f, err := modfile.Parse(path, data, nil)
 	if err != nil {
-		return nil, err
+		return nil, false, false, err
 	}
 	if f.Module != nil && f.Module.Mod.Path == RuntimeModule {
-		return nil, nil
+		return nil, false, false, nil
 	}
 	marked := func(l *modfile.Line) *modfile.Line {
 		l.Comments.Suffix = []modfile.Comment{{Token: goModMarker, Suffix: true}}
@@ -47,13 +52,72 @@ func rewriteGoMod(path string, o *Options) (*FileChange, error) {
 			rep = r
 		}
 	}
-	want := ""
-	if o.Replace != "" {
-		want = filepath.Join(o.Replace, "runtime")
+	if o.Replace == "" {
+		// A replace of ours, left by a build from a checkout, goes: the
+		// published runtime takes its place.
+		if rep != nil && isOurs(rep.Syntax) {
+			if err := f.DropReplace(rep.Old.Path, rep.Old.Version); err != nil {
+				return nil, false, false, err
+			}
+			rep = nil
+		}
+		if err := requireRelease(f, path, req, rep, o.RuntimeVersion, marked); err != nil {
+			return nil, false, false, err
+		}
+		// A replace of the user's own decides where the runtime comes
+		// from; go.sum is then the user's business.
+		sum = rep == nil
+		ours = req == nil || isOurs(req.Syntax)
+	} else if err := requireDevel(f, path, req, rep, o, marked); err != nil {
+		return nil, false, false, err
 	}
-	// A module that already gets the runtime from the same directory (our
-	// own repository, say) is left alone.
-	if rep != nil && want != "" && rep.New.Version == "" {
+	if err := raiseGoLine(f, path, marked); err != nil {
+		return nil, false, false, err
+	}
+	out, err := f.Format()
+	if err != nil {
+		return nil, false, false, err
+	}
+	if string(out) == string(data) {
+		return nil, sum, ours, nil
+	}
+	return &FileChange{Path: path, Old: data, New: out}, sum, ours, nil
+}
+
+// requireRelease requires the runtime at the released version want, with
+// no replace: the go.mod then builds on any machine. An older version in
+// a line of ours is raised (an upgrade of the tool). A newer version, or an older
+// one in the user's own line, is an error that says what to run, because
+// the generated code must match the runtime it calls.
+func requireRelease(f *modfile.File, path string, req *modfile.Require, rep *modfile.Replace, want string, marked func(*modfile.Line) *modfile.Line) error {
+	if req == nil {
+		f.Syntax.Stmt = append(f.Syntax.Stmt, marked(&modfile.Line{Token: []string{"require", modfile.AutoQuote(RuntimeModule), want}}))
+		return nil
+	}
+	if rep != nil {
+		return nil // the user's own replace: leave the require as it is
+	}
+	have := req.Mod.Version
+	switch c := semver.Compare(have, want); {
+	case c == 0:
+		return nil
+	case c > 0:
+		return fmt.Errorf("%s:%d: requires %s %s, newer than this wbinstrument (%s), whose generated code may not match it; use wbinstrument %s: go get -tool %s@%s (or go install %s@%s)",
+			path, req.Syntax.Start.Line, RuntimeModule, have, want, have, ToolPackage, have, ToolPackage, have)
+	case !isOurs(req.Syntax):
+		return fmt.Errorf("%s:%d: requires %s %s, older than this wbinstrument's %s; run `go get %s@%s` in %s, then rewrite again",
+			path, req.Syntax.Start.Line, RuntimeModule, have, want, RuntimeModule, want, filepath.Dir(path))
+	}
+	return f.AddRequire(RuntimeModule, want)
+}
+
+// requireDevel points the runtime at a local checkout: a require of
+// PseudoVersion and a replace of the checkout's runtime directory. A
+// module that already gets the runtime from that directory (our own
+// repository, say) is left alone.
+func requireDevel(f *modfile.File, path string, req *modfile.Require, rep *modfile.Replace, o *Options, marked func(*modfile.Line) *modfile.Line) error {
+	want := filepath.Join(o.Replace, "runtime")
+	if rep != nil && rep.New.Version == "" {
 		p := rep.New.Path
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(filepath.Dir(path), p)
@@ -67,7 +131,7 @@ func rewriteGoMod(path string, o *Options) (*FileChange, error) {
 		f.Syntax.Stmt = append(f.Syntax.Stmt, marked(&modfile.Line{Token: []string{"require", modfile.AutoQuote(RuntimeModule), o.RuntimeVersion}}))
 	case req.Mod.Version != o.RuntimeVersion && (rep == nil || want != ""):
 		if err := f.AddRequire(RuntimeModule, o.RuntimeVersion); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if want != "" {
@@ -76,38 +140,50 @@ func rewriteGoMod(path string, o *Options) (*FileChange, error) {
 			f.Syntax.Stmt = append(f.Syntax.Stmt, marked(&modfile.Line{Token: []string{"replace", modfile.AutoQuote(RuntimeModule), "=>", modfile.AutoQuote(want)}}))
 		case rep.New.Path != want || rep.New.Version != "":
 			if err := f.AddReplace(RuntimeModule, rep.Old.Version, want, ""); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
+	return nil
+}
+
+// raiseGoLine raises a go line below the runtime's (or adds one), noting
+// the old value on the line for revert.
+func raiseGoLine(f *modfile.File, path string, marked func(*modfile.Line) *modfile.Line) error {
 	if f.Go == nil {
 		if err := f.AddGoStmt(runtimeGoVersion); err != nil {
-			return nil, err
+			return err
 		}
 		f.Go.Syntax.Comments.Suffix = []modfile.Comment{{Token: goModWasPrefix + "none", Suffix: true}}
-	} else if version.Compare("go"+f.Go.Version, "go"+runtimeGoVersion) < 0 {
-		old := f.Go.Version
-		if version.Compare("go"+old, "go1.17") < 0 {
-			// From go 1.17 on, go.mod must list every module that provides
-			// a package the module builds (module graph pruning); without
-			// them `go build` stops with "updates to go.mod needed".
-			if err := addIndirect(f, filepath.Dir(path), marked); err != nil {
-				return nil, err
-			}
+		return nil
+	}
+	if version.Compare("go"+f.Go.Version, "go"+runtimeGoVersion) >= 0 {
+		return nil
+	}
+	old := f.Go.Version
+	if version.Compare("go"+old, "go1.17") < 0 {
+		// From go 1.17 on, go.mod must list every module that provides
+		// a package the module builds (module graph pruning); without
+		// them `go build` stops with "updates to go.mod needed".
+		if err := addIndirect(f, filepath.Dir(path), marked); err != nil {
+			return err
 		}
-		if err := f.AddGoStmt(runtimeGoVersion); err != nil {
-			return nil, err
+	}
+	if err := f.AddGoStmt(runtimeGoVersion); err != nil {
+		return err
+	}
+	f.Go.Syntax.Comments.Suffix = []modfile.Comment{{Token: goModWasPrefix + old, Suffix: true}}
+	return nil
+}
+
+// isOurs reports whether a go.mod line carries the rewrite's marker.
+func isOurs(l *modfile.Line) bool {
+	for _, c := range l.Comments.Suffix {
+		if t := strings.TrimSpace(c.Token); t == goModMarker || t == goModIndirectMarker {
+			return true
 		}
-		f.Go.Syntax.Comments.Suffix = []modfile.Comment{{Token: goModWasPrefix + old, Suffix: true}}
 	}
-	out, err := f.Format()
-	if err != nil {
-		return nil, err
-	}
-	if string(out) == string(data) {
-		return nil, nil
-	}
-	return &FileChange{Path: path, Old: data, New: out}, nil
+	return false
 }
 
 // revertGoMod removes the lines rewriteGoMod added and restores the go
@@ -121,23 +197,15 @@ func revertGoMod(path string) (*FileChange, error) {
 	if err != nil {
 		return nil, err
 	}
-	ours := func(l *modfile.Line) bool {
-		for _, c := range l.Comments.Suffix {
-			if t := strings.TrimSpace(c.Token); t == goModMarker || t == goModIndirectMarker {
-				return true
-			}
-		}
-		return false
-	}
 	for _, r := range f.Require {
-		if ours(r.Syntax) {
+		if isOurs(r.Syntax) {
 			if err := f.DropRequire(r.Mod.Path); err != nil {
 				return nil, err
 			}
 		}
 	}
 	for _, r := range f.Replace {
-		if r.Old.Path == RuntimeModule && ours(r.Syntax) {
+		if r.Old.Path == RuntimeModule && isOurs(r.Syntax) {
 			if err := f.DropReplace(r.Old.Path, r.Old.Version); err != nil {
 				return nil, err
 			}

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/mod/semver"
 	"golang.org/x/tools/go/packages"
 )
 
@@ -39,8 +40,9 @@ type Options struct {
 	SkipGenerated bool
 	// DryRun computes the report and the changes but writes nothing.
 	DryRun bool
-	// RuntimeVersion is the runtime module version to require; ignored
-	// (PseudoVersion is used) when Replace is set.
+	// RuntimeVersion is the published runtime version to require, with
+	// its go.sum lines and no replace; ignored (PseudoVersion is used)
+	// when Replace is set. One of the two must be set.
 	RuntimeVersion string
 	// Progress, when non-nil, receives progress lines for long loads.
 	Progress io.Writer
@@ -78,8 +80,22 @@ func (o *Options) normalize() error {
 		}
 		o.Replace = r
 	}
-	if o.RuntimeVersion == "" || o.Replace != "" {
+	if o.Replace != "" {
 		o.RuntimeVersion = PseudoVersion
+	}
+	return nil
+}
+
+// checkRuntimeVersion makes sure a rewrite knows where the runtime comes
+// from: a checkout (Replace) or a published version.
+func (o *Options) checkRuntimeVersion() error {
+	switch {
+	case o.Replace != "":
+		return nil
+	case o.RuntimeVersion == "":
+		return fmt.Errorf("rewriter: no runtime version to require: set Options.RuntimeVersion (a released runtime) or Options.Replace (a checkout)")
+	case !semver.IsValid(o.RuntimeVersion):
+		return fmt.Errorf("rewriter: runtime version %q is not a semantic version such as v0.1.0", o.RuntimeVersion)
 	}
 	return nil
 }

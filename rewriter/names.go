@@ -11,6 +11,10 @@ const (
 	// RuntimeModule is the module that rewritten code requires.
 	RuntimeModule = "github.com/wbinstrument/wbinstrument/runtime"
 
+	// ToolPackage is the wbinstrument command, as go install and
+	// go get -tool name it.
+	ToolPackage = "github.com/wbinstrument/wbinstrument/cmd/wbinstrument"
+
 	// runtimePkg is the package the generated glue imports.
 	runtimePkg = RuntimeModule + "/wbopenai"
 

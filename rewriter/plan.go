@@ -21,6 +21,9 @@ func Rewrite(ctx context.Context, opts Options) (*Report, error) {
 	if err := o.normalize(); err != nil {
 		return nil, err
 	}
+	if err := o.checkRuntimeVersion(); err != nil {
+		return nil, err
+	}
 	units, err := resolveArgs(o)
 	if err != nil {
 		return nil, err
@@ -67,12 +70,21 @@ func Rewrite(ctx context.Context, opts Options) (*Report, error) {
 	}
 	sort.Strings(mods)
 	for _, m := range mods {
-		c, err := rewriteGoMod(m, o)
+		c, sum, ours, err := rewriteGoMod(m, o)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", m, err)
 		}
 		if c != nil {
 			rep.Files = append(rep.Files, *c)
+		}
+		if sum {
+			sc, err := rewriteGoSum(modules[m], o.RuntimeVersion, ours)
+			if err != nil {
+				return nil, err
+			}
+			if sc != nil {
+				rep.Files = append(rep.Files, *sc)
+			}
 		}
 		vc, err := rewriteVendor(modules[m], o)
 		if err != nil {

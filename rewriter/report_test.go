@@ -60,7 +60,7 @@ func TestUncoveredWarning(t *testing.T) {
 	dir := t.TempDir()
 	copyTree(t, filepath.Join("..", "testdata", "rewrite", "structfield"), dir, dir)
 	ctx := context.Background()
-	rep, err := Rewrite(ctx, Options{Patterns: []string{filepath.Join(dir, "cmd", "app")}, DryRun: true})
+	rep, err := Rewrite(ctx, Options{Patterns: []string{filepath.Join(dir, "cmd", "app")}, Replace: replaceRoot(t), DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestUncoveredWarning(t *testing.T) {
 	if !found {
 		t.Errorf("no warning names ./llm: %q", rep.Warnings)
 	}
-	rep, err = Rewrite(ctx, Options{Patterns: []string{dir}, DryRun: true})
+	rep, err = Rewrite(ctx, Options{Patterns: []string{dir}, Replace: replaceRoot(t), DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,15 @@ func Revert(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}
 	for _, root := range modRoots {
+		// go.sum first: whether its runtime lines are ours is read from
+		// go.mod as the rewrite left it.
+		sc, err := revertGoSum(root)
+		if err != nil {
+			return nil, err
+		}
+		if sc != nil {
+			rep.Files = append(rep.Files, *sc)
+		}
 		c, err := revertGoMod(filepath.Join(root, "go.mod"))
 		if err != nil {
 			return nil, err

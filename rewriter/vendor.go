@@ -30,10 +30,17 @@ func rewriteVendor(modRoot string, o *Options) ([]FileChange, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Replace == "" {
-		return nil, fmt.Errorf("%s: vendored module: -replace DIR is needed to copy the runtime into vendor/", mt)
+	// A development build copies its checkout's runtime, listed with the
+	// replace go.mod has; a released tool copies the published runtime
+	// from the module cache, as `go mod vendor` would.
+	src, replaced := filepath.Join(o.Replace, "runtime"), o.Replace != ""
+	if !replaced {
+		d, err := downloadRuntime(modRoot, o.RuntimeVersion)
+		if err != nil {
+			return nil, err
+		}
+		src = d.Dir
 	}
-	src := filepath.Join(o.Replace, "runtime")
 	rgo, err := os.ReadFile(filepath.Join(src, "go.mod"))
 	if err != nil {
 		return nil, err
@@ -103,11 +110,17 @@ func rewriteVendor(modRoot string, o *Options) ([]FileChange, error) {
 	}
 	sort.Strings(names)
 	var block strings.Builder
-	fmt.Fprintf(&block, "# %s %s => %s\n## explicit; go %s\n", RuntimeModule, o.RuntimeVersion, src, goVersion)
+	if replaced {
+		fmt.Fprintf(&block, "# %s %s => %s\n## explicit; go %s\n", RuntimeModule, o.RuntimeVersion, src, goVersion)
+	} else {
+		fmt.Fprintf(&block, "# %s %s\n## explicit; go %s\n", RuntimeModule, o.RuntimeVersion, goVersion)
+	}
 	for _, n := range names {
 		block.WriteString(n + "\n")
 	}
-	fmt.Fprintf(&block, "# %s => %s\n", RuntimeModule, src)
+	if replaced {
+		fmt.Fprintf(&block, "# %s => %s\n", RuntimeModule, src)
+	}
 	stripped := stripVendorBlock(old)
 	next := append(append([]byte{}, stripped...), block.String()...)
 	if !bytes.Equal(next, old) {

@@ -41,10 +41,17 @@ Flags:
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
-	root, err := checkout.Root()
-	if err != nil {
-		fmt.Fprintln(stderr, "wbinstrument demo:", err)
-		return 1
+	// A released tool's demo uses the published runtime, as its rewrites
+	// do; a build from a checkout uses the checkout's.
+	var root string
+	bv := readBuildVersion()
+	if !bv.released() {
+		r, err := checkout.Root()
+		if err != nil {
+			fmt.Fprintln(stderr, "wbinstrument demo:", err)
+			return 1
+		}
+		root = r
 	}
 	wandbDir, err := filepath.Abs(*dir)
 	if err != nil {
@@ -61,7 +68,7 @@ Flags:
 	} else {
 		defer os.RemoveAll(work)
 	}
-	res, err := demo.Run(context.Background(), demo.Options{Root: root, WorkDir: filepath.Join(work, "wbdemo"), WandbDir: wandbDir, Log: stderr})
+	res, err := demo.Run(context.Background(), demo.Options{Root: root, RuntimeVersion: bv.runtime, WorkDir: filepath.Join(work, "wbdemo"), WandbDir: wandbDir, Log: stderr})
 	if err != nil {
 		fmt.Fprintln(stderr, "wbinstrument demo:", err)
 		return 1

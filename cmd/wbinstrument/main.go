@@ -99,30 +99,3 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code
 		return 2, false
 	}
 }
-
-// version is the tool's version; the rewrite requires the runtime module at
-// this version unless -replace points at a local checkout.
-var version = "v0.1.0-dev"
-
-func init() {
-	register(&command{
-		name:  "version",
-		short: "print the version of wbinstrument",
-		run: func(args []string, stdout, stderr io.Writer) int {
-			fs := flag.NewFlagSet("version", flag.ContinueOnError)
-			fs.Usage = func() {
-				fmt.Fprintln(fs.Output(), "usage: wbinstrument version\n\nPrints the tool's version, which is also the runtime module version that rewrites require.")
-			}
-			if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
-				return code
-			}
-			if fs.NArg() > 0 {
-				fmt.Fprintf(stderr, "wbinstrument version: takes no arguments, got %q\n", fs.Args())
-				fs.Usage()
-				return 2
-			}
-			fmt.Fprintf(stdout, "wbinstrument %s\n", version)
-			return 0
-		},
-	})
-}

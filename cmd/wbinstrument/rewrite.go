@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"sort"
-	"strings"
 	"syscall"
 
 	"github.com/wbinstrument/wbinstrument/internal/checkout"
@@ -30,10 +29,16 @@ current module. No argument means ".".
 
 Examples:
 
-	wbinstrument rewrite -replace ~/src/wbinstrument .
+	go tool wbinstrument rewrite ./...     # after go get -tool (recommended)
 	wbinstrument rewrite -l ./...          # CI: exit 1 if not instrumented
 	wbinstrument rewrite -d ./cmd/app      # show the diff, write nothing
-	//go:generate wbinstrument rewrite .
+	wbinstrument rewrite -replace ~/src/wbinstrument .
+	//go:generate go tool wbinstrument rewrite ./...
+
+A released wbinstrument requires its own runtime version in go.mod and
+adds the runtime's go.sum lines (from the go command: GOPROXY, GOFLAGS
+and GONOSUMDB apply), so the rewritten module builds on any machine. A
+build from a checkout points go.mod at the checkout's runtime instead.
 
 Flags:
 `
@@ -56,7 +61,7 @@ func newFlagSet(name, usage string, stderr io.Writer, rf *rewriteFlags, full boo
 	fs.BoolVar(&rf.json, "json", false, "print a JSON report of every site and changed file (instead of the -l list or -d diff)")
 	fs.BoolVar(&rf.quiet, "q", false, "quiet: no progress or notes on stderr, only warnings and errors (implied by -l)")
 	if full {
-		fs.StringVar(&rf.replace, "replace", "", "local wbinstrument checkout: also replace the runtime module with `DIR`/runtime in go.mod")
+		fs.StringVar(&rf.replace, "replace", "", "local wbinstrument checkout: require its runtime through a replace with `DIR`/runtime in go.mod (default for a build from a checkout: that checkout; a released tool requires the published runtime)")
 		fs.StringVar(&rf.pkg, "pkg", rewriter.DefaultPkg, "import `path` of go-openai (for a fork)")
 		fs.BoolVar(&rf.skipGenerated, "skip-generated", true, "leave files marked \"Code generated ... DO NOT EDIT.\" alone")
 	}
@@ -70,12 +75,13 @@ func runRewrite(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	progress := rf.progress(stderr)
-	if rf.replace == "" && strings.HasSuffix(version, "-dev") {
-		// A development build's runtime is not published: without a
-		// replace, the rewritten program would not build.
+	bv := readBuildVersion()
+	if rf.replace == "" && !bv.released() {
+		// A build from a checkout has no published runtime to require:
+		// the rewritten program gets the checkout's.
 		root, err := checkout.Root()
 		if err != nil {
-			fmt.Fprintf(stderr, "wbinstrument rewrite: this development build's runtime module is not published; pass -replace DIR, DIR a wbinstrument checkout (%v)\n", err)
+			fmt.Fprintf(stderr, "wbinstrument rewrite: this build of wbinstrument comes from a checkout, not a release, so its runtime is not published; pass -replace DIR, DIR a wbinstrument checkout, or install a release: go install %s@latest (%v)\n", rewriter.ToolPackage, err)
 			return 1
 		}
 		rf.replace = root
@@ -89,7 +95,7 @@ func runRewrite(args []string, stdout, stderr io.Writer) int {
 		Pkg:            rf.pkg,
 		SkipGenerated:  rf.skipGenerated,
 		DryRun:         rf.list || rf.diff,
-		RuntimeVersion: version,
+		RuntimeVersion: bv.runtime,
 		Progress:       progress,
 	}
 	ctx, stop := interruptible()

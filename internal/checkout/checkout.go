@@ -1,17 +1,14 @@
-// Package checkout finds the wbinstrument checkout a command runs from. The
-// runtime module is not published yet, so rewritten programs point their
-// go.mod at the checkout's runtime/ with a replace directive.
+// Package checkout finds the wbinstrument checkout a command runs from. A
+// development build of the tool (one built from a clone, not a release)
+// has no published runtime to require, so the programs it rewrites point
+// their go.mod at the checkout's runtime/ with a replace directive.
 package checkout
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 
 	"golang.org/x/mod/modfile"
 )
@@ -21,9 +18,7 @@ const ModulePath = "github.com/wbinstrument/wbinstrument"
 
 // Root returns the directory of the wbinstrument checkout: the first
 // directory at or above the working directory whose go.mod declares
-// ModulePath, else the checkout this binary was built from. The rewritten
-// demo program needs it to point its go.mod at the checkout's runtime
-// module, which is not published.
+// ModulePath, else the checkout this binary was built from.
 func Root() (string, error) {
 	if wd, err := os.Getwd(); err == nil {
 		if dir, ok := rootAbove(wd); ok {
@@ -52,31 +47,4 @@ func rootAbove(dir string) (string, bool) {
 		}
 		dir = parent
 	}
-}
-
-// GoSumLines returns the lines of the checkout's go.sum for one module
-// version, so that a module written elsewhere (the demo program, test and
-// benchmark modules) builds from the module cache alone.
-func GoSumLines(root, module, version string) ([]byte, error) {
-	path := filepath.Join(root, "go.sum")
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	prefix := module + " " + version
-	var out bytes.Buffer
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), prefix+" ") || strings.HasPrefix(sc.Text(), prefix+"/go.mod ") {
-			out.WriteString(sc.Text() + "\n")
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	if out.Len() == 0 {
-		return nil, fmt.Errorf("%s: no lines for %s", path, prefix)
-	}
-	return out.Bytes(), nil
 }

@@ -14,11 +14,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-
-	"github.com/wbinstrument/wbinstrument/internal/checkout"
 )
 
-//go:embed program/main.go
+//go:embed testdata/program/main.go testdata/program/go.sum.txt
 var program embed.FS
 
 // GoOpenAIVersion is the go-openai version the example program pins.
@@ -29,14 +27,12 @@ const GoOpenAIVersion = "v1.43.0"
 const DemoAPIKey = "sk-wbinstrument-demo-0123456789abcdef"
 
 // WriteProgram writes the example program as a module into dir: main.go,
-// go.mod and the go.sum lines of go-openai taken from the checkout at root,
-// so that building it needs nothing beyond the module cache.
-func WriteProgram(root, dir string) error {
-	src, err := program.ReadFile("program/main.go")
-	if err != nil {
-		return err
-	}
-	sum, err := checkout.GoSumLines(root, "github.com/sashabaranov/go-openai", GoOpenAIVersion)
+// go.mod and the go.sum lines of go-openai, so that building it needs
+// nothing beyond the module cache or proxy. The program lives under
+// testdata/ so that the CLI's module does not require go-openai, which
+// `go get -tool` would otherwise impose on its users' programs.
+func WriteProgram(dir string) error {
+	src, err := program.ReadFile("testdata/program/main.go")
 	if err != nil {
 		return err
 	}
@@ -44,12 +40,22 @@ func WriteProgram(root, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for name, data := range map[string][]byte{"main.go": src, "go.mod": []byte(mod), "go.sum": sum} {
+	for name, data := range map[string][]byte{"main.go": src, "go.mod": []byte(mod), "go.sum": GoSum()} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// GoSum returns the go.sum lines of go-openai at GoOpenAIVersion, for the
+// example program and the test modules built like it.
+func GoSum() []byte {
+	sum, err := program.ReadFile("testdata/program/go.sum.txt")
+	if err != nil {
+		panic(err) // embedded: cannot happen
+	}
+	return sum
 }
 
 // Build compiles the module in dir into dir/program and returns its path.

@@ -12,6 +12,8 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/checkout"
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
+	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
 // TestEndToEnd does what `wbinstrument demo` does and checks the promise:
@@ -31,7 +33,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// The un-instrumented program, for the baseline output.
 	base := filepath.Join(tmp, "base")
-	if err := WriteProgram(root, base); err != nil {
+	if err := WriteProgram(base); err != nil {
 		t.Fatal(err)
 	}
 	bin, err := Build(ctx, base)
@@ -140,6 +142,35 @@ func TestEndToEnd(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+
+	// Synced by our sync, the run leaves on a W&B server what W&B's own
+	// sync would (fakewandb.WandbSyncModel, read from W&B's source):
+	// history, summary, config with the metric definitions, whether or
+	// not the server expands globs, the environment, and the files.
+	wb := fakewandb.New("demo-sync-key-0123456789")
+	defer wb.Close()
+	sr, err := wandb.Sync(ctx, res.RunDir, wandb.SyncOptions{APIKey: "demo-sync-key-0123456789", BaseURL: wb.URL()})
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	if v := wb.Violations(); len(v) > 0 {
+		t.Errorf("sync broke the protocol: %q", v)
+	}
+	synced, ok := wb.Run(sr.Entity, sr.Project, sr.RunID)
+	if !ok {
+		t.Fatalf("synced run %s/%s/%s not on the server", sr.Entity, sr.Project, sr.RunID)
+	}
+	for _, expand := range []bool{false, true} {
+		fakewandb.CompareWithModel(t, fakewandb.WandbSyncModel(t, res.RunDir, expand), synced, expand)
+	}
+	for _, f := range []string{"wandb-metadata.json", "wandb-summary.json", "config.yaml"} {
+		if synced.UploadCount[f] != 1 {
+			t.Errorf("%s uploaded %d times, want once (uploads %v)", f, synced.UploadCount[f], synced.UploadCount)
+		}
+	}
+	if steps, _ := synced.MetricSteps(false); steps["usage/total_tokens"] != "_timestamp" {
+		t.Errorf("usage/total_tokens steps on %q, want _timestamp: %v", steps["usage/total_tokens"], steps)
 	}
 
 	var out bytes.Buffer

@@ -6,11 +6,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/wbinstrument/wbinstrument/internal/calls"
+	"github.com/wbinstrument/wbinstrument/internal/checkout"
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
 	"github.com/wbinstrument/wbinstrument/rewriter"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
@@ -18,10 +20,13 @@ import (
 
 // Options configures Run.
 type Options struct {
-	Root     string    // the wbinstrument checkout (see checkout.Root)
-	WorkDir  string    // where the example program is written; must be empty or absent
-	WandbDir string    // WANDB_DIR of the program: the run lands in WandbDir/wandb/
-	Log      io.Writer // progress lines; the program's stderr goes here too
+	Root string // the wbinstrument checkout (see checkout.Root), or "" for RuntimeVersion
+	// RuntimeVersion is the published runtime a released tool requires
+	// when Root is "".
+	RuntimeVersion string
+	WorkDir        string    // where the example program is written; must be empty or absent
+	WandbDir       string    // WANDB_DIR of the program: the run lands in WandbDir/wandb/
+	Log            io.Writer // progress lines; the program's stderr goes here too
 }
 
 // Result is what one demo run produced.
@@ -42,15 +47,16 @@ type Result struct {
 // runs it against a fresh fake OpenAI server and reads back its run.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	logf := func(format string, args ...interface{}) { fmt.Fprintf(opts.Log, format+"\n", args...) }
-	if err := WriteProgram(opts.Root, opts.WorkDir); err != nil {
+	if err := WriteProgram(opts.WorkDir); err != nil {
 		return nil, err
 	}
 	logf("demo: wrote the example program to %s", opts.WorkDir)
 
 	rep, err := rewriter.Rewrite(ctx, rewriter.Options{
-		Dir:      opts.WorkDir,
-		Patterns: []string{"./..."},
-		Replace:  opts.Root,
+		Dir:            opts.WorkDir,
+		Patterns:       []string{"./..."},
+		Replace:        opts.Root,
+		RuntimeVersion: opts.RuntimeVersion,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rewrite: %v", err)
@@ -155,6 +161,11 @@ func costText(c *calls.Call) string {
 // selfCommand is how the user ran this binary: a `go run` build lives in
 // the go command's temporary work directory and is gone afterwards.
 func selfCommand() string {
+	// Under go tool, the main module is the user's, and the binary sits
+	// in the build cache like a go run binary.
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Path != checkout.ModulePath {
+		return "go tool wbinstrument"
+	}
 	exe, err := os.Executable()
 	if err != nil || strings.Contains(exe, string(filepath.Separator)+"go-build") {
 		return "go run ./cmd/wbinstrument"

@@ -27,7 +27,7 @@ func TestOldGoOpenAI(t *testing.T) {
 	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "./...")
 	cmd.Dir = "v120"
 	cmd.Env = append(os.Environ(), "FAKEOPENAI_URL="+srv.URL(), "FAKEOPENAI_KEY="+secretKey,
-		"WANDB_DIR="+dir, "WANDB_MODE=offline", "WANDB_SILENT=true", "GOFLAGS=-mod=readonly")
+		"WANDB_DIR="+dir, "WANDB_MODE=offline", "WANDB_SILENT=true", "GOFLAGS=-mod=readonly", "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("v120 tests: %v\n%s", err, out)
 	}

@@ -3,8 +3,6 @@ package tokens
 import (
 	"testing"
 
-	openai "github.com/sashabaranov/go-openai"
-
 	"github.com/wbinstrument/wbinstrument/internal/calls"
 	"github.com/wbinstrument/wbinstrument/internal/runtest"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
@@ -15,11 +13,11 @@ import (
 // that the estimate counts exactly what the user sent and read.
 func TestRunWithoutUsage(t *testing.T) {
 	const model = "nousage-gpt-4o"
-	msgs := []openai.ChatCompletionMessage{
-		{Role: openai.ChatMessageRoleSystem, Content: "You answer in one sentence."},
-		{Role: openai.ChatMessageRoleUser, Name: "alice", Content: "Why is the sky blue?"},
+	msgs := []runtest.Message{
+		{Role: "system", Content: "You answer in one sentence."},
+		{Role: "user", Name: "alice", Content: "Why is the sky blue?"},
 	}
-	runDir, texts := runtest.Streams(t, openai.ChatCompletionRequest{Model: model, Messages: msgs})
+	runDir, texts := runtest.Streams(t, runtest.Request{Model: model, Messages: msgs})
 	rd, err := wandb.ReadRunDir(runDir)
 	if err != nil {
 		t.Fatal(err)

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/wbinstrument/wbinstrument/runtime/prices"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
 // Overview is the run page, and the header every page shows.
@@ -18,20 +20,23 @@ type Overview struct {
 	Size     int64     `json:"size"`
 	// Running is true while the run has no exit record: it may still be
 	// written, so the page offers (and starts) live mode.
-	Running    bool         `json:"running"`
-	Run        *RunInfo     `json:"run"`
-	Producer   string       `json:"producer,omitempty"`
-	Config     []KV         `json:"config"`
-	Summary    []KV         `json:"summary"`
-	Exit       *ExitInfo    `json:"exit"`
-	Totals     Totals       `json:"totals"`
-	Corrupt    *CorruptInfo `json:"corrupt"`
-	RowErrors  int          `json:"rowErrors"`
-	RowError   string       `json:"rowError,omitempty"`
-	Records    int          `json:"records"`
-	History    int          `json:"historyRows"`
-	Files      int          `json:"files"`
-	PricesAsOf string       `json:"pricesAsOf"`
+	Running  bool     `json:"running"`
+	Run      *RunInfo `json:"run"`
+	Producer string   `json:"producer,omitempty"`
+	Config   []KV     `json:"config"`
+	// Environment is the program's environment, as W&B's Overview shows
+	// it: from the EnvironmentRecord and the config's Go facts.
+	Environment []KV         `json:"environment"`
+	Summary     []KV         `json:"summary"`
+	Exit        *ExitInfo    `json:"exit"`
+	Totals      Totals       `json:"totals"`
+	Corrupt     *CorruptInfo `json:"corrupt"`
+	RowErrors   int          `json:"rowErrors"`
+	RowError    string       `json:"rowError,omitempty"`
+	Records     int          `json:"records"`
+	History     int          `json:"historyRows"`
+	Files       int          `json:"files"`
+	PricesAsOf  string       `json:"pricesAsOf"`
 	// PricedWith says which price table the runtime logged the costs
 	// with (the run config's wbinstrument_prices); empty for a run logged
 	// without costs, which the viewer prices itself.
@@ -105,6 +110,7 @@ func (s *Snapshot) overview() *Overview {
 			ov.Run.Tags = []string{}
 		}
 	}
+	ov.Environment = environmentKVs(d.Environment, d.Config["wbinstrument"])
 	if d.Exit != nil {
 		ov.Exit = &ExitInfo{Code: d.Exit.ExitCode, Runtime: d.Exit.Runtime}
 	}
@@ -136,6 +142,71 @@ func (s *Snapshot) overview() *Overview {
 	}
 	t.FirstMs, t.LastMs, t.MaxLanes = ix.minT, ix.maxT, ix.lanes
 	return ov
+}
+
+// environmentKVs lists what W&B's Overview shows of a run's environment
+// (OS, command, git state, host, hardware) and the Go facts the run's
+// config keeps under "wbinstrument", in reading order, leaving out what
+// is unknown.
+func environmentKVs(e *wandb.EnvironmentRecord, goInfo json.RawMessage) []KV {
+	out := []KV{}
+	add := func(k, v string) {
+		if v != "" {
+			out = append(out, KV{k, v})
+		}
+	}
+	var g struct {
+		GoVersion   string            `json:"go_version"`
+		MainModule  string            `json:"main_module"`
+		MainVersion string            `json:"main_version"`
+		Modified    *bool             `json:"vcs_modified"`
+		VCSTime     string            `json:"vcs_time"`
+		Modules     map[string]string `json:"modules"`
+	}
+	if len(goInfo) > 0 {
+		_ = json.Unmarshal(goInfo, &g) // a user's own "wbinstrument" key: shown in the config only
+	}
+	if e != nil {
+		add("os", e.OS)
+		cmd := e.Program
+		for _, a := range e.Args {
+			cmd += " " + a
+		}
+		add("command", strings.TrimSpace(cmd))
+		add("code path", e.CodePath)
+		add("executable", e.Executable)
+		add("directory", e.Root)
+		if e.GitCommit != "" {
+			state := e.GitCommit
+			if g.Modified != nil && *g.Modified {
+				state += " (modified)"
+			}
+			add("git commit", state)
+		}
+		add("git remote", e.GitRemote)
+		add("host", e.Host)
+		add("user", e.Username)
+		if e.CPUCount != 0 || e.CPUCountLogical != 0 {
+			add("cpus", fmt.Sprintf("%d cores, %d logical", e.CPUCount, e.CPUCountLogical))
+		}
+		if e.MemoryTotal != 0 {
+			add("memory", fmt.Sprintf("%.1f GiB", float64(e.MemoryTotal)/(1<<30)))
+		}
+	}
+	add("go", g.GoVersion)
+	if g.MainModule != "" {
+		add("main module", strings.TrimSpace(g.MainModule+" "+g.MainVersion))
+	}
+	add("built", g.VCSTime)
+	mods := make([]string, 0, len(g.Modules))
+	for m := range g.Modules {
+		mods = append(mods, m)
+	}
+	sort.Strings(mods)
+	for _, m := range mods {
+		add(m, g.Modules[m])
+	}
+	return out
 }
 
 func sortedKVs(m map[string]json.RawMessage) []KV {

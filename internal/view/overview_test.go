@@ -2,8 +2,12 @@ package view
 
 import (
 	"encoding/json"
+	"os"
+	"runtime"
 	"sort"
 	"testing"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
 // TestOverviewLatencyPercentiles checks the run's p50 and p99, which the
@@ -42,5 +46,33 @@ func TestPricedWith(t *testing.T) {
 		if got := pricedWith(json.RawMessage(c.config)); got != c.want {
 			t.Errorf("pricedWith(%s) = %q, want %q", c.config, got, c.want)
 		}
+	}
+}
+
+// TestOverviewEnvironment checks the run page lists the environment the
+// runtime recorded: what W&B's Overview shows, and the Go facts.
+func TestOverviewEnvironment(t *testing.T) {
+	for _, k := range []string{"WANDB_MODE", "WANDB_API_KEY", "WANDB_DIR", "WANDB_RUN_ID"} {
+		t.Setenv(k, "")
+	}
+	r, err := wandb.Init(wandb.Options{Dir: t.TempDir(), Mode: "offline", Silent: true,
+		Config: map[string]interface{}{"model": "gpt-4o"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Log(map[string]interface{}{"x": 1})
+	if err := r.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	_, hs := newTestServer(t, r.Dir())
+	var ov Overview
+	getJSON(t, hs, "/api/overview", 200, &ov)
+	got := map[string]string{}
+	for _, kv := range ov.Environment {
+		got[kv.Key] = kv.Value
+	}
+	exe, _ := os.Executable()
+	if got["executable"] != exe || got["go"] != runtime.Version() || got["os"] == "" || got["command"] == "" || got["cpus"] == "" {
+		t.Errorf("environment %v", ov.Environment)
 	}
 }

@@ -197,7 +197,25 @@ func appendRecord(b []byte, rec *Record) ([]byte, error) {
 			b = appendBool(b, 3, m.Options.Defined)
 			b = endMessage(b, os)
 		}
+		if sm := m.Summary; sm != nil {
+			var ss int
+			b, ss = beginMessage(b, 7)
+			for i, v := range [...]bool{sm.Min, sm.Max, sm.Mean, sm.Best, sm.Last, sm.None, sm.Copy, sm.First} {
+				b = appendBool(b, i+1, v)
+			}
+			b = endMessage(b, ss)
+		}
 		b = appendInt32(b, 8, m.Goal)
+		if m.Overwrite {
+			var cs int
+			b, cs = beginMessage(b, 9)
+			b = appendBool(b, 1, true)
+			b = endMessage(b, cs)
+		}
+		b = appendBool(b, 10, m.ExpandedFromGlob)
+	case rec.Environment != nil:
+		b, start = beginMessage(b, TypeEnvironment)
+		b = appendEnvironment(b, rec.Environment)
 	case rec.OutputRaw != nil:
 		b, start = beginMessage(b, TypeOutputRaw)
 		b = appendInt32(b, 1, rec.OutputRaw.OutputType)
@@ -453,9 +471,13 @@ func decodeRecord(payload []byte) (*Record, error) {
 			h := &HeaderRecord{}
 			d.sub(field, wire, func(s *decoder) { decodeHeader(s, h) })
 			rec.Header = h
+		case TypeEnvironment:
+			e := &EnvironmentRecord{}
+			d.sub(field, wire, func(s *decoder) { decodeEnvironment(s, e) })
+			rec.Environment = e
 		case TypeOutput, TypeArtifact, TypeTBRecord, TypeAlert, TypeTelemetry,
 			TypeFinal, TypeFooter, TypePreempting, TypeUseArtifact,
-			TypeEnvironment, TypeOutputLog:
+			TypeOutputLog:
 			d.skip(wire)
 		default:
 			// control (16), uuid (19), _info (200) and unknown fields.
@@ -645,8 +667,41 @@ func decodeMetric(d *decoder, m *MetricRecord) {
 					}
 				}
 			})
+		case 7:
+			sm := &MetricSummary{}
+			flags := [...]*bool{&sm.Min, &sm.Max, &sm.Mean, &sm.Best, &sm.Last, &sm.None, &sm.Copy, &sm.First}
+			d.sub(field, wire, func(s *decoder) {
+				for {
+					f, w, ok := s.next()
+					if !ok {
+						return
+					}
+					if f >= 1 && f <= len(flags) {
+						*flags[f-1] = s.int64v(f, w) != 0
+					} else {
+						s.skip(w)
+					}
+				}
+			})
+			m.Summary = sm
 		case 8:
 			m.Goal = int32(d.int64v(field, wire))
+		case 9:
+			d.sub(field, wire, func(s *decoder) {
+				for {
+					f, w, ok := s.next()
+					if !ok {
+						return
+					}
+					if f == 1 {
+						m.Overwrite = s.int64v(f, w) != 0
+					} else {
+						s.skip(w)
+					}
+				}
+			})
+		case 10:
+			m.ExpandedFromGlob = d.int64v(field, wire) != 0
 		default:
 			d.skip(wire)
 		}

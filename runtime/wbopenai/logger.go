@@ -29,8 +29,21 @@ type sink interface {
 	FinishTimeout() time.Duration
 }
 
+// openaiModules are the client modules whose versions a run's config
+// records (wbinstrument.modules): which go-openai or openai-go the
+// program was built with is what a Go user looks for on the run page.
+var openaiModules = []string{
+	"github.com/sashabaranov/go-openai",
+	"github.com/openai/openai-go",
+	"github.com/openai/openai-go/v2",
+	"github.com/openai/openai-go/v3",
+}
+
 // openSink starts the run calls are logged to; tests replace it.
 var openSink = func(opts wandb.Options) (sink, error) {
+	if opts.Modules == nil {
+		opts.Modules = openaiModules
+	}
 	r, err := wandb.Init(opts)
 	if err != nil {
 		return nil, err

@@ -488,7 +488,7 @@
         card("first call", fmtTime(t.firstMs)), card("last call ended", fmtTime(t.lastMs)),
         card("exit code", ov.exit ? String(ov.exit.code) : "—")),
       el("div", { class: "grid2" },
-        el("section", {}, el("h2", {}, "Run"), kvTable(info)),
+        el("section", {}, el("h2", {}, "Run"), kvTable(info), el("h2", {}, "Environment"), kvTable(ov.environment || [], "No environment recorded.")),
         el("section", {}, el("h2", {}, "Config"), kvTable(ov.config, "No config."), el("h2", {}, "Summary"), kvTable(ov.summary, "No summary yet."))));
   }
 

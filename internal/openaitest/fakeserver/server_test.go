@@ -1,4 +1,4 @@
-package fakeopenai_test
+package fakeserver
 
 import (
 	"bytes"
