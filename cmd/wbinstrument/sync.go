@@ -18,10 +18,6 @@ import (
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
-func init() {
-	register(&command{name: "sync", short: "upload offline W&B runs (or unfinished online uploads) to W&B", run: runSync})
-}
-
 // progressMinRows is the run size from which sync reports progress: small
 // runs upload in a blink and need no running count.
 const progressMinRows = 1000

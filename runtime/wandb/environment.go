@@ -56,38 +56,38 @@ func appendUint64(b []byte, field int, v uint64) []byte {
 }
 
 func appendEnvironment(b []byte, e *EnvironmentRecord) []byte {
-	b = appendString(b, 1, e.OS)
-	b = appendString(b, 2, e.Python)
-	b = appendTimestamp(b, 3, e.StartedAt)
+	b = appendString(b, envOS, e.OS)
+	b = appendString(b, envPython, e.Python)
+	b = appendTimestamp(b, envStartedAt, e.StartedAt)
 	for _, a := range e.Args {
 		// Repeated strings keep empty elements: an empty argument is one.
-		b = appendVarint(appendTag(b, 5, wireBytes), uint64(len(a)))
+		b = appendVarint(appendTag(b, envArgs, wireBytes), uint64(len(a)))
 		b = append(b, a...)
 	}
-	b = appendString(b, 6, e.Program)
-	b = appendString(b, 7, e.CodePath)
-	b = appendString(b, 8, e.CodePathLocal)
+	b = appendString(b, envProgram, e.Program)
+	b = appendString(b, envCodePath, e.CodePath)
+	b = appendString(b, envCodePathLocal, e.CodePathLocal)
 	if e.GitRemote != "" || e.GitCommit != "" {
 		var gs int
-		b, gs = beginMessage(b, 9)
-		b = appendString(b, 1, e.GitRemote)
-		b = appendString(b, 2, e.GitCommit)
+		b, gs = beginMessage(b, envGit)
+		b = appendString(b, gitRemoteURL, e.GitRemote)
+		b = appendString(b, gitCommit, e.GitCommit)
 		b = endMessage(b, gs)
 	}
-	b = appendString(b, 10, e.Email)
-	b = appendString(b, 11, e.Root)
-	b = appendString(b, 12, e.Host)
-	b = appendString(b, 13, e.Username)
-	b = appendString(b, 14, e.Executable)
-	b = appendUint64(b, 16, uint64(e.CPUCount))
-	b = appendUint64(b, 17, uint64(e.CPUCountLogical))
+	b = appendString(b, envEmail, e.Email)
+	b = appendString(b, envRoot, e.Root)
+	b = appendString(b, envHost, e.Host)
+	b = appendString(b, envUsername, e.Username)
+	b = appendString(b, envExecutable, e.Executable)
+	b = appendUint64(b, envCPUCount, uint64(e.CPUCount))
+	b = appendUint64(b, envCPUCountLogical, uint64(e.CPUCountLogical))
 	if e.MemoryTotal != 0 {
 		var ms int
-		b, ms = beginMessage(b, 21)
-		b = appendUint64(b, 1, e.MemoryTotal)
+		b, ms = beginMessage(b, envMemory)
+		b = appendUint64(b, memoryInfoTotal, e.MemoryTotal)
 		b = endMessage(b, ms)
 	}
-	b = appendString(b, 199, e.WriterID)
+	b = appendString(b, envWriterID, e.WriterID)
 	return b
 }
 
@@ -98,23 +98,23 @@ func decodeEnvironment(d *decoder, e *EnvironmentRecord) {
 			return
 		}
 		switch field {
-		case 1:
+		case envOS:
 			e.OS = d.str(field, wire)
-		case 2:
+		case envPython:
 			e.Python = d.str(field, wire)
-		case 3:
+		case envStartedAt:
 			d.sub(field, wire, func(s *decoder) { e.StartedAt = decodeTimestamp(s) })
-		case 5:
+		case envArgs:
 			if d.want(field, wire, wireBytes) {
 				e.Args = append(e.Args, string(d.bytes()))
 			}
-		case 6:
+		case envProgram:
 			e.Program = d.str(field, wire)
-		case 7:
+		case envCodePath:
 			e.CodePath = d.str(field, wire)
-		case 8:
+		case envCodePathLocal:
 			e.CodePathLocal = d.str(field, wire)
-		case 9:
+		case envGit:
 			d.sub(field, wire, func(s *decoder) {
 				for {
 					f, w, ok := s.next()
@@ -122,44 +122,44 @@ func decodeEnvironment(d *decoder, e *EnvironmentRecord) {
 						return
 					}
 					switch f {
-					case 1:
+					case gitRemoteURL:
 						e.GitRemote = s.str(f, w)
-					case 2:
+					case gitCommit:
 						e.GitCommit = s.str(f, w)
 					default:
 						s.skip(w)
 					}
 				}
 			})
-		case 10:
+		case envEmail:
 			e.Email = d.str(field, wire)
-		case 11:
+		case envRoot:
 			e.Root = d.str(field, wire)
-		case 12:
+		case envHost:
 			e.Host = d.str(field, wire)
-		case 13:
+		case envUsername:
 			e.Username = d.str(field, wire)
-		case 14:
+		case envExecutable:
 			e.Executable = d.str(field, wire)
-		case 16:
+		case envCPUCount:
 			e.CPUCount = uint32(d.int64v(field, wire))
-		case 17:
+		case envCPUCountLogical:
 			e.CPUCountLogical = uint32(d.int64v(field, wire))
-		case 21:
+		case envMemory:
 			d.sub(field, wire, func(s *decoder) {
 				for {
 					f, w, ok := s.next()
 					if !ok {
 						return
 					}
-					if f == 1 {
+					if f == memoryInfoTotal {
 						e.MemoryTotal = uint64(s.int64v(f, w))
 					} else {
 						s.skip(w)
 					}
 				}
 			})
-		case 199:
+		case envWriterID:
 			e.WriterID = d.str(field, wire)
 		default:
 			d.skip(wire)
