@@ -1,6 +1,9 @@
 package prices
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"math"
 	"testing"
 )
@@ -118,5 +121,23 @@ func TestTableIsSane(t *testing.T) {
 	d := Default().Describe()
 	if d["version"] != Version || d["as_of"] != AsOf || d["source"] != Source {
 		t.Errorf("Describe = %v", d)
+	}
+}
+
+// tableDigests pins the built-in prices of each Version: a price changed
+// without a new Version (and AsOf) would leave runs unable to say which
+// prices their costs came from.
+var tableDigests = map[int]string{
+	1: "845ad16c74f199415662320eeb6d6fa5a3087dbb90896bab545eab9dd8713037",
+}
+
+func TestVersionPinsPrices(t *testing.T) {
+	h := sha256.New()
+	for _, p := range openAI {
+		fmt.Fprintf(h, "%s %v %v %v %v %v\n", p.Model, p.Prefix, p.Input, p.CachedInput, p.HasCached, p.Output)
+	}
+	got := hex.EncodeToString(h.Sum(nil))
+	if want, ok := tableDigests[Version]; !ok || got != want {
+		t.Errorf("the built-in prices digest to %s, but version %d pins %q: a price changed, so bump Version and AsOf and pin the new digest", got, Version, want)
 	}
 }

@@ -123,9 +123,6 @@ func newTable(ps []Price) *Table {
 	return t
 }
 
-// Prices lists the table's entries, in the order they were given.
-func (t *Table) Prices() []Price { return append([]Price(nil), t.prices...) }
-
 // Lookup finds the price of a model name: the longest model entry that
 // is the name or a "-"/":"-separated beginning of it, or a longer prefix
 // entry. Case does not matter, and a provider path ("openai/gpt-4o") is
