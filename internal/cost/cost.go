@@ -1,12 +1,9 @@
 // Package cost prices logged calls on the CLI side, with the runtime's
 // own price table (runtime/prices) and by the runtime's rules: `sync`
-// prices the rows of runs logged without costs, and `view` the calls of
-// such runs.
+// prices with it the rows of runs logged without costs.
 package cost
 
 import (
-	"strings"
-
 	"github.com/wbinstrument/wbinstrument/internal/calls"
 	"github.com/wbinstrument/wbinstrument/runtime/prices"
 )
@@ -32,25 +29,10 @@ func Call(c *calls.Call, t *prices.Table) Result {
 	if !hasPrompt && !hasTotal && !c.Estimated {
 		return Result{Unpriced: c.Status != "ERROR"}
 	}
-	p, ok := t.Lookup(t.Resolve(c.Model, AzureDeployment(c.Attr("endpoint"))))
+	p, ok := t.Lookup(t.Resolve(c.Model, prices.AzureDeployment(c.Attr("endpoint"))))
 	if !ok {
 		return Result{Unpriced: true}
 	}
 	u := prices.Usage{Input: c.PromptTokens, CachedInput: c.CachedTokens, Output: c.CompletionTokens}
 	return Result{Priced: true, Cost: p.Cost(u), Estimated: c.Estimated}
-}
-
-// AzureDeployment is the deployment an Azure OpenAI endpoint names
-// ("POST /openai/deployments/NAME/chat/completions"), or "".
-func AzureDeployment(endpoint string) string {
-	const marker = "/openai/deployments/"
-	i := strings.Index(endpoint, marker)
-	if i < 0 {
-		return ""
-	}
-	rest := endpoint[i+len(marker):]
-	if j := strings.IndexByte(rest, '/'); j >= 0 {
-		rest = rest[:j]
-	}
-	return rest
 }

@@ -192,6 +192,21 @@ func (t *Table) Resolve(model, deployment string) string {
 	return model
 }
 
+// AzureDeployment is the deployment an Azure OpenAI URL path or endpoint
+// names ("POST /openai/deployments/NAME/chat/completions"), or "".
+func AzureDeployment(path string) string {
+	const marker = "/openai/deployments/"
+	i := strings.Index(path, marker)
+	if i < 0 {
+		return ""
+	}
+	rest := path[i+len(marker):]
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
+
 // Describe is what the run's config records of the table that priced
 // it: the built-in table's version, date and source, and the override
 // file's path, SHA-256 and label.

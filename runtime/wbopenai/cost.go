@@ -1,8 +1,6 @@
 package wbopenai
 
 import (
-	"strings"
-
 	"github.com/wbinstrument/wbinstrument/runtime/prices"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
@@ -81,7 +79,7 @@ func (cs *costState) price(c *callInfo) callCost {
 	if !c.usage.has {
 		return callCost{unpriced: !c.failed}
 	}
-	model := cs.table.Resolve(c.model, azureDeployment(c.endpoint))
+	model := cs.table.Resolve(c.model, prices.AzureDeployment(c.endpoint))
 	p, ok := cs.table.Lookup(model)
 	if !ok {
 		return callCost{unpriced: true}
@@ -111,19 +109,4 @@ func (cc callCost) addTo(row map[string]interface{}) {
 	row[costKey] = cc.cost.Total()
 	row[costInputKey] = cc.cost.Input
 	row[costOutputKey] = cc.cost.Output
-}
-
-// azureDeployment is the deployment an Azure OpenAI endpoint names
-// ("POST /openai/deployments/NAME/chat/completions"), or "".
-func azureDeployment(endpoint string) string {
-	const marker = "/openai/deployments/"
-	i := strings.Index(endpoint, marker)
-	if i < 0 {
-		return ""
-	}
-	rest := endpoint[i+len(marker):]
-	if j := strings.IndexByte(rest, '/'); j >= 0 {
-		rest = rest[:j]
-	}
-	return rest
 }

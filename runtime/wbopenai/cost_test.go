@@ -207,8 +207,8 @@ func TestAzureDeploymentPrice(t *testing.T) {
 	if in, out := row[costInputKey], row[costOutputKey]; !sameDollars(in.(float64), (800*2.75+200*1.375)/1e6) || !sameDollars(out.(float64), 100*11.0/1e6) {
 		t.Errorf("azure call cost input %v output %v", in, out)
 	}
-	if got := azureDeployment("POST /openai/deployments/prod-chat/embeddings"); got != "prod-chat" {
-		t.Errorf("azureDeployment = %q", got)
+	if got := prices.AzureDeployment("POST /openai/deployments/prod-chat/embeddings"); got != "prod-chat" {
+		t.Errorf("AzureDeployment = %q", got)
 	}
 }
 
