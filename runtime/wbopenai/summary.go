@@ -20,6 +20,7 @@ type totals struct {
 type modelTotals struct {
 	calls, prompt, completion, total int64
 	cost                             float64 // dollars, of the priced calls
+	priced                           bool    // some call of the model was priced
 }
 
 // costTotals sum the rows' costs in the order they were logged, so that
@@ -54,6 +55,7 @@ func (t *totals) add(c *callInfo, cost callCost) {
 		t.costs.input += cost.cost.Input
 		t.costs.output += cost.cost.Output
 		m.cost += total
+		m.priced = true
 	}
 	if cost.unpriced {
 		t.costs.unpriced++
@@ -91,7 +93,8 @@ func (t *totals) summary() map[string]interface{} {
 		s[prices.KeyUnpriced] = t.costs.unpriced
 	}
 	for name, m := range t.perModel {
-		if t.costs.on {
+		if m.priced {
+			// A model never priced has no total: $0 would read as free.
 			s[prices.SummaryPrefix+name+"/usd"] = m.cost
 		}
 		s["calls/"+name] = m.calls
