@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -82,6 +83,38 @@ func TestEndToEnd(t *testing.T) {
 		if c.Site == "" {
 			t.Errorf("step %d (%s): no call site", c.Step, c.Method)
 		}
+	}
+	// Every call but the 429 is priced in its row (gpt-4o-mini and
+	// text-embedding-3-small are in the price table), and the summary's
+	// total is the rows' sum.
+	var usd float64
+	priced := 0
+	for _, c := range res.Calls {
+		if c.HasCost {
+			usd += c.CostUSD
+			priced++
+		}
+	}
+	if priced != wantCalls-1 {
+		t.Errorf("%d rows have a cost, want %d", priced, wantCalls-1)
+	}
+	if got, err := strconv.ParseFloat(string(res.Run.Summary["total_cost/usd"]), 64); err != nil || got != usd || usd <= 0 ||
+		string(res.Run.Summary["unpriced_calls"]) != "0" {
+		t.Errorf("summary total_cost/usd %s, unpriced_calls %s; rows sum to %v", res.Run.Summary["total_cost/usd"], res.Run.Summary["unpriced_calls"], usd)
+	}
+	// The run file defines cost/* against _timestamp, and its config
+	// names the table that priced it.
+	definedCost := false
+	for _, m := range res.Run.Metrics {
+		if m.GlobName == "cost/*" && m.StepMetric == "_timestamp" {
+			definedCost = true
+		}
+	}
+	if !definedCost {
+		t.Errorf("the run file defines no cost/* metric: %+v", res.Run.Metrics)
+	}
+	if !bytes.Contains(res.Run.Config["wbinstrument_prices"], []byte(`"as_of":"`)) {
+		t.Errorf("config wbinstrument_prices = %s", res.Run.Config["wbinstrument_prices"])
 	}
 	if prompt != int64(res.Prompt) || completion != int64(res.Completion) {
 		t.Errorf("rows hold %d prompt + %d completion tokens, the server reported %d + %d", prompt, completion, res.Prompt, res.Completion)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wbinstrument/wbinstrument/runtime/prices"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
@@ -25,18 +26,22 @@ type Overview struct {
 	Config   []KV     `json:"config"`
 	// Environment is the program's environment, as W&B's Overview shows
 	// it: from the EnvironmentRecord and the config's Go facts.
-	Environment []KV            `json:"environment"`
-	Summary     []KV            `json:"summary"`
-	Exit        *ExitInfo       `json:"exit"`
-	Totals      Totals          `json:"totals"`
-	Corrupt     *CorruptInfo    `json:"corrupt"`
-	RowErrors   int             `json:"rowErrors"`
-	RowError    string          `json:"rowError,omitempty"`
-	Records     int             `json:"records"`
-	History     int             `json:"historyRows"`
-	Files       int             `json:"files"`
-	PricesAsOf  string          `json:"pricesAsOf"`
-	Extra       json.RawMessage `json:"-"`
+	Environment []KV         `json:"environment"`
+	Summary     []KV         `json:"summary"`
+	Exit        *ExitInfo    `json:"exit"`
+	Totals      Totals       `json:"totals"`
+	Corrupt     *CorruptInfo `json:"corrupt"`
+	RowErrors   int          `json:"rowErrors"`
+	RowError    string       `json:"rowError,omitempty"`
+	Records     int          `json:"records"`
+	History     int          `json:"historyRows"`
+	Files       int          `json:"files"`
+	PricesAsOf  string       `json:"pricesAsOf"`
+	// PricedWith says which price table the runtime logged the costs
+	// with (the run config's wbinstrument_prices); empty for a run logged
+	// without costs, which the viewer prices itself.
+	PricedWith string          `json:"pricedWith,omitempty"`
+	Extra      json.RawMessage `json:"-"`
 	// ReloadError is set when the last reload failed and an older
 	// snapshot is shown.
 	ReloadError string `json:"reloadError,omitempty"`
@@ -76,7 +81,7 @@ type Totals struct {
 	Prompt     int64   `json:"prompt"`
 	Completion int64   `json:"completion"`
 	Total      int64   `json:"total"`
-	Cost       float64 `json:"cost"`       // estimate over priced calls
+	Cost       float64 `json:"cost"`       // over priced calls, as logged
 	CostCalls  int     `json:"costCalls"`  // calls with a known price
 	FirstMs    float64 `json:"firstMs"`    // first call start, unix ms
 	LastMs     float64 `json:"lastMs"`     // last call end, unix ms
@@ -93,7 +98,7 @@ func (s *Snapshot) overview() *Overview {
 		Running: d.Exit == nil, Config: sortedKVs(d.Config), Summary: sortedKVs(d.Summary),
 		RowErrors: s.RowErrors, RowError: s.FirstRowError,
 		Records: s.Records, History: s.HistoryRows, Files: len(d.Files),
-		PricesAsOf: PricesAsOf,
+		PricesAsOf: PricesAsOf, PricedWith: pricedWith(d.Config[prices.ConfigKey]),
 	}
 	if d.Header != nil {
 		ov.Producer = d.Header.Producer
@@ -211,4 +216,30 @@ func sortedKVs(m map[string]json.RawMessage) []KV {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out
+}
+
+// pricedWith describes the config's wbinstrument_prices value: the table
+// the runtime priced the run with, or why it logged no costs.
+func pricedWith(raw json.RawMessage) string {
+	var d struct {
+		Version  int    `json:"version"`
+		AsOf     string `json:"as_of"`
+		Override string `json:"override"`
+		Label    string `json:"override_version"`
+		Error    string `json:"error"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &d) != nil {
+		return ""
+	}
+	if d.Error != "" {
+		return "no prices (" + d.Error + ")"
+	}
+	s := fmt.Sprintf("the built-in table v%d (list prices of %s)", d.Version, d.AsOf)
+	if d.Override != "" {
+		s += " and " + d.Override
+		if d.Label != "" {
+			s += " (" + d.Label + ")"
+		}
+	}
+	return s
 }

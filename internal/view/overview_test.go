@@ -1,6 +1,7 @@
 package view
 
 import (
+	"encoding/json"
 	"os"
 	"runtime"
 	"sort"
@@ -30,6 +31,21 @@ func TestOverviewLatencyPercentiles(t *testing.T) {
 	}
 	if ov.Totals.LatencyP50 != rank(0.5) || ov.Totals.LatencyP99 != rank(0.99) {
 		t.Errorf("p50/99 %v %v, want %v %v", ov.Totals.LatencyP50, ov.Totals.LatencyP99, rank(0.5), rank(0.99))
+	}
+}
+
+// TestPricedWith: the overview names the table the runtime priced the
+// run with, from its config, and says so when the run has no costs.
+func TestPricedWith(t *testing.T) {
+	for _, c := range []struct{ config, want string }{
+		{`{"version":1,"as_of":"2025-08-15","source":"https://platform.openai.com/docs/pricing"}`, "the built-in table v1 (list prices of 2025-08-15)"},
+		{`{"version":1,"as_of":"2025-08-15","override":"/etc/prices.json","override_version":"acme"}`, "the built-in table v1 (list prices of 2025-08-15) and /etc/prices.json (acme)"},
+		{`{"error":"p.json:3: bad","costs":"off"}`, "no prices (p.json:3: bad)"},
+		{``, ""},
+	} {
+		if got := pricedWith(json.RawMessage(c.config)); got != c.want {
+			t.Errorf("pricedWith(%s) = %q, want %q", c.config, got, c.want)
+		}
 	}
 }
 
