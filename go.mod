@@ -7,6 +7,7 @@ require (
 	github.com/wbinstrument/wbinstrument/runtime v0.1.0
 	golang.org/x/mod v0.29.0
 	golang.org/x/tools v0.38.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (

@@ -41,7 +41,7 @@ func uncovered(o *Options, roots []*packages.Package) []string {
 				return nil
 			}
 			if d.IsDir() {
-				if path != mod && (skipDir(d.Name()) || path == modCache || exists(filepath.Join(path, "go.mod"))) {
+				if path != mod && (skipDir(d.Name()) || path == modCache || fileExists(filepath.Join(path, "go.mod"))) {
 					return filepath.SkipDir
 				}
 				return nil
@@ -69,9 +69,4 @@ func uncovered(o *Options, roots []*packages.Package) []string {
 	}
 	sort.Strings(warns)
 	return warns
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }

@@ -208,6 +208,9 @@ func TestGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			in := filepath.Join("../testdata/rewrite", name)
+			if c := caseComment(in); !strings.HasPrefix(c, "// ") || strings.HasPrefix(c, "// Code generated") {
+				t.Errorf("%s: the case's main.go (or go.mod, go.work) must start with a one-line comment saying what it tests; it starts with %q", in, c)
+			}
 			dir := t.TempDir()
 			copyTree(t, in, dir, root)
 			before := readTree(t, dir, root)
@@ -239,20 +242,15 @@ func TestGolden(t *testing.T) {
 				}
 			}
 			checkVendoredRuntime(t, dir, root)
-			got["wbinstrument.report"] = siteLines(dir, rep)
+			// golden/rewrite/<case> holds the files the rewrite changed or
+			// added, and its report: any other file must be as it was.
+			changed := changedFiles(before, got)
+			changed["wbinstrument.report"] = siteLines(dir, rep)
 			goldenDir := filepath.Join("../golden/rewrite", name)
 			if *update {
-				os.RemoveAll(goldenDir)
-				for rel, data := range got {
-					p := filepath.Join(goldenDir, filepath.FromSlash(rel))
-					os.MkdirAll(filepath.Dir(p), 0o755)
-					if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
+				writeGolden(t, goldenDir, changed)
 			}
-			want := readTree(t, goldenDir, root)
-			compareTrees(t, want, got)
+			compareTrees(t, readTree(t, goldenDir, root), changed)
 
 			// A second run changes nothing.
 			rep2, err := Rewrite(context.Background(), opts)
@@ -286,24 +284,77 @@ func TestGolden(t *testing.T) {
 				return
 			}
 			// The input was instrumented already: revert must give the
-			// code without instrumentation, kept under golden/revert.
+			// code without instrumentation; golden/revert/<case> holds the
+			// files revert changed, and the list of those it removed.
+			revertChanged := changedFiles(before, reverted)
 			revertDir := filepath.Join("../golden/revert", name)
 			if *update {
-				os.RemoveAll(revertDir)
-				for rel, data := range reverted {
-					p := filepath.Join(revertDir, filepath.FromSlash(rel))
-					os.MkdirAll(filepath.Dir(p), 0o755)
-					if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
+				writeGolden(t, revertDir, revertChanged)
 			}
-			compareTrees(t, readTree(t, revertDir, root), reverted)
+			compareTrees(t, readTree(t, revertDir, root), revertChanged)
 			if strings.Contains(strings.Join(mapValues(reverted), ""), "wbi") {
 				t.Errorf("revert left wbi forms behind")
 			}
 		})
 	}
+}
+
+// removedList names, in the golden files of a case, the files the step
+// removed, one a line.
+const removedList = "wbinstrument.removed"
+
+// changedFiles returns the files of after that differ from before or are
+// new, and, under removedList, the files before had and after has not.
+func changedFiles(before, after map[string]string) map[string]string {
+	out := map[string]string{}
+	for rel, data := range after {
+		if old, ok := before[rel]; !ok || old != data {
+			out[rel] = data
+		}
+	}
+	var removed []string
+	for rel := range before {
+		// Vendored modules of others are checked apart and left out.
+		if _, ok := after[rel]; !ok && !thirdPartyVendor(rel) {
+			removed = append(removed, rel)
+		}
+	}
+	if len(removed) > 0 {
+		sort.Strings(removed)
+		out[removedList] = strings.Join(removed, "\n") + "\n"
+	}
+	return out
+}
+
+// writeGolden replaces the golden directory with files (for -update).
+func writeGolden(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	for rel, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// caseComment is the one-line comment that starts every case: the first
+// line of its main.go, or else of its go.mod or go.work, which says what
+// the case tests.
+func caseComment(dir string) string {
+	for _, name := range []string{"main.go", "go.mod", "go.work"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err == nil {
+			line, _, _ := strings.Cut(string(data), "\n")
+			return line
+		}
+	}
+	return ""
 }
 
 func mapValues(m map[string]string) []string {

@@ -29,7 +29,7 @@ func rewriteGoMod(path string, o *Options) (c *FileChange, sum, ours bool, err e
 	if err != nil {
 		return nil, false, false, err
 	}
-	f, err := modfile.Parse(path, data, nil)
+	f, err := modfile.Parse(path, data, nil) // its errors name path:line
 	if err != nil {
 		return nil, false, false, err
 	}
@@ -72,7 +72,7 @@ func rewriteGoMod(path string, o *Options) (c *FileChange, sum, ours bool, err e
 		return nil, false, false, err
 	}
 	if err := raiseGoLine(f, path, marked); err != nil {
-		return nil, false, false, err
+		return nil, false, false, fmt.Errorf("%s: %v", path, err)
 	}
 	out, err := f.Format()
 	if err != nil {

@@ -72,7 +72,7 @@ func Rewrite(ctx context.Context, opts Options) (*Report, error) {
 	for _, m := range mods {
 		c, sum, ours, err := rewriteGoMod(m, o)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", m, err)
+			return nil, err // it names go.mod, with the line where it can
 		}
 		if c != nil {
 			rep.Files = append(rep.Files, *c)

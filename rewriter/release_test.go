@@ -135,6 +135,7 @@ func TestReleasedRewrite(t *testing.T) {
 	// An older tool on a module a newer one instrumented.
 	after := readTree(t, dir, replaceRoot(t))
 	_, err := rewriteAt(t, dir, "v0.1.0")
+	t.Logf("the error a user sees:\n%v", err)
 	if err == nil || !strings.Contains(err.Error(), "go.mod:") || !strings.Contains(err.Error(), "newer than this wbinstrument (v0.1.0)") || !strings.Contains(err.Error(), "go get -tool "+ToolPackage+"@v0.2.0") {
 		t.Fatalf("older tool: err = %v", err)
 	}
@@ -186,6 +187,7 @@ func TestReleasedRewriteOffline(t *testing.T) {
 	if err == nil {
 		t.Fatal("rewrite succeeded without a way to download the runtime")
 	}
+	t.Logf("the error a user sees:\n%v", err)
 	for _, want := range []string{RuntimeModule + "@v0.1.0", "go mod download -json", "GOPROXY", "nothing was changed"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)

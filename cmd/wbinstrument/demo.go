@@ -12,10 +12,6 @@ import (
 	"github.com/wbinstrument/wbinstrument/internal/demo"
 )
 
-func init() {
-	register(&command{name: "demo", short: "instrument and run an example program against a fake OpenAI server", run: runDemo})
-}
-
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	dir := fs.String("dir", ".", "`directory` whose wandb/ subdirectory receives the run (like WANDB_DIR)")

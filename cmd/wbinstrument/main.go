@@ -17,8 +17,8 @@ import (
 	"sort"
 )
 
-// A command is one subcommand of the CLI. Each lives in a file of its own
-// and registers itself from an init function.
+// A command is one subcommand of the CLI; its run function lives in a
+// file named after it.
 type command struct {
 	name  string
 	short string // one line for the command list
@@ -27,9 +27,15 @@ type command struct {
 	run func(args []string, stdout, stderr io.Writer) int
 }
 
-var commands = map[string]*command{}
-
-func register(c *command) { commands[c.name] = c }
+// commands is every subcommand, by name.
+var commands = map[string]*command{
+	"rewrite": {name: "rewrite", short: "instrument the go-openai calls of a Go module in place", run: runRewrite},
+	"revert":  {name: "revert", short: "remove the instrumentation a rewrite added, byte for byte", run: runRevert},
+	"view":    {name: "view", short: "browse a run's calls locally: trace table, timeline, models", run: runView},
+	"sync":    {name: "sync", short: "upload offline W&B runs (or unfinished online uploads) to W&B", run: runSync},
+	"demo":    {name: "demo", short: "instrument and run an example program against a fake OpenAI server", run: runDemo},
+	"version": {name: "version", short: "print the version of wbinstrument", run: runVersion},
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

@@ -6,10 +6,6 @@ import (
 	"github.com/wbinstrument/wbinstrument/rewriter"
 )
 
-func init() {
-	register(&command{name: "revert", short: "remove the instrumentation a rewrite added, byte for byte", run: runRevert})
-}
-
 const revertUsage = `usage: wbinstrument revert [flags] [dir | package pattern ...]
 
 Removes what "wbinstrument rewrite" added: the call-site and constructor

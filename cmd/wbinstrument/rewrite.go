@@ -15,10 +15,6 @@ import (
 	"github.com/wbinstrument/wbinstrument/rewriter"
 )
 
-func init() {
-	register(&command{name: "rewrite", short: "instrument the go-openai calls of a Go module in place", run: runRewrite})
-}
-
 const rewriteUsage = `usage: wbinstrument rewrite [flags] [dir | package pattern ...]
 
 Rewrites every go-openai client construction and call in user code so that

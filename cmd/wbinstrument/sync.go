@@ -12,13 +12,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/wbinstrument/wbinstrument/internal/cost"
 	"github.com/wbinstrument/wbinstrument/internal/tokens"
+	"github.com/wbinstrument/wbinstrument/runtime/prices"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
-
-func init() {
-	register(&command{name: "sync", short: "upload offline W&B runs (or unfinished online uploads) to W&B", run: runSync})
-}
 
 // progressMinRows is the run size from which sync reports progress: small
 // runs upload in a blink and need no running count.
@@ -48,9 +46,15 @@ with status 1. The OpenTelemetry spans a run kept for W&B Weave (every
 span of an offline run) are sent to Weave after the run, each once, even
 for a run already synced (WBINSTRUMENT_WEAVE=false skips them).
 
+Rows logged without a cost (runs logged before costs were, or calls the
+server reported no usage for, whose tokens sync estimates) are priced with
+the built-in price table or WBINSTRUMENT_PRICES, and marked
+cost/priced_at_sync (and cost/estimated); the run file is not changed.
+
 Environment: WANDB_API_KEY (required), WANDB_BASE_URL (default
 https://api.wandb.ai), WANDB_ENTITY and WANDB_PROJECT (for runs that
-recorded none; -entity and -project override every run).
+recorded none; -entity and -project override every run), WBINSTRUMENT_PRICES
+(a price file, as for instrumented programs).
 
 Examples:
 
@@ -76,6 +80,14 @@ Flags:
 		fmt.Fprintln(stderr, "wbinstrument sync:", err)
 		return 1
 	}
+	// Runs logged without costs are priced with the runtime's table (or
+	// WBINSTRUMENT_PRICES, as the program would have been); a bad price
+	// file costs those runs their costs, not their upload.
+	table, err := prices.FromEnv()
+	if err != nil {
+		fmt.Fprintf(stderr, "wbinstrument sync: %s: %v; runs logged without costs are uploaded without them\n", prices.EnvVar, err)
+		table = nil
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
@@ -86,8 +98,8 @@ Flags:
 			APIKey: key, BaseURL: os.Getenv("WANDB_BASE_URL"),
 			Entity: *entity, Project: *project,
 			DefaultEntity: os.Getenv("WANDB_ENTITY"), DefaultProject: os.Getenv("WANDB_PROJECT"),
-			Force:       *force,
-			EditHistory: estimateUsage,
+			Force: *force,
+			Edit:  syncEdit(table),
 		}
 		if !*quiet {
 			opts.Progress = progressPrinter(stderr, name)
@@ -158,6 +170,19 @@ func displayPath(log string) string {
 		}
 	}
 	return dir
+}
+
+// syncEdit is what sync changes in a run as it uploads it: token counts
+// estimated for calls the server reported none for, then costs for the
+// rows logged without one (see cost.SyncPricer).
+func syncEdit(table *prices.Table) func(*wandb.Record) []*wandb.Record {
+	pricer := &cost.SyncPricer{Table: table}
+	return func(rec *wandb.Record) []*wandb.Record {
+		if rec.History != nil {
+			estimateUsage(rec.History)
+		}
+		return pricer.Edit(rec)
+	}
 }
 
 // estimateUsage adds token counts, marked usage/estimated, to a row whose

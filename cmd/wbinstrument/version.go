@@ -88,25 +88,20 @@ func (bv buildVersion) String() string {
 	return "wbinstrument " + bv.tool
 }
 
-func init() {
-	register(&command{
-		name:  "version",
-		short: "print the version of wbinstrument",
-		run: func(args []string, stdout, stderr io.Writer) int {
-			fs := flag.NewFlagSet("version", flag.ContinueOnError)
-			fs.Usage = func() {
-				fmt.Fprintln(fs.Output(), "usage: wbinstrument version\n\nPrints the tool's version, and the runtime module version that rewrites require where it differs.")
-			}
-			if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
-				return code
-			}
-			if fs.NArg() > 0 {
-				fmt.Fprintf(stderr, "wbinstrument version: takes no arguments, got %q\n", fs.Args())
-				fs.Usage()
-				return 2
-			}
-			fmt.Fprintln(stdout, readBuildVersion())
-			return 0
-		},
-	})
+// runVersion prints the version line.
+func runVersion(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: wbinstrument version\n\nPrints the tool's version, and the runtime module version that rewrites require where it differs.")
+	}
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "wbinstrument version: takes no arguments, got %q\n", fs.Args())
+		fs.Usage()
+		return 2
+	}
+	fmt.Fprintln(stdout, readBuildVersion())
+	return 0
 }

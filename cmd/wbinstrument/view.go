@@ -16,10 +16,6 @@ import (
 	"github.com/wbinstrument/wbinstrument/internal/view"
 )
 
-func init() {
-	register(&command{name: "view", short: "browse a run's calls locally: trace table, timeline, models", run: runView})
-}
-
 // defaultViewPort is tried first; when it is taken, any free port is used.
 const defaultViewPort = 6006
 

@@ -23,6 +23,7 @@ type Call struct {
 	PromptTokens     int64
 	CompletionTokens int64
 	TotalTokens      int64
+	CachedTokens     int64 // of PromptTokens, read from the prompt cache
 	ElapsedSeconds   float64
 	StartMS, EndMS   float64
 	Attributes       map[string]json.RawMessage
@@ -34,6 +35,17 @@ type Call struct {
 	// server but counted with a tokenizer (usage/estimated on the row, or
 	// filled in by tokens.Fill).
 	Estimated bool
+
+	// SpanKind is the trace's span kind: LLM for token-billed calls, TOOL
+	// for the other endpoints.
+	SpanKind string
+	// Cost is the call's logged price (cost/usd, cost/input_usd,
+	// cost/output_usd) in US dollars, when HasCost; CostEstimated says it
+	// was priced from estimated token counts, PricedAtSync that `sync`
+	// priced it, the run having been logged without costs.
+	HasCost                     bool
+	CostUSD, CostInput, CostOut float64
+	CostEstimated, PricedAtSync bool
 }
 
 // Trace is the wb_trace_tree value the runtime logs as "trace".
@@ -82,8 +94,14 @@ func FromRow(row map[string]json.RawMessage) (Call, error) {
 	c.PromptTokens = int64(num(row["usage/prompt_tokens"]))
 	c.CompletionTokens = int64(num(row["usage/completion_tokens"]))
 	c.TotalTokens = int64(num(row["usage/total_tokens"]))
+	c.CachedTokens = int64(num(row["usage/cached_tokens"]))
 	c.ElapsedSeconds = num(row["usage/elapsed_time"])
 	c.Estimated = isTrue(row["usage/estimated"])
+	if v, ok := row["cost/usd"]; ok {
+		c.HasCost = true
+		c.CostUSD, c.CostInput, c.CostOut = num(v), num(row["cost/input_usd"]), num(row["cost/output_usd"])
+		c.CostEstimated, c.PricedAtSync = isTrue(row["cost/estimated"]), isTrue(row["cost/priced_at_sync"])
+	}
 	var tr Trace
 	if err := json.Unmarshal(row["trace"], &tr); err != nil {
 		return c, fmt.Errorf("trace: %v", err)
@@ -108,6 +126,7 @@ func FromRow(row map[string]json.RawMessage) (Call, error) {
 	c.Status, c.StatusMessage = span.StatusCode, span.StatusMessage
 	c.StartMS, c.EndMS = span.StartTimeMS, span.EndTimeMS
 	c.Attributes = span.Attributes
+	c.SpanKind = span.SpanKind
 	c.Method = c.Attr("method")
 	c.Model = c.Attr("model")
 	c.Site = c.Attr("call_site")

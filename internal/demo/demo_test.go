@@ -7,11 +7,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/wbinstrument/wbinstrument/internal/checkout"
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
+	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
 // TestEndToEnd does what `wbinstrument demo` does and checks the promise:
@@ -82,6 +85,38 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("step %d (%s): no call site", c.Step, c.Method)
 		}
 	}
+	// Every call but the 429 is priced in its row (gpt-4o-mini and
+	// text-embedding-3-small are in the price table), and the summary's
+	// total is the rows' sum.
+	var usd float64
+	priced := 0
+	for _, c := range res.Calls {
+		if c.HasCost {
+			usd += c.CostUSD
+			priced++
+		}
+	}
+	if priced != wantCalls-1 {
+		t.Errorf("%d rows have a cost, want %d", priced, wantCalls-1)
+	}
+	if got, err := strconv.ParseFloat(string(res.Run.Summary["total_cost/usd"]), 64); err != nil || got != usd || usd <= 0 ||
+		string(res.Run.Summary["unpriced_calls"]) != "0" {
+		t.Errorf("summary total_cost/usd %s, unpriced_calls %s; rows sum to %v", res.Run.Summary["total_cost/usd"], res.Run.Summary["unpriced_calls"], usd)
+	}
+	// The run file defines cost/* against _timestamp, and its config
+	// names the table that priced it.
+	definedCost := false
+	for _, m := range res.Run.Metrics {
+		if m.GlobName == "cost/*" && m.StepMetric == "_timestamp" {
+			definedCost = true
+		}
+	}
+	if !definedCost {
+		t.Errorf("the run file defines no cost/* metric: %+v", res.Run.Metrics)
+	}
+	if !bytes.Contains(res.Run.Config["wbinstrument_prices"], []byte(`"as_of":"`)) {
+		t.Errorf("config wbinstrument_prices = %s", res.Run.Config["wbinstrument_prices"])
+	}
 	if prompt != int64(res.Prompt) || completion != int64(res.Completion) {
 		t.Errorf("rows hold %d prompt + %d completion tokens, the server reported %d + %d", prompt, completion, res.Prompt, res.Completion)
 	}
@@ -108,6 +143,35 @@ func TestEndToEnd(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+
+	// Synced by our sync, the run leaves on a W&B server what W&B's own
+	// sync would (fakewandb.WandbSyncModel, read from W&B's source):
+	// history, summary, config with the metric definitions, whether or
+	// not the server expands globs, the environment, and the files.
+	wb := fakewandb.New("demo-sync-key-0123456789")
+	defer wb.Close()
+	sr, err := wandb.Sync(ctx, res.RunDir, wandb.SyncOptions{APIKey: "demo-sync-key-0123456789", BaseURL: wb.URL()})
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	if v := wb.Violations(); len(v) > 0 {
+		t.Errorf("sync broke the protocol: %q", v)
+	}
+	synced, ok := wb.Run(sr.Entity, sr.Project, sr.RunID)
+	if !ok {
+		t.Fatalf("synced run %s/%s/%s not on the server", sr.Entity, sr.Project, sr.RunID)
+	}
+	for _, expand := range []bool{false, true} {
+		fakewandb.CompareWithModel(t, fakewandb.WandbSyncModel(t, res.RunDir, expand), synced, expand)
+	}
+	for _, f := range []string{"wandb-metadata.json", "wandb-summary.json", "config.yaml"} {
+		if synced.UploadCount[f] != 1 {
+			t.Errorf("%s uploaded %d times, want once (uploads %v)", f, synced.UploadCount[f], synced.UploadCount)
+		}
+	}
+	if steps, _ := synced.MetricSteps(false); steps["usage/total_tokens"] != "_timestamp" {
+		t.Errorf("usage/total_tokens steps on %q, want _timestamp: %v", steps["usage/total_tokens"], steps)
 	}
 
 	var out bytes.Buffer

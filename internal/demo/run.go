@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -123,17 +124,22 @@ func PrintSummary(w io.Writer, r *Result) {
 	}
 	fmt.Fprintf(w, "\nLogged to W&B run %s (offline), read back from\n  %s\n\n", id, r.Run.Path)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  step\tmethod\tcall site\tmodel\tstatus\tprompt\tcompl.\ttotal\tseconds")
+	fmt.Fprintln(tw, "  step\tmethod\tcall site\tmodel\tstatus\tprompt\tcompl.\ttotal\tseconds\tcost $")
 	for _, c := range r.Calls {
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%.4f\n", c.Step, c.Method, c.Site, c.Model, c.Status,
-			c.PromptTokens, c.CompletionTokens, c.TotalTokens, c.ElapsedSeconds)
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%.4f\t%s\n", c.Step, c.Method, c.Site, c.Model, c.Status,
+			c.PromptTokens, c.CompletionTokens, c.TotalTokens, c.ElapsedSeconds, costText(&c))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nSummary:")
-	for _, k := range []string{"calls", "errors", "tokens/prompt", "tokens/completion", "tokens/total"} {
-		if v, ok := r.Run.Summary[k]; ok {
-			fmt.Fprintf(w, " %s=%s", k, v)
+	for _, k := range []string{"calls", "errors", "tokens/prompt", "tokens/completion", "tokens/total", "total_cost/usd", "unpriced_calls"} {
+		v, ok := r.Run.Summary[k]
+		if !ok {
+			continue
 		}
+		if f, err := strconv.ParseFloat(string(v), 64); err == nil && k == "total_cost/usd" {
+			v = []byte(strconv.FormatFloat(f, 'f', 8, 64))
+		}
+		fmt.Fprintf(w, " %s=%s", k, v)
 	}
 	exit := "none (the run did not finish)"
 	if r.Run.Exit != nil {
@@ -146,6 +152,15 @@ func PrintSummary(w io.Writer, r *Result) {
 	fmt.Fprintf(w, "Look at it:  %s view %s\n", r.Command, r.RunDir)
 	fmt.Fprintf(w, "Upload it:   WANDB_API_KEY=... %s sync %s   (the run, then its spans to Weave)\n", r.Command, r.RunDir)
 	fmt.Fprintf(w, "             (or, with the Python client: wandb sync %s, without the spans)\n", r.RunDir)
+}
+
+// costText is a row's logged cost (cost/usd), "-" for a call without one
+// (a failed call, a model the price table does not know).
+func costText(c *calls.Call) string {
+	if !c.HasCost {
+		return "-"
+	}
+	return strconv.FormatFloat(c.CostUSD, 'f', 8, 64)
 }
 
 // selfCommand is how the user ran this binary: a `go run` build lives in

@@ -12,8 +12,9 @@ type fileStreamRequest struct {
 		Offset  *int     `json:"offset"`
 		Content []string `json:"content"`
 	} `json:"files"`
-	Complete *bool `json:"complete"`
-	ExitCode *int  `json:"exitcode"`
+	Uploaded []string `json:"uploaded"`
+	Complete *bool    `json:"complete"`
+	ExitCode *int     `json:"exitcode"`
 }
 
 // fileStream stores the lines of each file at their offsets, W&B's way:
@@ -96,7 +97,19 @@ func (s *Server) fileStream(w http.ResponseWriter, entity, project, run string, 
 		}
 		r.Files[name] = lines
 	}
+	for _, name := range req.Uploaded {
+		if !contains(r.Created, name) {
+			s.violate(fmt.Sprintf("%s: file_stream lists %s as uploaded, but it was never announced with CreateRunFiles", key, name))
+		}
+		if _, ok := r.Uploads[name]; !ok {
+			s.violate(fmt.Sprintf("%s: file_stream lists %s as uploaded before any upload of it", key, name))
+		}
+		if !contains(r.Uploaded, name) {
+			r.Uploaded = append(r.Uploaded, name)
+		}
+	}
 	if req.Complete != nil && *req.Complete {
+		r.FinalUploaded = append([]string(nil), req.Uploaded...)
 		r.Complete = true
 		code := 0
 		if req.ExitCode != nil {
@@ -107,4 +120,13 @@ func (s *Server) fileStream(w http.ResponseWriter, entity, project, run string, 
 		r.ExitCode = &code
 	}
 	writeJSON(w, http.StatusOK, map[string]interface{}{"exitcode": nil, "limits": map[string]interface{}{}})
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

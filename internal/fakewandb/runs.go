@@ -28,9 +28,18 @@ type Run struct {
 	Complete bool
 	ExitCode *int
 	// Created lists the file names asked for with CreateRunFiles;
-	// Uploads holds the bytes PUT to their upload URLs.
-	Created []string
-	Uploads map[string][]byte
+	// Uploads holds the bytes PUT to their upload URLs, the latest PUT of
+	// each; UploadCount counts the PUTs of each name.
+	Created     []string
+	Uploads     map[string][]byte
+	UploadCount map[string]int
+	// Uploaded is the union of the file_stream "uploaded" lists (W&B's
+	// FileStreamRequestJSON.Uploaded, in core/internal/filestream/
+	// filestreamrequest.go): the files the client says are fully
+	// uploaded, for servers that cannot tell by themselves. FinalUploaded
+	// is the list of the request that completed the run.
+	Uploaded      []string
+	FinalUploaded []string
 }
 
 func runKey(entity, project, name string) string {
@@ -71,6 +80,12 @@ func (r *Run) clone() Run {
 	for k, v := range r.Uploads {
 		c.Uploads[k] = append([]byte(nil), v...)
 	}
+	c.UploadCount = make(map[string]int, len(r.UploadCount))
+	for k, v := range r.UploadCount {
+		c.UploadCount[k] = v
+	}
+	c.Uploaded = append([]string(nil), r.Uploaded...)
+	c.FinalUploaded = append([]string(nil), r.FinalUploaded...)
 	if r.ExitCode != nil {
 		e := *r.ExitCode
 		c.ExitCode = &e

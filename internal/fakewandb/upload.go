@@ -39,5 +39,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, parts []string, 
 		return
 	}
 	run2.Uploads[name] = append([]byte(nil), body...)
+	if run2.UploadCount == nil {
+		run2.UploadCount = map[string]int{}
+	}
+	run2.UploadCount[name]++
 	w.WriteHeader(http.StatusOK)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -362,10 +363,31 @@ func TestPrices(t *testing.T) {
 			t.Errorf("priceFor(%q) = %q, want no price", m, card.Prefix)
 		}
 	}
-	card, _ := priceFor("gpt-4o")
 	// 1M prompt tokens of which 400k cached, 1M completion tokens.
-	if got, want := card.cost(1e6, 1e6, 4e5), 0.6*2.5+0.4*1.25+10.0; got < want-1e-9 || got > want+1e-9 {
+	if got, want := callCost(0, false, "gpt-4o", 1e6, 1e6, 4e5), 0.6*2.5+0.4*1.25+10.0; got < want-1e-9 || got > want+1e-9 {
 		t.Errorf("cost = %v, want %v", got, want)
+	}
+	// A logged cost is shown as logged, whatever the table says.
+	if got := callCost(0.125, true, "gpt-4o", 1e6, 1e6, 4e5); got != 0.125 {
+		t.Errorf("logged cost shown as %v", got)
+	}
+}
+
+// TestLoggedCostShown: a call whose row logged its cost shows that cost,
+// not the table's price of its tokens; a call logged without one (a run
+// from before costs) is priced with the table.
+func TestLoggedCostShown(t *testing.T) {
+	_, hs := newTestServer(t, smallRun(t))
+	var d struct {
+		Cost *float64 `json:"cost"`
+	}
+	getJSON(t, hs, "/api/call?i=1", 200, &d) // gpt-4o, 21 + 6 tokens, logged at $1 per million
+	if d.Cost == nil || *d.Cost != 27.0/1e6 {
+		t.Errorf("call 1 cost = %v, want the logged %v", d.Cost, 27.0/1e6)
+	}
+	getJSON(t, hs, "/api/call?i=2", 200, &d) // text-embedding-3-small, 22 tokens, no cost logged
+	if want := 22 * 0.02 / 1e6; d.Cost == nil || math.Abs(*d.Cost-want) > 1e-15 {
+		t.Errorf("call 2 cost = %v, want the table's %v", d.Cost, want)
 	}
 }
 

@@ -105,6 +105,11 @@ func fixtureCall(k int, base time.Time, s *wandb.Step, tables bool) map[string]i
 	if k%5 == 0 && !failed {
 		row["usage/cached_tokens"] = pt / 2
 	}
+	if model == "gpt-4o" && !failed {
+		// As a price file's negotiated $1 per million tokens would log it:
+		// not the table's price, so tests can tell the two apart.
+		row["cost/usd"] = float64(pt+ct) / 1e6
+	}
 	if tables && s != nil {
 		ref, err := s.Table("stats", []string{"request", "response", "model", "start_time", "end_time", "request_id", "api_type", "session_id", "elapsed_time", "prompt_tokens", "completion_tokens", "total_tokens"},
 			[][]interface{}{{string(mustJSON(req)), string(mustJSON(resp)), model, start / 1000, end / 1000, attrs["request_id"], "openai", "sess1", latency / 1000, pt, ct, pt + ct}})

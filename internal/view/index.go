@@ -21,7 +21,7 @@ type entry struct {
 	start, end float64 // unix milliseconds
 	latency    float64 // milliseconds
 	ttft       float64 // milliseconds; -1 when not a stream
-	cost       float64 // dollars; -1 when the model has no known price
+	cost       float64 // dollars, as logged (else from the price table); -1 when unknown
 	prompt     int64
 	completion int64
 	total      int64
@@ -192,10 +192,7 @@ func (ix *index) add(cs []callSummary) {
 		e.site = ix.sites.id(c.site)
 		e.method = ix.methods.id(method)
 		ix.apiTypes = append(ix.apiTypes, c.apiType)
-		e.cost = -1
-		if p, ok := priceFor(model); ok {
-			e.cost = p.cost(e.prompt, e.completion, e.cached)
-		}
+		e.cost = callCost(c.cost, c.hasCost, model, e.prompt, e.completion, e.cached)
 		if i == 0 || e.start < ix.minT {
 			ix.minT = e.start
 		}

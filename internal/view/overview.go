@@ -2,11 +2,15 @@ package view
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/wbinstrument/wbinstrument/runtime/otlp"
+	"github.com/wbinstrument/wbinstrument/runtime/prices"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
@@ -19,20 +23,27 @@ type Overview struct {
 	Size     int64     `json:"size"`
 	// Running is true while the run has no exit record: it may still be
 	// written, so the page offers (and starts) live mode.
-	Running    bool         `json:"running"`
-	Run        *RunInfo     `json:"run"`
-	Producer   string       `json:"producer,omitempty"`
-	Config     []KV         `json:"config"`
-	Summary    []KV         `json:"summary"`
-	Exit       *ExitInfo    `json:"exit"`
-	Totals     Totals       `json:"totals"`
-	Corrupt    *CorruptInfo `json:"corrupt"`
-	RowErrors  int          `json:"rowErrors"`
-	RowError   string       `json:"rowError,omitempty"`
-	Records    int          `json:"records"`
-	History    int          `json:"historyRows"`
-	Files      int          `json:"files"`
-	PricesAsOf string       `json:"pricesAsOf"`
+	Running  bool     `json:"running"`
+	Run      *RunInfo `json:"run"`
+	Producer string   `json:"producer,omitempty"`
+	Config   []KV     `json:"config"`
+	// Environment is the program's environment, as W&B's Overview shows
+	// it: from the EnvironmentRecord and the config's Go facts.
+	Environment []KV         `json:"environment"`
+	Summary     []KV         `json:"summary"`
+	Exit        *ExitInfo    `json:"exit"`
+	Totals      Totals       `json:"totals"`
+	Corrupt     *CorruptInfo `json:"corrupt"`
+	RowErrors   int          `json:"rowErrors"`
+	RowError    string       `json:"rowError,omitempty"`
+	Records     int          `json:"records"`
+	History     int          `json:"historyRows"`
+	Files       int          `json:"files"`
+	PricesAsOf  string       `json:"pricesAsOf"`
+	// PricedWith says which price table the runtime logged the costs
+	// with (the run config's wbinstrument_prices); empty for a run logged
+	// without costs, which the viewer prices itself.
+	PricedWith string `json:"pricedWith,omitempty"`
 	// Spans are the OpenTelemetry spans the run kept for W&B Weave (nil
 	// when it kept none): all of an offline run's, those an online run
 	// could not deliver.
@@ -84,7 +95,7 @@ type Totals struct {
 	Prompt     int64   `json:"prompt"`
 	Completion int64   `json:"completion"`
 	Total      int64   `json:"total"`
-	Cost       float64 `json:"cost"`       // estimate over priced calls
+	Cost       float64 `json:"cost"`       // over priced calls, as logged
 	CostCalls  int     `json:"costCalls"`  // calls with a known price
 	FirstMs    float64 `json:"firstMs"`    // first call start, unix ms
 	LastMs     float64 `json:"lastMs"`     // last call end, unix ms
@@ -101,7 +112,7 @@ func (s *Snapshot) overview() *Overview {
 		Running: d.Exit == nil, Config: sortedKVs(d.Config), Summary: sortedKVs(d.Summary),
 		RowErrors: s.RowErrors, RowError: s.FirstRowError,
 		Records: s.Records, History: s.HistoryRows, Files: len(d.Files),
-		PricesAsOf: PricesAsOf,
+		PricesAsOf: PricesAsOf, PricedWith: pricedWith(d.Config[prices.ConfigKey]),
 	}
 	if d.Header != nil {
 		ov.Producer = d.Header.Producer
@@ -113,6 +124,7 @@ func (s *Snapshot) overview() *Overview {
 			ov.Run.Tags = []string{}
 		}
 	}
+	ov.Environment = environmentKVs(d.Environment, d.Config["wbinstrument"])
 	if d.Exit != nil {
 		ov.Exit = &ExitInfo{Code: d.Exit.ExitCode, Runtime: d.Exit.Runtime}
 	}
@@ -152,6 +164,71 @@ func (s *Snapshot) overview() *Overview {
 	return ov
 }
 
+// environmentKVs lists what W&B's Overview shows of a run's environment
+// (OS, command, git state, host, hardware) and the Go facts the run's
+// config keeps under "wbinstrument", in reading order, leaving out what
+// is unknown.
+func environmentKVs(e *wandb.EnvironmentRecord, goInfo json.RawMessage) []KV {
+	out := []KV{}
+	add := func(k, v string) {
+		if v != "" {
+			out = append(out, KV{k, v})
+		}
+	}
+	var g struct {
+		GoVersion   string            `json:"go_version"`
+		MainModule  string            `json:"main_module"`
+		MainVersion string            `json:"main_version"`
+		Modified    *bool             `json:"vcs_modified"`
+		VCSTime     string            `json:"vcs_time"`
+		Modules     map[string]string `json:"modules"`
+	}
+	if len(goInfo) > 0 {
+		_ = json.Unmarshal(goInfo, &g) // a user's own "wbinstrument" key: shown in the config only
+	}
+	if e != nil {
+		add("os", e.OS)
+		cmd := e.Program
+		for _, a := range e.Args {
+			cmd += " " + a
+		}
+		add("command", strings.TrimSpace(cmd))
+		add("code path", e.CodePath)
+		add("executable", e.Executable)
+		add("directory", e.Root)
+		if e.GitCommit != "" {
+			state := e.GitCommit
+			if g.Modified != nil && *g.Modified {
+				state += " (modified)"
+			}
+			add("git commit", state)
+		}
+		add("git remote", e.GitRemote)
+		add("host", e.Host)
+		add("user", e.Username)
+		if e.CPUCount != 0 || e.CPUCountLogical != 0 {
+			add("cpus", fmt.Sprintf("%d cores, %d logical", e.CPUCount, e.CPUCountLogical))
+		}
+		if e.MemoryTotal != 0 {
+			add("memory", fmt.Sprintf("%.1f GiB", float64(e.MemoryTotal)/(1<<30)))
+		}
+	}
+	add("go", g.GoVersion)
+	if g.MainModule != "" {
+		add("main module", strings.TrimSpace(g.MainModule+" "+g.MainVersion))
+	}
+	add("built", g.VCSTime)
+	mods := make([]string, 0, len(g.Modules))
+	for m := range g.Modules {
+		mods = append(mods, m)
+	}
+	sort.Strings(mods)
+	for _, m := range mods {
+		add(m, g.Modules[m])
+	}
+	return out
+}
+
 func sortedKVs(m map[string]json.RawMessage) []KV {
 	out := make([]KV, 0, len(m))
 	for k, v := range m {
@@ -159,4 +236,30 @@ func sortedKVs(m map[string]json.RawMessage) []KV {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out
+}
+
+// pricedWith describes the config's wbinstrument_prices value: the table
+// the runtime priced the run with, or why it logged no costs.
+func pricedWith(raw json.RawMessage) string {
+	var d struct {
+		Version  int    `json:"version"`
+		AsOf     string `json:"as_of"`
+		Override string `json:"override"`
+		Label    string `json:"override_version"`
+		Error    string `json:"error"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &d) != nil {
+		return ""
+	}
+	if d.Error != "" {
+		return "no prices (" + d.Error + ")"
+	}
+	s := fmt.Sprintf("the built-in table v%d (list prices of %s)", d.Version, d.AsOf)
+	if d.Override != "" {
+		s += " and " + d.Override
+		if d.Label != "" {
+			s += " (" + d.Label + ")"
+		}
+	}
+	return s
 }

@@ -226,7 +226,7 @@ type Row struct {
 	Total      int64    `json:"total"`
 	Latency    float64  `json:"latency"` // ms
 	TTFT       *float64 `json:"ttft"`    // ms; null when not a stream
-	Cost       *float64 `json:"cost"`    // dollars, estimate; null when unknown
+	Cost       *float64 `json:"cost"`    // dollars, as logged (or from the price table for runs logged without costs); null when unknown
 	Stream     bool     `json:"stream"`
 	Estimated  bool     `json:"estimated,omitempty"` // token counts counted here: the server sent none
 	Error      string   `json:"message,omitempty"`   // a failed call's status message, shortened

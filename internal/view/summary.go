@@ -43,6 +43,8 @@ type callSummary struct {
 	endpoint, apiType           string
 	stream                      bool
 	ttft                        float64 // -1 when no attribute holds one
+	cost                        float64 // cost/usd, when hasCost
+	hasCost                     bool
 }
 
 // recResult is what a load worker makes of one record.
@@ -84,7 +86,8 @@ func (z *summarizer) intern(b []byte) string {
 func (z *summarizer) record(off int64, payload []byte) recResult {
 	r := recResult{off: off}
 	var trace []byte
-	var nums [7]float64
+	var nums [8]float64
+	hasCost := false
 	missing := false
 	isHist, _, err := wandb.ScanHistory(payload, func(key, v []byte) {
 		k := -1
@@ -107,6 +110,8 @@ func (z *summarizer) record(off int64, payload []byte) recResult {
 			k = 5
 		case "usage/cached_tokens":
 			k = 6
+		case "cost/usd":
+			k, hasCost = 7, true
 		}
 		if k >= 0 {
 			// As calls.FromRow: what is not a number counts as 0.
@@ -136,6 +141,7 @@ func (z *summarizer) record(off int64, payload []byte) recResult {
 	c.Step, c.timestamp = int64(nums[0]), nums[1]
 	c.prompt, c.completion, c.total = int64(nums[2]), int64(nums[3]), int64(nums[4])
 	c.elapsed, c.cached = nums[5], int64(nums[6])
+	c.cost, c.hasCost = nums[7], hasCost
 	r.callErr = z.trace(trace, c)
 	if missing && r.callErr == nil {
 		estimate(payload, c)

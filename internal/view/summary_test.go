@@ -77,10 +77,7 @@ func reference(c *calls.Call) refEntry {
 	if e.method == "" {
 		e.method = c.Attr("endpoint")
 	}
-	e.cost = -1
-	if p, ok := priceFor(e.model); ok {
-		e.cost = p.cost(e.prompt, e.completion, e.cached)
-	}
+	e.cost = callCost(c.CostUSD, c.HasCost, e.model, e.prompt, e.completion, e.cached)
 	e.step, e.statusMessage = c.Step, c.StatusMessage
 	e.requestID, e.errorType, e.apiType = c.Attr("request_id"), c.Attr("error_type"), c.Attr("api_type")
 	return e

@@ -2,9 +2,10 @@ package wandb
 
 // The protobuf wire encoding of the few wandb_internal messages the runtime
 // writes, and their decoder. Hand-written because the runtime may depend on
-// the standard library only; field numbers follow W&B's wandb_internal.proto
-// (see the shared format facts). Encoding appends to a caller's slice so the
-// writer can reuse one buffer for every record.
+// the standard library only; field numbers follow W&B's
+// wandb/proto/wandb_internal.proto and are named in protofields.go.
+// Encoding appends to a caller's slice so the writer can reuse one buffer
+// for every record.
 
 import (
 	"encoding/binary"
@@ -116,21 +117,21 @@ func endMessage(b []byte, start int) []byte {
 
 func appendItem(b []byte, field int, it *Item) []byte {
 	b, start := beginMessage(b, field)
-	b = appendString(b, 1, it.Key)
+	b = appendString(b, itemKey, it.Key)
 	for _, k := range it.NestedKey {
-		b = appendVarint(appendTag(b, 2, wireBytes), uint64(len(k)))
+		b = appendVarint(appendTag(b, itemNestedKey, wireBytes), uint64(len(k)))
 		b = append(b, k...)
 	}
-	b = appendBytes(b, 16, it.ValueJSON)
+	b = appendBytes(b, itemValueJSON, it.ValueJSON)
 	return endMessage(b, start)
 }
 
 func appendItems(b []byte, update, remove []Item) []byte {
 	for i := range update {
-		b = appendItem(b, 1, &update[i])
+		b = appendItem(b, itemsUpdate, &update[i])
 	}
 	for i := range remove {
-		b = appendItem(b, 2, &remove[i])
+		b = appendItem(b, itemsRemove, &remove[i])
 	}
 	return b
 }
@@ -140,8 +141,8 @@ func appendTimestamp(b []byte, field int, t time.Time) []byte {
 		return b
 	}
 	b, start := beginMessage(b, field)
-	b = appendInt64(b, 1, t.Unix())
-	b = appendInt32(b, 2, int32(t.Nanosecond()))
+	b = appendInt64(b, timestampSeconds, t.Unix())
+	b = appendInt32(b, timestampNanos, int32(t.Nanosecond()))
 	return endMessage(b, start)
 }
 
@@ -149,14 +150,14 @@ func appendTimestamp(b []byte, field int, t time.Time) []byte {
 // always written, even for an empty message, because a Record without a
 // record type makes W&B's sync crash.
 func appendRecord(b []byte, rec *Record) ([]byte, error) {
-	b = appendInt64(b, 1, rec.Num)
+	b = appendInt64(b, recordNum, rec.Num)
 	var start int
 	switch {
 	case rec.History != nil:
 		b, start = beginMessage(b, TypeHistory)
 		h := rec.History
 		for i := range h.Items {
-			b = appendItem(b, 1, &h.Items[i])
+			b = appendItem(b, historyItem, &h.Items[i])
 		}
 		b = appendHistoryStep(b, h.Step)
 	case rec.Summary != nil:
@@ -169,55 +170,73 @@ func appendRecord(b []byte, rec *Record) ([]byte, error) {
 		b, start = beginMessage(b, TypeFiles)
 		for _, f := range rec.Files.Files {
 			var fs int
-			b, fs = beginMessage(b, 1)
-			b = appendString(b, 1, f.Path)
-			b = appendInt32(b, 2, int32(f.Policy))
-			b = appendInt32(b, 3, int32(f.Type))
+			b, fs = beginMessage(b, filesFiles)
+			b = appendString(b, fileItemPath, f.Path)
+			b = appendInt32(b, fileItemPolicy, int32(f.Policy))
+			b = appendInt32(b, fileItemType, int32(f.Type))
 			b = endMessage(b, fs)
 		}
 	case rec.Stats != nil:
 		b, start = beginMessage(b, TypeStats)
-		b = appendInt32(b, 1, rec.Stats.StatsType)
-		b = appendTimestamp(b, 2, rec.Stats.Timestamp)
+		b = appendInt32(b, statsType, rec.Stats.StatsType)
+		b = appendTimestamp(b, statsTimestamp, rec.Stats.Timestamp)
 		for i := range rec.Stats.Items {
-			b = appendItem(b, 3, &rec.Stats.Items[i])
+			b = appendItem(b, statsItem, &rec.Stats.Items[i])
 		}
 	case rec.Metric != nil:
 		b, start = beginMessage(b, TypeMetric)
 		m := rec.Metric
-		b = appendString(b, 1, m.Name)
-		b = appendString(b, 2, m.GlobName)
-		b = appendString(b, 4, m.StepMetric)
-		b = appendInt32(b, 5, m.StepMetricIndex)
+		b = appendString(b, metricName, m.Name)
+		b = appendString(b, metricGlobName, m.GlobName)
+		b = appendString(b, metricStepMetric, m.StepMetric)
+		b = appendInt32(b, metricStepMetricIndex, m.StepMetricIndex)
 		if m.Options != (MetricOptions{}) {
 			var os int
-			b, os = beginMessage(b, 6)
-			b = appendBool(b, 1, m.Options.StepSync)
-			b = appendBool(b, 2, m.Options.Hidden)
-			b = appendBool(b, 3, m.Options.Defined)
+			b, os = beginMessage(b, metricOptions)
+			b = appendBool(b, optionsStepSync, m.Options.StepSync)
+			b = appendBool(b, optionsHidden, m.Options.Hidden)
+			b = appendBool(b, optionsDefined, m.Options.Defined)
 			b = endMessage(b, os)
 		}
-		b = appendInt32(b, 8, m.Goal)
+		if sm := m.Summary; sm != nil {
+			var ss int
+			b, ss = beginMessage(b, metricSummary)
+			for i, v := range [...]bool{sm.Min, sm.Max, sm.Mean, sm.Best, sm.Last, sm.None, sm.Copy, sm.First} {
+				b = appendBool(b, summaryFirstFlag+i, v)
+			}
+			b = endMessage(b, ss)
+		}
+		b = appendInt32(b, metricGoal, m.Goal)
+		if m.Overwrite {
+			var cs int
+			b, cs = beginMessage(b, metricControl)
+			b = appendBool(b, controlOverwrite, true)
+			b = endMessage(b, cs)
+		}
+		b = appendBool(b, metricExpandedFromGlob, m.ExpandedFromGlob)
+	case rec.Environment != nil:
+		b, start = beginMessage(b, TypeEnvironment)
+		b = appendEnvironment(b, rec.Environment)
 	case rec.OutputRaw != nil:
 		b, start = beginMessage(b, TypeOutputRaw)
-		b = appendInt32(b, 1, rec.OutputRaw.OutputType)
-		b = appendString(b, 2, rec.OutputRaw.Timestamp)
-		b = appendString(b, 3, rec.OutputRaw.Line)
+		b = appendInt32(b, outputRawType, rec.OutputRaw.OutputType)
+		b = appendString(b, outputRawTimestamp, rec.OutputRaw.Timestamp)
+		b = appendString(b, outputRawLine, rec.OutputRaw.Line)
 	case rec.Run != nil:
 		b, start = beginMessage(b, TypeRun)
 		b = appendRun(b, rec.Run)
 	case rec.Exit != nil:
 		b, start = beginMessage(b, TypeExit)
-		b = appendInt32(b, 1, rec.Exit.ExitCode)
-		b = appendInt32(b, 2, rec.Exit.Runtime)
-		b = appendBool(b, 3, rec.Exit.NotComplete)
+		b = appendInt32(b, exitExitCode, rec.Exit.ExitCode)
+		b = appendInt32(b, exitRuntime, rec.Exit.Runtime)
+		b = appendBool(b, exitNotComplete, rec.Exit.NotComplete)
 	case rec.Header != nil:
 		b, start = beginMessage(b, TypeHeader)
 		if rec.Header.Producer != "" || rec.Header.MinConsumer != "" {
 			var vs int
-			b, vs = beginMessage(b, 1)
-			b = appendString(b, 1, rec.Header.Producer)
-			b = appendString(b, 2, rec.Header.MinConsumer)
+			b, vs = beginMessage(b, headerVersionInfo)
+			b = appendString(b, versionInfoProducer, rec.Header.Producer)
+			b = appendString(b, versionInfoMinConsumer, rec.Header.MinConsumer)
 			b = endMessage(b, vs)
 		}
 	default:
@@ -229,42 +248,42 @@ func appendRecord(b []byte, rec *Record) ([]byte, error) {
 // appendHistoryStep writes HistoryRecord.step. It is always present, also
 // for step 0, as in W&B's own writer.
 func appendHistoryStep(b []byte, step int64) []byte {
-	b, start := beginMessage(b, 2)
-	b = appendInt64(b, 1, step)
+	b, start := beginMessage(b, historyStep)
+	b = appendInt64(b, stepNum, step)
 	return endMessage(b, start)
 }
 
 func appendRun(b []byte, r *RunRecord) []byte {
-	b = appendString(b, 1, r.RunID)
-	b = appendString(b, 2, r.Entity)
-	b = appendString(b, 3, r.Project)
+	b = appendString(b, runRunID, r.RunID)
+	b = appendString(b, runEntity, r.Entity)
+	b = appendString(b, runProject, r.Project)
 	if r.Config != nil {
 		var s int
-		b, s = beginMessage(b, 4)
+		b, s = beginMessage(b, runConfig)
 		b = appendItems(b, r.Config.Update, r.Config.Remove)
 		b = endMessage(b, s)
 	}
 	if r.Summary != nil {
 		var s int
-		b, s = beginMessage(b, 5)
+		b, s = beginMessage(b, runSummary)
 		b = appendItems(b, r.Summary.Update, r.Summary.Remove)
 		b = endMessage(b, s)
 	}
-	b = appendString(b, 6, r.RunGroup)
-	b = appendString(b, 7, r.JobType)
-	b = appendString(b, 8, r.DisplayName)
-	b = appendString(b, 9, r.Notes)
+	b = appendString(b, runRunGroup, r.RunGroup)
+	b = appendString(b, runJobType, r.JobType)
+	b = appendString(b, runDisplayName, r.DisplayName)
+	b = appendString(b, runNotes, r.Notes)
 	for _, t := range r.Tags {
-		b = appendVarint(appendTag(b, 10, wireBytes), uint64(len(t)))
+		b = appendVarint(appendTag(b, runTags, wireBytes), uint64(len(t)))
 		b = append(b, t...)
 	}
-	b = appendString(b, 12, r.SweepID)
-	b = appendString(b, 13, r.Host)
-	b = appendInt64(b, 14, r.StartingStep)
-	b = appendString(b, 16, r.StorageID)
-	b = appendTimestamp(b, 17, r.StartTime)
-	b = appendBool(b, 18, r.Resumed)
-	b = appendInt32(b, 20, r.Runtime)
+	b = appendString(b, runSweepID, r.SweepID)
+	b = appendString(b, runHost, r.Host)
+	b = appendInt64(b, runStartingStep, r.StartingStep)
+	b = appendString(b, runStorageID, r.StorageID)
+	b = appendTimestamp(b, runStartTime, r.StartTime)
+	b = appendBool(b, runResumed, r.Resumed)
+	b = appendInt32(b, runRuntime, r.Runtime)
 	return b
 }
 
@@ -407,7 +426,7 @@ func decodeRecord(payload []byte) (*Record, error) {
 		if !ok {
 			break
 		}
-		if field == 1 {
+		if field == recordNum {
 			rec.Num = d.int64v(field, wire)
 			continue
 		}
@@ -453,9 +472,13 @@ func decodeRecord(payload []byte) (*Record, error) {
 			h := &HeaderRecord{}
 			d.sub(field, wire, func(s *decoder) { decodeHeader(s, h) })
 			rec.Header = h
+		case TypeEnvironment:
+			e := &EnvironmentRecord{}
+			d.sub(field, wire, func(s *decoder) { decodeEnvironment(s, e) })
+			rec.Environment = e
 		case TypeOutput, TypeArtifact, TypeTBRecord, TypeAlert, TypeTelemetry,
 			TypeFinal, TypeFooter, TypePreempting, TypeUseArtifact,
-			TypeEnvironment, TypeOutputLog:
+			TypeOutputLog:
 			d.skip(wire)
 		default:
 			// control (16), uuid (19), _info (200) and unknown fields.
@@ -480,11 +503,11 @@ func decodeItem(d *decoder) Item {
 			return it
 		}
 		switch field {
-		case 1:
+		case itemKey:
 			it.Key = d.str(field, wire)
-		case 2:
+		case itemNestedKey:
 			it.NestedKey = append(it.NestedKey, d.str(field, wire))
-		case 16:
+		case itemValueJSON:
 			if d.want(field, wire, wireBytes) {
 				it.ValueJSON = append([]byte(nil), d.bytes()...)
 			}
@@ -501,9 +524,9 @@ func decodeItems(d *decoder) (update, remove []Item) {
 			return update, remove
 		}
 		switch field {
-		case 1:
+		case itemsUpdate:
 			d.sub(field, wire, func(s *decoder) { update = append(update, decodeItem(s)) })
-		case 2:
+		case itemsRemove:
 			d.sub(field, wire, func(s *decoder) { remove = append(remove, decodeItem(s)) })
 		default:
 			d.skip(wire)
@@ -518,16 +541,16 @@ func decodeHistory(d *decoder, h *HistoryRecord) {
 			return
 		}
 		switch field {
-		case 1:
+		case historyItem:
 			d.sub(field, wire, func(s *decoder) { h.Items = append(h.Items, decodeItem(s)) })
-		case 2:
+		case historyStep:
 			d.sub(field, wire, func(s *decoder) {
 				for {
 					f, w, ok := s.next()
 					if !ok {
 						return
 					}
-					if f == 1 {
+					if f == stepNum {
 						h.Step = s.int64v(f, w)
 					} else {
 						s.skip(w)
@@ -546,7 +569,7 @@ func decodeFiles(d *decoder, fr *FilesRecord) {
 		if !ok {
 			return
 		}
-		if field != 1 {
+		if field != filesFiles {
 			d.skip(wire)
 			continue
 		}
@@ -558,11 +581,11 @@ func decodeFiles(d *decoder, fr *FilesRecord) {
 					return
 				}
 				switch ff {
-				case 1:
+				case fileItemPath:
 					f.Path = s.str(ff, w)
-				case 2:
+				case fileItemPolicy:
 					f.Policy = FilePolicy(s.int64v(ff, w))
-				case 3:
+				case fileItemType:
 					f.Type = FileType(s.int64v(ff, w))
 				default:
 					s.skip(w)
@@ -581,9 +604,9 @@ func decodeTimestamp(d *decoder) time.Time {
 			break
 		}
 		switch field {
-		case 1:
+		case timestampSeconds:
 			sec = d.int64v(field, wire)
-		case 2:
+		case timestampNanos:
 			nsec = d.int64v(field, wire)
 		default:
 			d.skip(wire)
@@ -599,11 +622,11 @@ func decodeStats(d *decoder, sr *StatsRecord) {
 			return
 		}
 		switch field {
-		case 1:
+		case statsType:
 			sr.StatsType = int32(d.int64v(field, wire))
-		case 2:
+		case statsTimestamp:
 			d.sub(field, wire, func(s *decoder) { sr.Timestamp = decodeTimestamp(s) })
-		case 3:
+		case statsItem:
 			d.sub(field, wire, func(s *decoder) { sr.Items = append(sr.Items, decodeItem(s)) })
 		default:
 			d.skip(wire)
@@ -618,15 +641,15 @@ func decodeMetric(d *decoder, m *MetricRecord) {
 			return
 		}
 		switch field {
-		case 1:
+		case metricName:
 			m.Name = d.str(field, wire)
-		case 2:
+		case metricGlobName:
 			m.GlobName = d.str(field, wire)
-		case 4:
+		case metricStepMetric:
 			m.StepMetric = d.str(field, wire)
-		case 5:
+		case metricStepMetricIndex:
 			m.StepMetricIndex = int32(d.int64v(field, wire))
-		case 6:
+		case metricOptions:
 			d.sub(field, wire, func(s *decoder) {
 				for {
 					f, w, ok := s.next()
@@ -634,19 +657,52 @@ func decodeMetric(d *decoder, m *MetricRecord) {
 						return
 					}
 					switch f {
-					case 1:
+					case optionsStepSync:
 						m.Options.StepSync = s.int64v(f, w) != 0
-					case 2:
+					case optionsHidden:
 						m.Options.Hidden = s.int64v(f, w) != 0
-					case 3:
+					case optionsDefined:
 						m.Options.Defined = s.int64v(f, w) != 0
 					default:
 						s.skip(w)
 					}
 				}
 			})
-		case 8:
+		case metricSummary:
+			sm := &MetricSummary{}
+			flags := [...]*bool{&sm.Min, &sm.Max, &sm.Mean, &sm.Best, &sm.Last, &sm.None, &sm.Copy, &sm.First}
+			d.sub(field, wire, func(s *decoder) {
+				for {
+					f, w, ok := s.next()
+					if !ok {
+						return
+					}
+					if i := f - summaryFirstFlag; i >= 0 && i < len(flags) {
+						*flags[i] = s.int64v(f, w) != 0
+					} else {
+						s.skip(w)
+					}
+				}
+			})
+			m.Summary = sm
+		case metricGoal:
 			m.Goal = int32(d.int64v(field, wire))
+		case metricControl:
+			d.sub(field, wire, func(s *decoder) {
+				for {
+					f, w, ok := s.next()
+					if !ok {
+						return
+					}
+					if f == controlOverwrite {
+						m.Overwrite = s.int64v(f, w) != 0
+					} else {
+						s.skip(w)
+					}
+				}
+			})
+		case metricExpandedFromGlob:
+			m.ExpandedFromGlob = d.int64v(field, wire) != 0
 		default:
 			d.skip(wire)
 		}
@@ -660,11 +716,11 @@ func decodeOutputRaw(d *decoder, o *OutputRawRecord) {
 			return
 		}
 		switch field {
-		case 1:
+		case outputRawType:
 			o.OutputType = int32(d.int64v(field, wire))
-		case 2:
+		case outputRawTimestamp:
 			o.Timestamp = d.str(field, wire)
-		case 3:
+		case outputRawLine:
 			o.Line = d.str(field, wire)
 		default:
 			d.skip(wire)
@@ -679,43 +735,43 @@ func decodeRun(d *decoder, r *RunRecord) {
 			return
 		}
 		switch field {
-		case 1:
+		case runRunID:
 			r.RunID = d.str(field, wire)
-		case 2:
+		case runEntity:
 			r.Entity = d.str(field, wire)
-		case 3:
+		case runProject:
 			r.Project = d.str(field, wire)
-		case 4:
+		case runConfig:
 			c := &ConfigRecord{}
 			d.sub(field, wire, func(s *decoder) { c.Update, c.Remove = decodeItems(s) })
 			r.Config = c
-		case 5:
+		case runSummary:
 			sr := &SummaryRecord{}
 			d.sub(field, wire, func(s *decoder) { sr.Update, sr.Remove = decodeItems(s) })
 			r.Summary = sr
-		case 6:
+		case runRunGroup:
 			r.RunGroup = d.str(field, wire)
-		case 7:
+		case runJobType:
 			r.JobType = d.str(field, wire)
-		case 8:
+		case runDisplayName:
 			r.DisplayName = d.str(field, wire)
-		case 9:
+		case runNotes:
 			r.Notes = d.str(field, wire)
-		case 10:
+		case runTags:
 			r.Tags = append(r.Tags, d.str(field, wire))
-		case 12:
+		case runSweepID:
 			r.SweepID = d.str(field, wire)
-		case 13:
+		case runHost:
 			r.Host = d.str(field, wire)
-		case 14:
+		case runStartingStep:
 			r.StartingStep = d.int64v(field, wire)
-		case 16:
+		case runStorageID:
 			r.StorageID = d.str(field, wire)
-		case 17:
+		case runStartTime:
 			d.sub(field, wire, func(s *decoder) { r.StartTime = decodeTimestamp(s) })
-		case 18:
+		case runResumed:
 			r.Resumed = d.int64v(field, wire) != 0
-		case 20:
+		case runRuntime:
 			r.Runtime = int32(d.int64v(field, wire))
 		default:
 			d.skip(wire)
@@ -730,11 +786,11 @@ func decodeExit(d *decoder, e *RunExitRecord) {
 			return
 		}
 		switch field {
-		case 1:
+		case exitExitCode:
 			e.ExitCode = int32(d.int64v(field, wire))
-		case 2:
+		case exitRuntime:
 			e.Runtime = int32(d.int64v(field, wire))
-		case 3:
+		case exitNotComplete:
 			e.NotComplete = d.int64v(field, wire) != 0
 		default:
 			d.skip(wire)
@@ -748,7 +804,7 @@ func decodeHeader(d *decoder, h *HeaderRecord) {
 		if !ok {
 			return
 		}
-		if field != 1 {
+		if field != headerVersionInfo {
 			d.skip(wire)
 			continue
 		}
@@ -759,9 +815,9 @@ func decodeHeader(d *decoder, h *HeaderRecord) {
 					return
 				}
 				switch f {
-				case 1:
+				case versionInfoProducer:
 					h.Producer = s.str(f, w)
-				case 2:
+				case versionInfoMinConsumer:
 					h.MinConsumer = s.str(f, w)
 				default:
 					s.skip(w)

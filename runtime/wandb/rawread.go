@@ -58,7 +58,7 @@ func ScanHistory(payload []byte, fn func(key, valueJSON []byte)) (isHistory bool
 			break
 		}
 		switch field {
-		case 1:
+		case recordNum:
 			d.int64v(field, wire)
 		case TypeHistory:
 			if !d.want(field, wire, wireBytes) {
@@ -93,7 +93,7 @@ func scanHistoryFields(d *decoder, fn func(key, valueJSON []byte)) (step int64) 
 			return step
 		}
 		switch field {
-		case 1:
+		case historyItem:
 			if !d.want(field, wire, wireBytes) {
 				return step
 			}
@@ -106,7 +106,7 @@ func scanHistoryFields(d *decoder, fn func(key, valueJSON []byte)) (step int64) 
 				d.fail(it.err)
 				return step
 			}
-		case 2:
+		case historyStep:
 			if !d.want(field, wire, wireBytes) {
 				return step
 			}
@@ -116,7 +116,7 @@ func scanHistoryFields(d *decoder, fn func(key, valueJSON []byte)) (step int64) 
 				if !ok {
 					break
 				}
-				if f == 1 {
+				if f == stepNum {
 					step = s.int64v(f, w)
 				} else {
 					s.skip(w)
@@ -144,11 +144,11 @@ func scanItem(d *decoder, scratch []byte, fn func(key, valueJSON []byte)) []byte
 			break
 		}
 		switch field {
-		case 1:
+		case itemKey:
 			if d.want(field, wire, wireBytes) {
 				key = d.bytes()
 			}
-		case 2:
+		case itemNestedKey:
 			if d.want(field, wire, wireBytes) {
 				if nested > 0 {
 					scratch = append(scratch, '.')
@@ -156,7 +156,7 @@ func scanItem(d *decoder, scratch []byte, fn func(key, valueJSON []byte)) []byte
 				scratch = append(scratch, d.bytes()...)
 				nested++
 			}
-		case 16:
+		case itemValueJSON:
 			if d.want(field, wire, wireBytes) {
 				value = d.bytes()
 			}

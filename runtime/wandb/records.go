@@ -30,6 +30,8 @@ type Record struct {
 	Run       *RunRecord
 	Exit      *RunExitRecord
 	Header    *HeaderRecord
+	// Environment is the writer's environment (environment.go).
+	Environment *EnvironmentRecord
 }
 
 // Record type field numbers of wandb_internal.Record.
@@ -191,16 +193,30 @@ type MetricOptions struct {
 	Defined  bool
 }
 
+// MetricSummary is MetricRecord.summary: which summary statistics W&B
+// keeps for the metric.
+type MetricSummary struct {
+	Min, Max, Mean, Best, Last, None, Copy, First bool
+}
+
 // MetricRecord is a define_metric call. GlobName is set instead of Name
-// for patterns such as "usage/*". The metric's summary settings (field 7)
-// are not decoded.
+// for patterns such as "usage/*".
 type MetricRecord struct {
 	Name            string
 	GlobName        string
 	StepMetric      string
 	StepMetricIndex int32
 	Options         MetricOptions
-	Goal            int32
+	// Summary is field 7; nil leaves it out. W&B's definedMetric.ToRecord
+	// always sets it, empty when no statistic is asked for.
+	Summary *MetricSummary
+	Goal    int32
+	// Overwrite is _control.overwrite (field 9): the record replaces the
+	// metric's definition instead of updating it.
+	Overwrite bool
+	// ExpandedFromGlob (field 10) marks a definition W&B's handler made
+	// for a history key matching a glob (writer_metrics.go).
+	ExpandedFromGlob bool
 }
 
 // StatsRecord is a sample of system metrics.

@@ -50,6 +50,10 @@ type Options struct {
 	// FinishTimeout bounds how long Finish waits for queued records and
 	// uploads (WANDB_FINISH_TIMEOUT, e.g. "30s" or "30"); default 30s.
 	FinishTimeout time.Duration
+	// Modules lists module paths (e.g. "github.com/sashabaranov/go-openai")
+	// whose versions, as built into the program, the run config records
+	// under wbinstrument.modules.
+	Modules []string
 }
 
 // Run is one W&B run. Its methods are safe for concurrent use and never
@@ -112,6 +116,9 @@ type hooks struct {
 	finishGrace time.Duration
 	// wrapLog, when set, wraps the run log file (tests inject disk errors).
 	wrapLog func(io.Writer) io.Writer
+	// environment gathers the run's environment on the writer goroutine
+	// (environment_gather.go); nil, or a nil result, records none.
+	environment func(r *Run) *runEnvironment
 }
 
 func defaultHooks() hooks {
@@ -126,6 +133,7 @@ func defaultHooks() hooks {
 		drainEvery:   20 * time.Millisecond,
 		summaryEvery: 10 * time.Second,
 		finishGrace:  time.Second,
+		environment:  gatherEnvironment,
 	}
 }
 

@@ -54,6 +54,7 @@ func testHooks(stderr io.Writer) hooks {
 	h.hostname = func() (string, error) { return "testhost", nil }
 	h.stderr = stderr
 	h.finishGrace = 200 * time.Millisecond
+	h.environment = nil
 	return h
 }
 
@@ -123,7 +124,9 @@ func TestRunRoundTrip(t *testing.T) {
 		t.Fatalf("Dir %q ID %q, want %q", r.Dir(), r.ID(), wantDir)
 	}
 	data := readRun(t, r)
-	want := []int{TypeHeader, TypeRun, TypeConfig, TypeMetric, TypeHistory, TypeHistory, TypeHistory, TypeHistory, TypeFiles, TypeSummary, TypeExit}
+	// The usage/* glob is expanded once, before the first row with
+	// usage/total_tokens (writer_metrics.go).
+	want := []int{TypeHeader, TypeRun, TypeConfig, TypeMetric, TypeMetric, TypeHistory, TypeHistory, TypeHistory, TypeHistory, TypeFiles, TypeSummary, TypeExit}
 	if got := recordTypes(data); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("record types %v, want %v", got, want)
 	}
@@ -159,7 +162,7 @@ func TestRunRoundTrip(t *testing.T) {
 		if json.Unmarshal(row["_runtime"], &rt) != nil || json.Unmarshal(row["_timestamp"], &ts) != nil || rt <= 0 || ts < 1709296245 {
 			t.Errorf("row %d: _runtime %s _timestamp %s", i, row["_runtime"], row["_timestamp"])
 		}
-		if h := data.Records[4+i].History; h.Step != int64(i) || h.Items[0].Key != "" || len(h.Items[0].NestedKey) != 1 {
+		if h := data.Records[5+i].History; h.Step != int64(i) || h.Items[0].Key != "" || len(h.Items[0].NestedKey) != 1 {
 			t.Errorf("row %d: step %d, first item %+v (want nested_key only)", i, h.Step, h.Items[0])
 		}
 	}
@@ -248,13 +251,14 @@ var goldenRuns = []struct {
 	name string
 	code int
 	body func(r *Run)
+	env  func(r *Run) *runEnvironment
 }{
 	{"basic", 0, func(r *Run) {
 		r.DefineMetric("usage/*", "_timestamp")
 		r.Log(map[string]interface{}{"usage/prompt_tokens": 7, "usage/total_tokens": 12, "ok": true})
 		r.Log(map[string]interface{}{"usage/prompt_tokens": 9, "nested": map[string]interface{}{"b": []int{1, 2}, "a": nil}})
 		r.UpdateSummary(map[string]interface{}{"calls": 2})
-	}},
+	}, nil},
 	{"table", 0, func(r *Run) {
 		r.LogFunc(func(s *Step) map[string]interface{} {
 			v, err := s.Table("stats", []string{"request", "response"}, [][]interface{}{{"hi", "hello"}})
@@ -263,17 +267,41 @@ var goldenRuns = []struct {
 			}
 			return map[string]interface{}{"stats": v, "trace": json.RawMessage(`{"_type":"wb_trace_tree"}`)}
 		})
-	}},
+	}, nil},
 	{"large", 3, func(r *Run) {
 		r.Log(map[string]interface{}{"big": strings.Repeat("0123456789abcdef", 2500)}) // 40 KB: spans two blocks
 		r.Log(map[string]interface{}{"small": 1})
-	}},
+	}, nil},
+	// A run as wbopenai writes one: the environment first, then the
+	// usage glob, expanded before the first row that has each key.
+	{"environment", 0, func(r *Run) {
+		r.DefineMetric("usage/*", "_timestamp")
+		r.Log(map[string]interface{}{"usage/total_tokens": 12, "usage/elapsed_time": 0.5})
+		r.Log(map[string]interface{}{"usage/total_tokens": 3, "usage/prompt_tokens": 2})
+	}, fixedEnvironment},
+}
+
+// fixedEnvironment is a deterministic environment hook.
+func fixedEnvironment(r *Run) *runEnvironment {
+	return &runEnvironment{
+		record: &EnvironmentRecord{
+			OS: "Linux-6.1.0-18-amd64-x86_64", StartedAt: r.start,
+			Args: []string{"-n", "3"}, Program: "example.com/bot/cmd/bot", CodePath: "cmd/bot",
+			GitRemote: "https://github.com/example/bot", GitCommit: "0123456789abcdef0123456789abcdef01234567",
+			Root: "/home/u/bot", Host: "testhost", Username: "u", Executable: "/home/u/bot/bot",
+			CPUCount: 4, CPUCountLogical: 8, MemoryTotal: 16 << 30, WriterID: "w0000000000000000000000000000001",
+		},
+		config: map[string]interface{}{"version": Version, "go_version": "go1.24.0", "main_module": "example.com/bot",
+			"main_version": "(devel)", "vcs_modified": true, "modules": map[string]interface{}{"github.com/sashabaranov/go-openai": "v1.43.0"}},
+	}
 }
 
 func TestGoldenFiles(t *testing.T) {
 	for _, g := range goldenRuns {
 		t.Run(g.name, func(t *testing.T) {
-			r := mustInit(t, Options{Dir: t.TempDir(), Project: "golden", Config: map[string]interface{}{"k": "v"}}, testHooks(io.Discard))
+			h := testHooks(io.Discard)
+			h.environment = g.env
+			r := mustInit(t, Options{Dir: t.TempDir(), Project: "golden", Config: map[string]interface{}{"k": "v"}}, h)
 			g.body(r)
 			if err := r.FinishCode(g.code); err != nil {
 				t.Fatal(err)

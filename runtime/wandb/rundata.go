@@ -20,7 +20,10 @@ type RunData struct {
 	Metrics []*MetricRecord
 	Files   []FilesItem    // from every FilesRecord, in order
 	Exit    *RunExitRecord // nil when the run did not finish
-	Records []*Record      // every record read, in order
+	// Environment merges the EnvironmentRecords, as W&B does; nil when
+	// the log has none.
+	Environment *EnvironmentRecord
+	Records     []*Record // every record read, in order
 }
 
 // ReadRunDir reads the run-*.wandb log of a run directory (or the .wandb
@@ -120,6 +123,16 @@ func (d *RunData) Fold(rec *Record) {
 		d.Metrics = append(d.Metrics, rec.Metric)
 	case rec.Files != nil:
 		d.Files = append(d.Files, rec.Files.Files...)
+	case rec.Environment != nil:
+		// A new record each time, so a copy of d (the viewer's
+		// snapshots) never sees a later merge.
+		var e EnvironmentRecord
+		if d.Environment != nil {
+			e = *d.Environment
+			e.Args = append([]string(nil), e.Args...)
+		}
+		e.merge(rec.Environment)
+		d.Environment = &e
 	case rec.Exit != nil:
 		if d.Exit == nil {
 			d.Exit = rec.Exit

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -18,6 +19,14 @@ const (
 	historyFile = "wandb-history.jsonl"
 	summaryFile = "wandb-summary.json"
 	outputFile  = "output.log"
+)
+
+// Run files W&B's sender makes itself, in files/ (core/internal/stream/
+// sender.go: MetaFileName, ConfigFileName; the summary file shares its
+// name with the file_stream one).
+const (
+	metadataFile = "wandb-metadata.json"
+	configFile   = "config.yaml"
 )
 
 // Batch limits of one file_stream request: W&B refuses very large bodies,
@@ -67,9 +76,20 @@ type uploader struct {
 
 	uploads  []string // files/ paths to upload
 	uploaded map[string]bool
+	// generated holds the bytes of the files the uploader makes itself
+	// (wandb-metadata.json, wandb-summary.json, config.yaml): they are
+	// uploaded from memory, and written to files/ only as a courtesy.
+	generated map[string][]byte
+	// done lists the files storage accepted, in upload order; the last
+	// file_stream request names them all (see complete).
+	done []string
+
+	env *EnvironmentRecord // the writer's environment, merged; nil if none
 
 	exited   bool
 	exitCode int
+	// finalFiles: complete has made wandb-summary.json and config.yaml.
+	finalFiles bool
 
 	// failedUploads lists files storage refused (name: error).
 	failedUploads []string
@@ -91,6 +111,8 @@ func newUploader(api *apiClient, filesDir string) *uploader {
 		metrics:  newRunMetrics(),
 		summary:  map[string]json.RawMessage{},
 		uploaded: map[string]bool{},
+
+		generated: map[string][]byte{},
 	}
 }
 
@@ -158,10 +180,37 @@ func (u *uploader) add(rec *Record) {
 			u.uploaded[p] = true // queued; never uploaded twice
 			u.uploads = append(u.uploads, p)
 		}
+	case rec.Environment != nil:
+		// As W&B's sendEnvironment: the environment goes into the config
+		// (_wandb.e) and wandb-metadata.json is uploaded right away.
+		if u.env == nil {
+			u.env = &EnvironmentRecord{}
+		}
+		u.env.merge(rec.Environment)
+		u.configDirty = true
+		u.generate(metadataFile, u.env.metadataJSON())
 	case rec.Exit != nil:
 		u.exited = true
 		u.exitCode = int(rec.Exit.ExitCode)
 	}
+}
+
+// generate queues a file the uploader made: its bytes are kept for the
+// upload, and written to the run's files/ as W&B's sender writes them
+// (scheduleFileUpload), so the local run shows what was uploaded; a run
+// directory that cannot be written to loses only that copy.
+func (u *uploader) generate(name string, content []byte) {
+	u.generated[name] = content
+	if u.filesDir != "" {
+		_ = os.WriteFile(filepath.Join(u.filesDir, name), content, 0o644)
+	}
+	for _, p := range u.uploads {
+		if p == name {
+			return // queued, and will send the new bytes
+		}
+	}
+	u.uploaded[name] = true
+	u.uploads = append(u.uploads, name)
 }
 
 // pendingBytes estimates the memory held by unsent lines.
@@ -210,7 +259,11 @@ func (u *uploader) flush(ctx context.Context, progress func(rowsSent int)) error
 
 // complete flushes and then marks the run finished with its exit code;
 // a run whose log has no exit record crashed, and W&B shows it failed
-// (exit code 1).
+// (exit code 1). Like W&B's sender at finish (finishRunSync), it first
+// uploads wandb-summary.json and config.yaml as they stand at the end,
+// and its last file_stream request lists every file uploaded
+// (core/internal/filestream/filestreamrequest.go, "uploaded": for
+// servers that cannot tell by themselves when an upload is complete).
 func (u *uploader) complete(ctx context.Context, progress func(int)) error {
 	if err := u.flush(ctx, progress); err != nil {
 		return err
@@ -218,11 +271,40 @@ func (u *uploader) complete(ctx context.Context, progress func(int)) error {
 	if u.info == nil {
 		return errors.New("wandb: the run log has no run record; W&B cannot tell which run it is")
 	}
+	if !u.finalFiles {
+		s, err := summaryJSON(u.summary)
+		if err != nil {
+			return err
+		}
+		if err := u.internalConfig(); err != nil {
+			return err
+		}
+		y, err := configYAML(u.config)
+		if err != nil {
+			return err
+		}
+		u.generate(summaryFile, []byte(s))
+		u.generate(configFile, y)
+		u.finalFiles = true
+	}
+	if err := u.flush(ctx, progress); err != nil {
+		return err
+	}
 	code := 1
 	if u.exited {
 		code = u.exitCode
 	}
-	body, err := fileStreamBody(nil, true, code)
+	// A file uploaded twice (an environment that changed) is named once.
+	seen := map[string]bool{}
+	var uploaded []string
+	for _, name := range u.done {
+		if !seen[name] {
+			seen[name] = true
+			uploaded = append(uploaded, name)
+		}
+	}
+	sort.Strings(uploaded)
+	body, err := fileStreamBody(nil, true, code, uploaded...)
 	if err != nil {
 		return err
 	}
@@ -244,8 +326,31 @@ func (u *uploader) heartbeat(ctx context.Context) error {
 	return err
 }
 
-func (u *uploader) upsert(ctx context.Context) error {
+// internalConfig puts W&B's own entries into the config under _wandb: the
+// metric definitions (m) and the environment (e), as W&B's
+// runconfig.AddInternalData does.
+func (u *uploader) internalConfig() error {
 	if err := u.metrics.applyTo(u.config); err != nil {
+		return err
+	}
+	if u.env == nil {
+		return nil
+	}
+	// W&B keys the environment by the id of the process that uploads it
+	// (its sharedmode.ClientID); the writer's own id names the writer.
+	id := u.env.WriterID
+	if id == "" {
+		id = "wbinstrument"
+	}
+	e := u.env.configValue(id)
+	if e == nil {
+		return nil
+	}
+	return setInternal(u.config, "e", e)
+}
+
+func (u *uploader) upsert(ctx context.Context) error {
+	if err := u.internalConfig(); err != nil {
 		return err
 	}
 	vars, err := upsertVars(u.info, u.config)
@@ -392,7 +497,11 @@ func (u *uploader) uploadFiles(ctx context.Context) error {
 	for len(u.uploads) > 0 {
 		name := u.uploads[0]
 		if target := urls[name]; target != "" {
-			data, err := os.ReadFile(filepath.Join(u.filesDir, filepath.FromSlash(name)))
+			data, ok := u.generated[name]
+			var err error
+			if !ok {
+				data, err = os.ReadFile(filepath.Join(u.filesDir, filepath.FromSlash(name)))
+			}
 			if err == nil {
 				if _, err := u.api.send(ctx, "upload", http.MethodPut, target, data, header, false); err != nil {
 					var ue *UploadError
@@ -403,6 +512,8 @@ func (u *uploader) uploadFiles(ctx context.Context) error {
 					// the run still goes up, and the run is not marked
 					// synced, so sync can try the file again.
 					u.failedUploads = append(u.failedUploads, name+": "+err.Error())
+				} else {
+					u.done = append(u.done, name)
 				}
 			}
 		}

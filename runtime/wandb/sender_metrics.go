@@ -78,17 +78,25 @@ func newRunMetrics() *runMetrics {
 // A record with neither name, glob nor step metric is ignored, as W&B
 // reports and drops it.
 func (rm *runMetrics) process(r *MetricRecord) {
+	// _control.overwrite replaces the definition instead of updating it
+	// (MetricHandler.ProcessRecord).
+	prev := func(m map[string]definedMetric, key string) definedMetric {
+		if r.Overwrite {
+			return definedMetric{}
+		}
+		return m[key]
+	}
 	switch {
 	case r.Name != "":
 		if _, ok := rm.defined[r.Name]; !ok {
 			rm.order = append(rm.order, r.Name)
 		}
-		rm.defined[r.Name] = rm.defined[r.Name].with(r)
+		rm.defined[r.Name] = prev(rm.defined, r.Name).with(r)
 	case r.GlobName != "":
 		if _, ok := rm.globs[r.GlobName]; !ok {
 			rm.globOrd = append(rm.globOrd, r.GlobName)
 		}
-		rm.globs[r.GlobName] = rm.globs[r.GlobName].with(r)
+		rm.globs[r.GlobName] = prev(rm.globs, r.GlobName).with(r)
 	case r.StepMetric != "":
 		// An explicit x axis alone: W&B records nothing for it.
 	default:
@@ -189,19 +197,24 @@ func (rm *runMetrics) applyTo(config map[string]json.RawMessage) error {
 	if !rm.seen {
 		return nil
 	}
-	internal := map[string]json.RawMessage{}
-	if raw, ok := config["_wandb"]; ok {
-		// A _wandb that is not an object (a user's own key) is replaced,
-		// as W&B's config tree would replace it.
-		if json.Unmarshal(raw, &internal) != nil || internal == nil {
-			internal = map[string]json.RawMessage{}
-		}
-	}
 	m, err := json.Marshal(rm.configData())
 	if err != nil {
 		return fmt.Errorf("wandb: encoding metric definitions: %v", err)
 	}
-	internal["m"] = m
+	return setInternal(config, "m", m)
+}
+
+// setInternal sets _wandb.<key> in a config about to be uploaded,
+// keeping whatever else _wandb holds. A _wandb that is not an object (a
+// user's own key) is replaced, as W&B's config tree would replace it.
+func setInternal(config map[string]json.RawMessage, key string, value json.RawMessage) error {
+	internal := map[string]json.RawMessage{}
+	if raw, ok := config["_wandb"]; ok {
+		if json.Unmarshal(raw, &internal) != nil || internal == nil {
+			internal = map[string]json.RawMessage{}
+		}
+	}
+	internal[key] = value
 	b, err := json.Marshal(internal)
 	if err != nil {
 		return fmt.Errorf("wandb: encoding config _wandb: %v", err)

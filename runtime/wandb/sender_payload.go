@@ -205,16 +205,18 @@ type streamFile struct {
 }
 
 // fileStreamBody encodes a file_stream request. complete marks the last
-// one, which carries the exit code.
-func fileStreamBody(files map[string]streamFile, complete bool, exitCode int) ([]byte, error) {
+// one, which carries the exit code; uploaded names files whose upload
+// finished (W&B's FileStreamRequestJSON "uploaded", left out when empty).
+func fileStreamBody(files map[string]streamFile, complete bool, exitCode int, uploaded ...string) ([]byte, error) {
 	if files == nil {
 		files = map[string]streamFile{}
 	}
 	req := struct {
 		Files    map[string]streamFile `json:"files"`
+		Uploaded []string              `json:"uploaded,omitempty"`
 		Complete bool                  `json:"complete,omitempty"`
 		ExitCode *int                  `json:"exitcode,omitempty"`
-	}{Files: files}
+	}{Files: files, Uploaded: uploaded}
 	if complete {
 		req.Complete = true
 		req.ExitCode = &exitCode

@@ -32,10 +32,13 @@ type SyncOptions struct {
 	// WANDB_X_FILE_STREAM_RETRY_WAIT_MAX_SECONDS); GiveUp stops retrying one request after that long
 	// (default 10 minutes).
 	RetryBase, RetryMax, GiveUp time.Duration
-	// EditHistory, when set, may change each history row before it is
-	// uploaded; the CLI fills in estimated token counts with it, since
-	// counting tokens needs a tokenizer this module cannot import.
-	EditHistory func(*HistoryRecord)
+	// Edit, when set, sees each record read from the log before it is
+	// uploaded, may change it, and may return records to upload before
+	// it. The CLI fills in estimated token counts with it, since counting
+	// tokens needs a tokenizer this module cannot import, and prices the
+	// rows of runs logged before costs were (with a metric definition
+	// and a config record ahead of the first row it prices).
+	Edit func(*Record) (before []*Record)
 }
 
 // SyncResult says what Sync did with one run.
@@ -197,8 +200,10 @@ func Sync(ctx context.Context, path string, opts SyncOptions) (*SyncResult, erro
 			readErr = err
 			break
 		}
-		if rec.History != nil && opts.EditHistory != nil {
-			opts.EditHistory(rec.History)
+		if opts.Edit != nil {
+			for _, b := range opts.Edit(rec) {
+				u.add(b)
+			}
 		}
 		u.add(rec)
 		if u.info != nil && (u.pendingRows() >= batchLines || u.pendingBytes() >= batchBytes) {

@@ -132,6 +132,13 @@ func TestFileStreamBodyAndSummary(t *testing.T) {
 	if string(b) != `{"files":{},"complete":true,"exitcode":0}` {
 		t.Errorf("final body = %s", b)
 	}
+	// The last request names the uploaded files, as W&B's
+	// FileStreamRequestJSON does (core/internal/filestream/
+	// filestreamrequest.go: "uploaded", omitted when empty).
+	b, _ = fileStreamBody(nil, true, 1, "config.yaml", "media/table/stats_0_ab.table.json")
+	if string(b) != `{"files":{},"uploaded":["config.yaml","media/table/stats_0_ab.table.json"],"complete":true,"exitcode":1}` {
+		t.Errorf("final body with uploads = %s", b)
+	}
 }
 
 func TestOutputLine(t *testing.T) {

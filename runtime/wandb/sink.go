@@ -11,10 +11,10 @@ import (
 // spool: whatever the sink did not upload, `wbinstrument sync` uploads
 // later from the same file.
 //
-// Online mode plugs in from its own file (online*.go / sender*.go) by
+// Online mode plugs in from its own file (online.go) by
 // setting newOnlineSink in an init function:
 //
-//	func init() { newOnlineSink = newSender }
+//	func init() { newOnlineSink = newOnlineSender }
 //
 // All methods are called on the writer goroutine, so a sink must not block
 // for long; it copies what it needs and does network I/O on goroutines of

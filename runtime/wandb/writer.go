@@ -49,6 +49,8 @@ type writer struct {
 	rows, lost  int64
 	lastSummary time.Time // wall clock of the last periodic summary
 	rowsAtSum   int64
+
+	metrics writerMetrics // definitions so far, for glob expansion
 }
 
 func newWriter(r *Run, f *os.File) *writer {
@@ -95,6 +97,7 @@ func (w *writer) failed() bool { return w.lw.err != nil }
 func (w *writer) loop() {
 	r := w.run
 	defer close(r.done)
+	w.writeEnvironment()
 	var flushT, drainT, tableT idleTimer
 	for {
 		if items := r.q.take(); len(items) > 0 {
@@ -141,6 +144,28 @@ func (w *writer) loop() {
 	}
 }
 
+// writeEnvironment gathers the run's environment and writes it, first
+// thing on the writer goroutine, so the caller never waits for it: the
+// EnvironmentRecord W&B's client writes at start, and the Go facts it has
+// no field for as the config's "wbinstrument" entry.
+func (w *writer) writeEnvironment() {
+	if w.run.h.environment == nil {
+		return
+	}
+	env := w.run.h.environment(w.run)
+	if env == nil {
+		return
+	}
+	if len(env.config) > 0 {
+		if items := configItems(map[string]interface{}{"wbinstrument": env.config}, w.run.con); len(items) > 0 {
+			w.write(&Record{Config: &ConfigRecord{Update: items}})
+		}
+	}
+	if env.record != nil {
+		w.write(&Record{Environment: env.record})
+	}
+}
+
 // idleTimer is a reusable timer that is either armed or off; its channel
 // is nil while off so a select ignores it.
 type idleTimer struct {
@@ -184,6 +209,7 @@ func (w *writer) process(items []entry) {
 		e := &items[i]
 		switch e.kind {
 		case entryMetric:
+			w.metrics.note(e.metric)
 			w.write(&Record{Metric: e.metric})
 		case entryRow:
 			w.writeRow(e)
@@ -237,6 +263,13 @@ func (w *writer) writeRow(e *entry) {
 		w.keys = append(w.keys, k)
 	}
 	sort.Strings(w.keys)
+	// Definitions for new keys matching a glob go first, as W&B's
+	// handler writes them (writer_metrics.go).
+	for _, k := range w.keys {
+		if m := w.metrics.expand(k); m != nil {
+			w.write(&Record{Metric: m})
+		}
+	}
 
 	w.num++
 	b := appendInt64(w.rec[:0], 1, w.num)

@@ -14,6 +14,15 @@ import (
 // a reflective decode of it; jcur does both in one pass, skipping the
 // strings it does not need with a tight loop.
 //
+// BenchmarkDecodeResponse keeps the evidence: a chat response with a 2 KiB
+// answer decodes in about 3 µs and 15 allocations this way, against about
+// 16 µs and 28 with encoding/json (2 cores, go1.26).
+//
+// Its twins: scan.go walks only the top level of a request body on the
+// caller's path (to splice stream_options in without decoding), and
+// internal/view/jsonscan.go is the viewer's lenient reader of whole run
+// rows, which needs none of jcur's agreement with encoding/json.
+//
 // jcur is deliberately partial: it gives up (fail) on anything where its
 // answer could differ from json.Unmarshal's into the same structs, such
 // as invalid JSON (whose error text is logged), a field of the wrong type,

@@ -29,8 +29,21 @@ type sink interface {
 	FinishTimeout() time.Duration
 }
 
+// openaiModules are the client modules whose versions a run's config
+// records (wbinstrument.modules): which go-openai or openai-go the
+// program was built with is what a Go user looks for on the run page.
+var openaiModules = []string{
+	"github.com/sashabaranov/go-openai",
+	"github.com/openai/openai-go",
+	"github.com/openai/openai-go/v2",
+	"github.com/openai/openai-go/v3",
+}
+
 // openSink starts the run calls are logged to; tests replace it.
 var openSink = func(opts wandb.Options) (sink, error) {
+	if opts.Modules == nil {
+		opts.Modules = openaiModules
+	}
 	r, err := wandb.Init(opts)
 	if err != nil {
 		return nil, err
@@ -123,7 +136,7 @@ func enqueue(ev *event) {
 	}
 	state.queue = append(state.queue, ev)
 	if state.sess == nil {
-		state.sess = startSession(state.opts, nil)
+		state.sess = startSession(state.opts, nil, costState{})
 	}
 	state.mu.Unlock()
 }
@@ -134,7 +147,9 @@ func enqueue(ev *event) {
 // in progress first, and undoes Disable.
 func Init(opts wandb.Options) error {
 	Finish()
-	s, err := openSink(opts)
+	var cs costState
+	cs.load()
+	s, err := openSink(cs.withConfig(opts))
 	if err != nil {
 		return fmt.Errorf("wbopenai: starting the W&B run: %w", err)
 	}
@@ -143,7 +158,7 @@ func Init(opts wandb.Options) error {
 	state.opts = &o
 	state.disabled = false
 	atomic.StoreInt32(&off, 0)
-	state.sess = startSession(&o, s)
+	state.sess = startSession(&o, s, cs)
 	state.mu.Unlock()
 	return nil
 }
@@ -220,12 +235,13 @@ type session struct {
 	id      string
 	spans   int64
 	bodies  bodyPolicy
-	code    int // the exit code Finish records, set before quit closes
+	code    int       // the exit code Finish records, set before quit closes
+	cost    costState // loaded with the run: by Init, or before the first drain opens it
 	otel    *spanExport
 }
 
-func startSession(opts *wandb.Options, run sink) *session {
-	s := &session{run: run, quit: make(chan struct{}), done: make(chan struct{}), id: newSessionID(), bodies: bodyPolicyFromEnv()}
+func startSession(opts *wandb.Options, run sink, cost costState) *session {
+	s := &session{run: run, quit: make(chan struct{}), done: make(chan struct{}), id: newSessionID(), bodies: bodyPolicyFromEnv(), cost: cost}
 	if opts != nil {
 		s.opts = *opts
 	}
@@ -290,7 +306,9 @@ func (s *session) drain(last bool) {
 		state.mu.Unlock()
 	}()
 	if s.run == nil && !s.failed {
-		r, err := openSink(s.opts)
+		// Reading the price file here keeps it off the caller's path.
+		s.cost.load()
+		r, err := openSink(s.cost.withConfig(s.opts))
 		if err != nil {
 			// wandb.Init has printed why, once; say nothing more.
 			s.failed = true
@@ -305,6 +323,10 @@ func (s *session) drain(last bool) {
 	}
 	if !s.defined {
 		s.run.DefineMetric("usage/*", "_timestamp")
+		if s.cost.table != nil {
+			s.run.DefineMetric(costGlob, "_timestamp")
+		}
+		s.totals.costs.on = s.cost.table != nil
 		s.defined = true
 		s.otel = startSpanExport(s.run, s.bodies)
 	}

@@ -109,7 +109,8 @@ func (s *session) log(ev *event, deadline time.Time) {
 	c.errMessage = sc.text(c.errMessage)
 
 	elapsed := ev.end.Sub(ev.start).Seconds()
-	row := map[string]interface{}{"usage/elapsed_time": elapsed}
+	row := s.cost.newRow()
+	row["usage/elapsed_time"] = elapsed
 	if c.kind.isLLM() && c.usage.has {
 		row["usage/prompt_tokens"] = c.usage.prompt
 		row["usage/completion_tokens"] = c.usage.completion
@@ -124,6 +125,8 @@ func (s *session) log(ev *event, deadline time.Time) {
 	if c.kind.isLLM() && c.usageMissing && !c.failed {
 		row["usage_missing"] = true
 	}
+	cost := s.cost.price(c)
+	cost.addTo(row)
 
 	s.spans++
 	sp := spanInfo{
@@ -170,7 +173,7 @@ func (s *session) log(ev *event, deadline time.Time) {
 		c.requestID, c.apiType, s.id, elapsed,
 		c.usage.prompt, c.usage.completion, c.usage.total, c.site, errText,
 	}}
-	s.totals.add(c)
+	s.totals.add(c, cost)
 	span := s.otel.prepare(ev, c, reqB, respB, errText)
 	s.run.LogFunc(func(t tabler) map[string]interface{} {
 		s.otel.emit(span, t)

@@ -11,7 +11,10 @@ import "bytes"
 //
 // It only follows the structure (strings, nesting, commas and colons): it
 // does not check literals or numbers, which the server checks anyway; a
-// body it accepts is changed only at the closing brace.
+// body it accepts is changed only at the closing brace. It runs on the
+// caller's path, so it is kept apart from jcur (jsonscan.go), the logging
+// goroutine's full scanner, which decodes values and must agree with
+// encoding/json.
 func scanTopLevel(b []byte, key string) (end int, empty, has, ok bool) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {

@@ -1,3 +1,4 @@
+// Command alias imports go-openai under another name (goopenai): sites are found by import path, not by name.
 package main
 
 import (
@@ -9,8 +10,8 @@ import (
 
 func main() {
 	defer wbiFinish()
-//line :11:1
+//line :12:1
 	c := wbiNewClient(goopenai.NewClientWithConfig, goopenai.DefaultConfig, "key")
-	resp, err := wbiCall1(c.Moderations, "main.go:12 main.main")(context.Background(), goopenai.ModerationRequest{Input: "x"})
+	resp, err := wbiCall1(c.Moderations, "main.go:13 main.main")(context.Background(), goopenai.ModerationRequest{Input: "x"})
 	fmt.Println(resp.ID, err)
 }

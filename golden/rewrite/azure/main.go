@@ -1,3 +1,4 @@
+// Command azure builds an Azure client (DefaultAzureConfig) and calls it.
 package main
 
 import (
@@ -10,10 +11,10 @@ import (
 
 func main() {
 	defer wbiFinish()
-//line :12:1
+//line :13:1
 	cfg := openai.DefaultAzureConfig(os.Getenv("AZURE_OPENAI_KEY"), "https://example.openai.azure.com/")
 	cfg.APIVersion = "2024-02-01"
 	c := openai.NewClientWithConfig(wbiConfig(cfg))
-	resp, err := wbiCall1(c.CreateChatCompletion, "main.go:15 main.main")(context.Background(), openai.ChatCompletionRequest{Model: "gpt-4o"})
+	resp, err := wbiCall1(c.CreateChatCompletion, "main.go:16 main.main")(context.Background(), openai.ChatCompletionRequest{Model: "gpt-4o"})
 	fmt.Println(resp.ID, err)
 }

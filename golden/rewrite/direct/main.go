@@ -1,3 +1,4 @@
+// Command direct has the plain shapes: NewClient, NewOrgClient, direct calls, calls in closures and goroutines.
 package main
 
 import (
@@ -10,7 +11,7 @@ import (
 
 func main() {
 	defer wbiFinish()
-//line :12:1
+//line :13:1
 	c := wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, os.Getenv("OPENAI_API_KEY"))
 	if err := run(context.Background(), c); err != nil {
 		fmt.Println(err)
@@ -19,7 +20,7 @@ func main() {
 }
 
 func run(ctx context.Context, c *openai.Client) error {
-	resp, err := wbiCall1(c.CreateChatCompletion, "main.go:20 main.run")(ctx, openai.ChatCompletionRequest{
+	resp, err := wbiCall1(c.CreateChatCompletion, "main.go:21 main.run")(ctx, openai.ChatCompletionRequest{
 		Model:    openai.GPT4oMini,
 		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "hi"}},
 	})
@@ -27,12 +28,12 @@ func run(ctx context.Context, c *openai.Client) error {
 		return err
 	}
 	fmt.Println(resp.Choices[0].Message.Content)
-	models, err := wbiCall0(c.ListModels, "main.go:28 main.run")(ctx)
+	models, err := wbiCall0(c.ListModels, "main.go:29 main.run")(ctx)
 	fmt.Println(len(models.Models), err)
 	org := wbiNewOrgClient(openai.NewClientWithConfig, openai.DefaultConfig, "key", "org")
-	err = wbiCallE1(org.DeleteFile, "main.go:31 main.run")(ctx, "file-1")
+	err = wbiCallE1(org.DeleteFile, "main.go:32 main.run")(ctx, "file-1")
 	go func() {
-		_, _ = wbiCall1(c.CreateEmbeddings, "main.go:33 main.run.func1")(ctx, openai.EmbeddingRequest{Input: []string{"x"}, Model: openai.SmallEmbedding3})
+		_, _ = wbiCall1(c.CreateEmbeddings, "main.go:34 main.run.func1")(ctx, openai.EmbeddingRequest{Input: []string{"x"}, Model: openai.SmallEmbedding3})
 	}()
 	return err
 }

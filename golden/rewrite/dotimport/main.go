@@ -1,3 +1,4 @@
+// Command dotimport dot-imports go-openai, so its names stand unqualified.
 package main
 
 import (
@@ -9,8 +10,8 @@ import (
 
 func main() {
 	defer wbiFinish()
-//line :11:1
+//line :12:1
 	c := wbiNewClient(NewClientWithConfig, DefaultConfig, "key")
-	resp, err := wbiCall1(c.CreateChatCompletion, "main.go:12 main.main")(context.Background(), ChatCompletionRequest{Model: GPT4oMini})
+	resp, err := wbiCall1(c.CreateChatCompletion, "main.go:13 main.main")(context.Background(), ChatCompletionRequest{Model: GPT4oMini})
 	fmt.Println(resp.ID, err)
 }

@@ -1,3 +1,4 @@
+// Command embedded calls the methods a struct promotes from an embedded *openai.Client.
 package main
 
 import (
@@ -15,13 +16,13 @@ type Bot struct {
 
 func main() {
 	defer wbiFinish()
-//line :17:1
+//line :18:1
 	b := &Bot{Client: wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, os.Getenv("OPENAI_API_KEY")), name: "bot"}
 	fmt.Println(b.Ask(context.Background(), "hi"))
 }
 
 func (b *Bot) Ask(ctx context.Context, q string) (string, error) {
-	resp, err := wbiCall1(b.CreateChatCompletion, "main.go:22 main.(*Bot).Ask")(ctx, openai.ChatCompletionRequest{Model: openai.GPT4oMini})
+	resp, err := wbiCall1(b.CreateChatCompletion, "main.go:23 main.(*Bot).Ask")(ctx, openai.ChatCompletionRequest{Model: openai.GPT4oMini})
 	if err != nil {
 		return "", err
 	}

@@ -1,3 +1,4 @@
+// Command generated has a generated file (gen.go), left alone by default, beside one that is rewritten.
 package main
 
 import (
@@ -10,7 +11,7 @@ import (
 
 func main() {
 	defer wbiFinish()
-//line :12:1
+//line :13:1
 	c := wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, os.Getenv("OPENAI_API_KEY"))
 	fmt.Println(gen(context.Background(), c))
 }

@@ -1,3 +1,4 @@
+// Command httpclient sets its own HTTPDoer, which the instrumented client keeps and wraps.
 package main
 
 import (
@@ -15,12 +16,12 @@ func (d doer) Do(r *http.Request) (*http.Response, error) { return d.c.Do(r) }
 
 func main() {
 	defer wbiFinish()
-//line :17:1
+//line :18:1
 	cfg := openai.DefaultConfig("key")
 	cfg.HTTPClient = doer{&http.Client{Timeout: time.Minute}}
 	c := openai.NewClientWithConfig(
 		wbiConfig(cfg),
 	)
-	_, err := wbiCall0(c.ListModels, "main.go:22 main.main")(context.Background())
+	_, err := wbiCall0(c.ListModels, "main.go:23 main.main")(context.Background())
 	fmt.Println(err)
 }

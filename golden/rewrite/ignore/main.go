@@ -1,3 +1,4 @@
+// Command ignore has //wbinstrument:ignore on a line, a function and a file: that code stays as it is.
 package main
 
 import (
@@ -10,12 +11,12 @@ import (
 
 func main() {
 	defer wbiFinish()
-//line :12:1
+//line :13:1
 	c := openai.NewClient(os.Getenv("OPENAI_API_KEY")) //wbinstrument:ignore
 	ctx := context.Background()
 	//wbinstrument:ignore
 	_, _ = c.ListModels(ctx)
-	_, _ = wbiCall0(c.ListFiles, "main.go:16 main.main")(ctx)
+	_, _ = wbiCall0(c.ListFiles, "main.go:17 main.main")(ctx)
 	quiet(ctx, c)
 	fmt.Println(other(ctx, c))
 }

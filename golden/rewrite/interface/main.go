@@ -1,3 +1,4 @@
+// Command interface calls the client through an interface of its own.
 package main
 
 import (

@@ -1,3 +1,4 @@
+// Command mixed has a file that is not gofmt-clean (helper.go, kept so) and one without go-openai (util.go, untouched).
 package main
 
 import (
@@ -10,7 +11,7 @@ import (
 
 func main() {
 	defer wbiFinish()
-//line :12:1
+//line :13:1
 	c := wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, os.Getenv("OPENAI_API_KEY"))
 	fmt.Println(helper(context.Background(), c))
 }

@@ -1,3 +1,4 @@
+// Command old uses go-openai v1.20, whose ClientConfig.HTTPClient is an *http.Client.
 package main
 
 import (
@@ -11,10 +12,10 @@ import (
 
 func main() {
 	defer wbiFinish()
-//line :13:1
+//line :14:1
 	cfg := openai.DefaultConfig("key")
 	cfg.HTTPClient = &http.Client{Timeout: time.Minute}
 	c := openai.NewClientWithConfig(wbiConfig(cfg))
-	resp, err := wbiCall1(c.CreateChatCompletion, "main.go:16 main.main")(context.Background(), openai.ChatCompletionRequest{Model: openai.GPT3Dot5Turbo})
+	resp, err := wbiCall1(c.CreateChatCompletion, "main.go:17 main.main")(context.Background(), openai.ChatCompletionRequest{Model: openai.GPT3Dot5Turbo})
 	fmt.Println(resp.ID, err)
 }

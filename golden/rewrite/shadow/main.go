@@ -1,3 +1,4 @@
+// Command shadow declares its own CreateChatCompletion on a struct that embeds *openai.Client: the user's method keeps being called.
 package main
 
 import (
@@ -15,14 +16,14 @@ type Wrapped struct {
 
 // CreateChatCompletion is the user's own; it must keep being called.
 func (w Wrapped) CreateChatCompletion(ctx context.Context, r openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
-	return wbiCall1(w.Client.CreateChatCompletion, "main.go:18 main.Wrapped.CreateChatCompletion")(ctx, r)
+	return wbiCall1(w.Client.CreateChatCompletion, "main.go:19 main.Wrapped.CreateChatCompletion")(ctx, r)
 }
 
 func main() {
 	defer wbiFinish()
-//line :22:1
+//line :23:1
 	w := Wrapped{wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, os.Getenv("OPENAI_API_KEY"))}
 	resp, err := w.CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{})
 	fmt.Println(resp.ID, err)
-	_, _ = wbiCall0(w.ListModels, "main.go:25 main.main")(context.Background())
+	_, _ = wbiCall0(w.ListModels, "main.go:26 main.main")(context.Background())
 }

@@ -1,3 +1,4 @@
+// Command streams makes chat and completion streams.
 package main
 
 import (
@@ -10,10 +11,10 @@ import (
 
 func main() {
 	defer wbiFinish()
-//line :12:1
+//line :13:1
 	c := wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, os.Getenv("OPENAI_API_KEY"))
 	ctx := context.Background()
-	s, err := wbiCall1(c.CreateChatCompletionStream, "main.go:14 main.main")(ctx, openai.ChatCompletionRequest{Model: openai.GPT4oMini, Stream: true})
+	s, err := wbiCall1(c.CreateChatCompletionStream, "main.go:15 main.main")(ctx, openai.ChatCompletionRequest{Model: openai.GPT4oMini, Stream: true})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -26,7 +27,7 @@ func main() {
 		}
 		fmt.Print(r.Choices[0].Delta.Content)
 	}
-	cs, err := wbiCall1(c.CreateCompletionStream, "main.go:27 main.main")(ctx, openai.CompletionRequest{Model: "gpt-3.5-turbo-instruct"})
+	cs, err := wbiCall1(c.CreateCompletionStream, "main.go:28 main.main")(ctx, openai.CompletionRequest{Model: "gpt-3.5-turbo-instruct"})
 	if err == nil {
 		cs.Close()
 	}

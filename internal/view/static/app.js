@@ -277,7 +277,9 @@
       pager,
       el("table", { class: "calls", id: "calls" }, el("thead", {}, head), body),
       data.rows.length === 0 ? el("p", { class: "muted" }, "No calls match.") : null,
-      el("p", { class: "est" }, "* Cost is an estimate from list prices as of " + overview.pricesAsOf + " for known models; blank for others."));
+      el("p", { class: "est" }, overview.pricedWith
+        ? "* Cost as logged with each call, priced with " + overview.pricedWith + "; blank for calls that could not be priced."
+        : "* The run was logged without costs: cost is estimated here from list prices as of " + overview.pricesAsOf + " for known models; blank for others."));
   }
 
   // ---- 2. timeline ----
@@ -410,7 +412,7 @@
         card(d.estimated ? "completion tokens (estimated)" : "completion tokens", fmtInt(d.completion)),
         card(d.estimated ? "total tokens (estimated)" : "total tokens", fmtInt(d.total)),
         d.cachedTokens ? card("cached tokens", fmtInt(d.cachedTokens)) : null, d.reasoningTokens ? card("reasoning tokens", fmtInt(d.reasoningTokens)) : null,
-        card("cost (estimate)", fmtCost(d.cost)), card("finish", d.finishReasons.join(", ") || "—")),
+        card("cost", fmtCost(d.cost)), card("finish", d.finishReasons.join(", ") || "—")),
       d.error ? el("div", { class: "msg error", id: "callerror" }, el("div", { class: "role" }, "error" + (d.error.type ? " · " + d.error.type : "") + (d.error.httpStatus ? " · HTTP " + d.error.httpStatus : "") + (d.error.code ? " · " + d.error.code : "")), collapsible(d.error.message)) : null,
       el("div", { class: "grid2" },
         el("section", {}, el("h2", {}, "Request"), msgs.length ? msgs : el("p", { class: "muted" }, "No request messages logged."),
@@ -440,9 +442,9 @@
         meta.push({ key: "family", value: m.card.family + " (" + m.card.kind + ")" });
         if (m.card.contextWindow) meta.push({ key: "context window", value: fmtInt(m.card.contextWindow) + " tokens" });
         if (m.card.maxOutputTokens) meta.push({ key: "max output", value: fmtInt(m.card.maxOutputTokens) + " tokens" });
-        meta.push({ key: "list price (estimate)", value: "$" + m.card.inputPerMTok + " in / $" + m.card.outputPerMTok + " out per 1M tokens" + (m.card.cachedInputPerMTok ? ", $" + m.card.cachedInputPerMTok + " cached in" : "") });
+        meta.push({ key: "list price", value: "$" + m.card.inputPerMTok + " in / $" + m.card.outputPerMTok + " out per 1M tokens" + (m.card.cachedInputPerMTok ? ", $" + m.card.cachedInputPerMTok + " cached in" : "") });
       } else {
-        meta.push({ key: "known metadata", value: "none (not in the viewer's model table; no cost estimate)" });
+        meta.push({ key: "known metadata", value: "none (not in the price table)" });
       }
       meta.push({ key: "answered as", value: m.responseModels.join(", ") || "—" });
       meta.push({ key: "methods", value: m.methods.join(", ") || "—" });
@@ -482,13 +484,13 @@
       el("div", { class: "cards" },
         card("calls", fmtInt(t.calls)), card("errors", fmtInt(t.errors)),
         card("prompt tokens", fmtInt(t.prompt)), card("completion tokens", fmtInt(t.completion)), card("total tokens", fmtInt(t.total)),
-        card("cost (estimate)", fmtCost(t.cost) + (t.costCalls < t.calls ? " (" + fmtInt(t.costCalls) + " priced)" : "")),
+        card("cost", fmtCost(t.cost) + (t.costCalls < t.calls ? " (" + fmtInt(t.costCalls) + " priced)" : "")),
         card("latency p50 / p99", fmtMs(t.latencyP50) + " / " + fmtMs(t.latencyP99)),
         card("max concurrency", fmtInt(t.maxConcurrency)),
         card("first call", fmtTime(t.firstMs)), card("last call ended", fmtTime(t.lastMs)),
         card("exit code", ov.exit ? String(ov.exit.code) : "—")),
       el("div", { class: "grid2" },
-        el("section", {}, el("h2", {}, "Run"), kvTable(info)),
+        el("section", {}, el("h2", {}, "Run"), kvTable(info), el("h2", {}, "Environment"), kvTable(ov.environment || [], "No environment recorded.")),
         el("section", {}, el("h2", {}, "Config"), kvTable(ov.config, "No config."), el("h2", {}, "Summary"), kvTable(ov.summary, "No summary yet."))));
   }
 

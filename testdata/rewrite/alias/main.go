@@ -1,3 +1,4 @@
+// Command alias imports go-openai under another name (goopenai): sites are found by import path, not by name.
 package main
 
 import (

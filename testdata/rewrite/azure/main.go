@@ -1,3 +1,4 @@
+// Command azure builds an Azure client (DefaultAzureConfig) and calls it.
 package main
 
 import (

@@ -1,3 +1,4 @@
+// Command direct has the plain shapes: NewClient, NewOrgClient, direct calls, calls in closures and goroutines.
 package main
 
 import (

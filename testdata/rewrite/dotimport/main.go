@@ -1,3 +1,4 @@
+// Command dotimport dot-imports go-openai, so its names stand unqualified.
 package main
 
 import (

@@ -1,3 +1,4 @@
+// Command embedded calls the methods a struct promotes from an embedded *openai.Client.
 package main
 
 import (

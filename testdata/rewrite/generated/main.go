@@ -1,3 +1,4 @@
+// Command generated has a generated file (gen.go), left alone by default, beside one that is rewritten.
 package main
 
 import (

@@ -1,3 +1,4 @@
+// Command httpclient sets its own HTTPDoer, which the instrumented client keeps and wraps.
 package main
 
 import (

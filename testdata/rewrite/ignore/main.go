@@ -1,3 +1,4 @@
+// Command ignore has //wbinstrument:ignore on a line, a function and a file: that code stays as it is.
 package main
 
 import (

@@ -1,3 +1,4 @@
+// Command methodvalue takes method values and method expressions of *openai.Client.
 package main
 
 import (

@@ -1,3 +1,4 @@
+// Command mixed has a file that is not gofmt-clean (helper.go, kept so) and one without go-openai (util.go, untouched).
 package main
 
 import (

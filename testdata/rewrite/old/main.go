@@ -1,3 +1,4 @@
+// Command old uses go-openai v1.20, whose ClientConfig.HTTPClient is an *http.Client.
 package main
 
 import (

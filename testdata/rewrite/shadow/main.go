@@ -1,3 +1,4 @@
+// Command shadow declares its own CreateChatCompletion on a struct that embeds *openai.Client: the user's method keeps being called.
 package main
 
 import (

@@ -1,3 +1,4 @@
+// Command streams makes chat and completion streams.
 package main
 
 import (

@@ -1,3 +1,4 @@
+// Command userpkg imports a package of its own named openai, which is not go-openai: nothing changes.
 package main
 
 import (

@@ -1,7 +1,0 @@
-// Package a needs b, a module the main module does not list.
-package a
-
-import "example.com/b"
-
-// Model names the model to use.
-func Model() string { return b.Model }

@@ -1,3 +1,0 @@
-package main
-
-func unrelated() int { return 42 }

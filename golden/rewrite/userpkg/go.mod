@@ -1,3 +1,0 @@
-module example.com/userpkg
-
-go 1.19

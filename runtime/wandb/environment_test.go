@@ -1,0 +1,269 @@
+package wandb
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestConfigYAMLMatchesYAMLv3 pins config.yaml for a config with W&B's
+// internal entries. The expected text is what gopkg.in/yaml.v3 v3.0.1
+// writes for the same config parsed as simplejsonext parses it (W&B's
+// runconfig.Serialize); internal/fakewandb compares the two on whole runs.
+func TestConfigYAMLMatchesYAMLv3(t *testing.T) {
+	cfg := map[string]json.RawMessage{
+		"model": json.RawMessage(`"gpt-4o"`), "n": json.RawMessage(`3`), "t": json.RawMessage(`0.5`),
+		"sys": json.RawMessage(`"a\nb\n"`), "v": json.RawMessage(`"1.10"`), "yes": json.RawMessage(`"no"`),
+		"k10": json.RawMessage(`[1,{"b":null,"a":[]}]`), "k2": json.RawMessage(`{}`),
+		"_wandb": json.RawMessage(`{"m":[{"1":"usage/total_tokens","5":2,"6":[1,3],"7":[]},{"1":"_timestamp","6":[],"7":[]}],` +
+			`"e":{"w1":{"startedAt":"2024-03-01T12:30:45.001Z","memory":{"total":"17179869184"},"args":["-n","3"]}}}`),
+	}
+	want := `_wandb:
+    value:
+        e:
+            w1:
+                args:
+                    - -n
+                    - "3"
+                memory:
+                    total: "17179869184"
+                startedAt: "2024-03-01T12:30:45.001Z"
+        m:
+            - "1": usage/total_tokens
+              "5": 2
+              "6":
+                - 1
+                - 3
+              "7": []
+            - "1": _timestamp
+              "6": []
+              "7": []
+k2:
+    value: {}
+k10:
+    value:
+        - 1
+        - a: []
+          b: null
+model:
+    value: gpt-4o
+"n":
+    value: 3
+sys:
+    value: |
+        a
+        b
+t:
+    value: 0.5
+v:
+    value: "1.10"
+"yes":
+    value: "no"
+`
+	got, err := configYAML(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("config.yaml\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestMetadataJSON pins wandb-metadata.json as protojson writes the
+// EnvironmentRecord (JSON names from wandb_internal.proto's json_name
+// options, field-number order, uint64 as a string).
+func TestMetadataJSON(t *testing.T) {
+	r := &Run{start: time.Date(2024, 3, 1, 12, 30, 45, 1e6, time.UTC)}
+	got := string(fixedEnvironment(r).record.metadataJSON())
+	want := `{
+  "os": "Linux-6.1.0-18-amd64-x86_64",
+  "startedAt": "2024-03-01T12:30:45.001Z",
+  "args": [
+    "-n",
+    "3"
+  ],
+  "program": "example.com/bot/cmd/bot",
+  "codePath": "cmd/bot",
+  "git": {
+    "remote": "https://github.com/example/bot",
+    "commit": "0123456789abcdef0123456789abcdef01234567"
+  },
+  "root": "/home/u/bot",
+  "host": "testhost",
+  "username": "u",
+  "executable": "/home/u/bot/bot",
+  "cpu_count": 4,
+  "cpu_count_logical": 8,
+  "memory": {
+    "total": "17179869184"
+  },
+  "writerId": "w0000000000000000000000000000001"
+}`
+	if got != want {
+		t.Errorf("metadata\n%s\nwant\n%s", got, want)
+	}
+	if got := string((&EnvironmentRecord{}).metadataJSON()); got != "{}" {
+		t.Errorf("empty record: %s", got)
+	}
+	for ns, want := range map[int]string{0: "12:30:45Z", 1e6: "12:30:45.001Z", 1500: "12:30:45.000001500Z", 2000: "12:30:45.000002Z"} {
+		if got := protoTimestamp(time.Date(2024, 3, 1, 12, 30, 45, ns, time.UTC)); got != "2024-03-01T"+want {
+			t.Errorf("%d ns: %s", ns, got)
+		}
+	}
+}
+
+// TestEnvironmentRoundTrip decodes what the writer encodes, and pins the
+// environment golden file's record.
+func TestEnvironmentRoundTrip(t *testing.T) {
+	r := &Run{start: time.Date(2024, 3, 1, 12, 30, 45, 1e6, time.UTC)}
+	env := fixedEnvironment(r).record
+	b, err := appendRecord(nil, &Record{Num: 4, Environment: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := decodeRecord(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Type != TypeEnvironment || !reflect.DeepEqual(rec.Environment, env) {
+		t.Errorf("decoded %+v, want %+v", rec.Environment, env)
+	}
+	data, err := ReadRunDir("testdata/environment.wandb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []int
+	for _, rec := range data.Records[:6] {
+		types = append(types, rec.Type)
+	}
+	// Header, run, config; then the writer's first records: the Go facts
+	// and the environment; then the glob.
+	if want := []int{TypeHeader, TypeRun, TypeConfig, TypeConfig, TypeEnvironment, TypeMetric}; !reflect.DeepEqual(types, want) {
+		t.Errorf("record types %v, want %v", types, want)
+	}
+	if e := data.Records[4].Environment; e == nil || e.GitCommit != env.GitCommit || e.Host != "testhost" {
+		t.Errorf("golden environment %+v", e)
+	}
+}
+
+func TestRedactArgs(t *testing.T) {
+	args := []string{"-n", "3", "--api-key", "abc123", "--token=xyz", "-model", "gpt-4o",
+		"sk-proj-abcdefghijklmnopqrstuvwxyz", "OPENAI_API_KEY=sk-abcdefghijklmnopqrstu", "contains-the-wandb-key-k1k2k3k4", "--password",
+		"azure-key-98765432", "short"}
+	got := redactArgs(args, "k1k2k3k4", "98765432", "", "short")
+	want := []string{"-n", "3", "--api-key", "***", "--token=***", "-model", "gpt-4o", "***", "***", "***", "--password", "***", "short"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("redactArgs\n got %q\nwant %q", got, want)
+	}
+	if args[3] != "abc123" {
+		t.Error("redactArgs changed its input")
+	}
+}
+
+func TestStripCredentials(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://user:ghp_secret@github.com/o/r.git": "https://github.com/o/r.git",
+		"https://github.com/o/r":                     "https://github.com/o/r",
+		"git@github.com:o/r.git":                     "git@github.com:o/r.git",
+		"ssh://git@host:22/o/r":                      "ssh://host:22/o/r",
+		"https://%zz@host/x":                         "",
+	} {
+		if got := stripCredentials(in); got != want {
+			t.Errorf("stripCredentials(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestGitRemote reads origin from a checkout at the build commit, and
+// says nothing for a checkout at another commit.
+func TestGitRemote(t *testing.T) {
+	dir := t.TempDir()
+	git := dir + "/.git"
+	commit := "0123456789abcdef0123456789abcdef01234567"
+	for name, content := range map[string]string{
+		"HEAD":             "ref: refs/heads/main\n",
+		"packed-refs":      "# pack-refs with: peeled\n" + commit + " refs/heads/main\n",
+		"config":           "[core]\n\tbare = false\n[remote \"origin\"]\n\turl = https://bot:tok@example.com/o/r.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n",
+		"refs/heads/.keep": "",
+	} {
+		p := git + "/" + name
+		if err := os.MkdirAll(p[:strings.LastIndex(p, "/")], 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sub := dir + "/cmd/bot"
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := gitRemote(sub, commit); got != "https://example.com/o/r.git" {
+		t.Errorf("remote %q", got)
+	}
+	if got := gitRemote(sub, "ffffffffffffffffffffffffffffffffffffffff"); got != "" {
+		t.Errorf("remote of a checkout at another commit: %q", got)
+	}
+}
+
+// TestGatherEnvironment gathers this test binary's environment: what can
+// be known is there, nothing fails, and the API key never appears.
+func TestGatherEnvironment(t *testing.T) {
+	h := testHooks(io.Discard)
+	h.environment = gatherEnvironment
+	r := mustInit(t, Options{Dir: t.TempDir(), APIKey: "wandb-key-0123456789", Mode: "offline",
+		Modules: []string{"github.com/no/such-module"}}, h)
+	env := gatherEnvironment(r)
+	if err := r.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	e := env.record
+	if e.OS == "" || e.Host != "testhost" || e.Program == "" || e.Executable == "" || e.CPUCountLogical == 0 ||
+		len(e.WriterID) != 32 || !e.StartedAt.Equal(r.start) {
+		t.Errorf("environment %+v", e)
+	}
+	if env.config["go_version"] == nil || env.config["version"] != Version {
+		t.Errorf("Go facts %v", env.config)
+	}
+	if _, ok := env.config["modules"]; ok {
+		t.Errorf("a module the binary does not contain was reported: %v", env.config)
+	}
+	if strings.Contains(string(e.metadataJSON()), "wandb-key-0123456789") {
+		t.Error("the API key reached the environment")
+	}
+	// The run's log holds it, after the run's own records.
+	data := readRun(t, r)
+	if data.Records[2].Type != TypeConfig || data.Records[3].Environment == nil {
+		t.Errorf("record types %v", recordTypes(data))
+	}
+}
+
+// TestConfigYAMLStyles pins yaml.v3's choices for keys and strings that
+// need care: a key over 128 bytes and a multi-line key (written after
+// "? "), emoji and tabs (escaped in double quotes), YAML syntax at the
+// start of a string or ": " and " #" inside it (single quotes), the empty
+// string, and a line separator (written raw, the next line indented). The
+// expected text is gopkg.in/yaml.v3 v3.0.1's output for the same values.
+func TestConfigYAMLStyles(t *testing.T) {
+	cfg := map[string]json.RawMessage{
+		strings.Repeat("k", 129): json.RawMessage(`[1,{"a":"x"}]`),
+		"two\nlines":             json.RawMessage(`"a\u2028b"`),
+		"emoji":                  json.RawMessage(`"ok \ud83d\ude00\ttab"`),
+		"lead":                   json.RawMessage(`[" x","- y","? z","it's","#c","a #b","k: v",""]`),
+	}
+	want := "emoji:\n    value: \"ok \\U0001F600\\ttab\"\n" +
+		"? " + strings.Repeat("k", 129) + "\n:   value:\n        - 1\n        - a: x\n" +
+		"lead:\n    value:\n        - ' x'\n        - '- y'\n        - '? z'\n        - it's\n        - '#c'\n        - 'a #b'\n        - 'k: v'\n        - \"\"\n" +
+		"? |-\n    two\n    lines\n:   value: 'a\u2028        b'\n"
+	got, err := configYAML(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("config.yaml\n%q\nwant\n%q", got, want)
+	}
+}
