@@ -88,7 +88,7 @@ func TestRewriteListDiffApplyRevert(t *testing.T) {
 	sameTree(t, orig, snapshot(t, dir))
 
 	code, out, _ = cli("rewrite", "-d", replace, dir)
-	if code != 1 || !strings.Contains(out, "+\tdefer wbiFinish()") || !strings.Contains(out, `wbiCall1(c.CreateChatCompletion, "main.go:20 main.run")`) {
+	if code != 1 || !strings.Contains(out, "+\tdefer wbiFinish()") || !strings.Contains(out, `wbiCall1(c.CreateChatCompletion, "main.go:21 main.run")`) {
 		t.Fatalf("rewrite -d: exit %d, out:\n%s", code, out)
 	}
 	sameTree(t, orig, snapshot(t, dir))
