@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,7 +32,7 @@ import (
 // goroutine beside it, so the logging's CPU shows in the ratios.
 //
 // WBI_BENCH_ROUNDS (default 5) and WBI_BENCH_CALLS (default 2000) set the
-// size.
+// size; WBI_BENCH_ENV adds settings to both programs' environment.
 func BenchmarkAsUsersCompare(b *testing.B) {
 	rounds := envInt("WBI_BENCH_ROUNDS", 5)
 	calls := envInt("WBI_BENCH_CALLS", 2000)
@@ -53,6 +54,7 @@ func BenchmarkAsUsersCompare(b *testing.B) {
 			for r := 0; r < rounds; r++ {
 				env := []string{"LOAD_URL=" + srv.URL(), "LOAD_MODE=" + w.mode, "LOAD_CALLS=" + strconv.Itoa(calls), "LOAD_WORKERS=" + strconv.Itoa(w.workers),
 					"WANDB_MODE=offline", "WANDB_SILENT=true", "WANDB_DIR=" + b.TempDir()}
+				env = append(env, extraEnv()...)
 				var pr, ir loadResult
 				if r%2 == 0 {
 					pr, ir = runLoad(b, plain, env), runLoad(b, instr, env)
@@ -140,6 +142,10 @@ func buildLoadProgram(b *testing.B) (plain, instr string) {
 	}
 	return bins[0], bins[1]
 }
+
+// extraEnv is WBI_BENCH_ENV, space-separated NAME=VALUE settings for both
+// programs (e.g. WBINSTRUMENT_WEAVE=false), to see what a feature costs.
+func extraEnv() []string { return strings.Fields(os.Getenv("WBI_BENCH_ENV")) }
 
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
