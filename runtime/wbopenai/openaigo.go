@@ -26,14 +26,19 @@ type Middleware = func(*http.Request, func(*http.Request) (*http.Response, error
 // OpenAIMiddleware logs the calls of an openai-go client or service it is
 // installed in (the rewriter appends it to the options of openai.NewClient,
 // of the service constructors and of Azure's). A call made through a
-// call-site wrapper is logged by the wrapper's group (whichever of the
-// two middlewares runs first records the attempt); any other call gets a
-// group of its own here, which its retries join.
+// call-site wrapper is logged by the wrapper's own per-request middleware;
+// any other call gets a group of its own here, which its retries join.
 func OpenAIMiddleware(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	if !enabled() {
 		return next(req)
 	}
 	if g := oaiFrom(req.Context()); g != nil {
+		if g.wrapped {
+			// The call-site wrapper's own middleware, which runs last
+			// (request options after the client's), records the attempt
+			// as the server gets it, after the user's middlewares.
+			return next(req)
+		}
 		return g.attempt(req, next)
 	}
 	g := loneCall(req, "", 0)

@@ -310,3 +310,27 @@ func TestOAIMethod(t *testing.T) {
 		}
 	}
 }
+
+// A user's middleware that answers without calling next (tests fake a
+// server that way) sends nothing: no row, and the user gets its answer.
+func TestOpenAIGoShortCircuitIsNoCall(t *testing.T) {
+	sdk := &miniSDK{base: "http://127.0.0.1:1", client: []Middleware{OpenAIMiddleware}}
+	fake := func(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(`{"ok":true}`)), Header: http.Header{}}, nil
+	}
+	f := func(ctx context.Context, body string, opts ...option) ([]byte, error) {
+		_, data, err := sdk.do(ctx, "/chat/completions", body, false, opts...)
+		return data, err
+	}
+	var got []byte
+	var err error
+	rows := runLogged(t, func() {
+		got, err = OpenAICall1(withMiddleware, f, "main.go:3 main.main")(context.Background(), chatBody("m", false), withMiddleware(fake))
+	})
+	if err != nil || string(got) != `{"ok":true}` {
+		t.Fatalf("the user's middleware answer was changed: %q %v", got, err)
+	}
+	if len(rows) != 0 {
+		t.Errorf("%d rows for a call that never left the process", len(rows))
+	}
+}
