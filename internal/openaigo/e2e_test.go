@@ -81,18 +81,26 @@ func siteOf(t *testing.T, src, needle string) string {
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
-// TestOpenAIGoEndToEnd builds an openai-go v3 program plain and rewritten,
+// TestOpenAIGoEndToEnd builds an openai-go program plain and rewritten,
 // runs both against the fake server, and checks that the program and the
-// server see the same thing and that every logical call is one row.
+// server see the same thing and that every logical call is one row: with
+// v3 (testdata/program) and v1 (testdata/programv1, the same source on
+// the v1 module path).
 func TestOpenAIGoEndToEnd(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a program with openai-go")
+		t.Skip("builds programs with openai-go")
 	}
+	for _, prog := range []string{"program", "programv1"} {
+		t.Run(prog, func(t *testing.T) { endToEnd(t, filepath.Join("testdata", prog)) })
+	}
+}
+
+func endToEnd(t *testing.T, program string) {
 	root, _ := filepath.Abs("../..")
 	srv := fakeopenai.New()
 	defer srv.Close()
 	dir := t.TempDir()
-	copyDir(t, "testdata/program", dir)
+	copyDir(t, program, dir)
 	src, _ := os.ReadFile(filepath.Join(dir, "main.go"))
 	bins := t.TempDir()
 

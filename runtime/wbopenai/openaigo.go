@@ -99,6 +99,7 @@ func (g *oaiCall) attempt(req *http.Request, next func(*http.Request) (*http.Res
 	if !enabled() || !atomic.CompareAndSwapInt32(&g.busy, 0, 1) {
 		return next(req)
 	}
+	g.closeOpen()
 	t := g
 	if !g.begin() {
 		// g has been logged: this is a later request of the same method

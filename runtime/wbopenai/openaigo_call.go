@@ -32,6 +32,7 @@ type oaiCall struct {
 
 	mu       sync.Mutex
 	started  int
+	open     []*streamCall // attempts whose body has not ended
 	done     []*event
 	ret      bool
 	retErr   error
@@ -75,6 +76,12 @@ func (g *oaiCall) returned(err error) {
 // attemptDone takes an attempt that has ended (called by enqueue).
 func (g *oaiCall) attemptDone(ev *event) {
 	g.mu.Lock()
+	for i, sc := range g.open {
+		if sc.ev == ev {
+			g.open = append(g.open[:i], g.open[i+1:]...)
+			break
+		}
+	}
 	g.done = append(g.done, ev)
 	var out *event
 	switch {
@@ -131,7 +138,33 @@ func (g *oaiCall) emitLocked() *event {
 	}
 	final.group = nil
 	g.done = nil
+	if g.key != 0 {
+		parked.mu.Lock()
+		if parked.m[g.key] == g {
+			delete(parked.m, g.key)
+		}
+		parked.mu.Unlock()
+	}
 	return final
+}
+
+// opened records an attempt whose body the user (or the SDK) reads next.
+func (g *oaiCall) opened(sc *streamCall) {
+	g.mu.Lock()
+	g.open = append(g.open, sc)
+	g.mu.Unlock()
+}
+
+// closeOpen ends the attempts whose body is still open when another
+// attempt starts: the SDK gave up on them to retry. openai-go before v2
+// retries without closing the previous answer (v3 closes it first).
+func (g *oaiCall) closeOpen() {
+	g.mu.Lock()
+	open := append([]*streamCall(nil), g.open...)
+	g.mu.Unlock()
+	for _, sc := range open {
+		sc.finish(false, nil)
+	}
 }
 
 // retried tells whether openai-go retries after the attempt ev: it closed
@@ -160,7 +193,8 @@ func retried(ev *event) bool {
 // before retrying.
 var parkTime = 65 * time.Second
 
-// parked are the unwrapped calls waiting for a retry, by key.
+// parked are the unwrapped calls with a key whose row is not written
+// yet (waiting for their attempt to end, or for a retry), by key.
 var parked struct {
 	mu sync.Mutex
 	m  map[uintptr]*oaiCall
@@ -169,28 +203,16 @@ var parked struct {
 // park waits for g's retry; without one within parkTime (or by Finish),
 // g is logged as it is. Callers hold g.mu.
 func (g *oaiCall) park() {
-	parked.mu.Lock()
-	if parked.m == nil {
-		parked.m = make(map[uintptr]*oaiCall)
-	}
-	parked.m[g.key] = g
-	parked.mu.Unlock()
 	g.parkedAt = time.AfterFunc(parkTime, func() { unpark(g) })
 }
 
 // unpark logs g if it is still waiting for a retry.
 func unpark(g *oaiCall) {
-	parked.mu.Lock()
-	mine := parked.m[g.key] == g
-	if mine {
-		delete(parked.m, g.key)
-	}
-	parked.mu.Unlock()
-	if !mine {
-		return
-	}
 	g.mu.Lock()
-	out := g.emitLocked()
+	var out *event
+	if g.parkedAt != nil && g.started == len(g.done) {
+		out = g.emitLocked()
+	}
 	g.mu.Unlock()
 	if out != nil {
 		enqueue(out)
@@ -206,7 +228,11 @@ func flushParked() {
 	}
 	parked.mu.Unlock()
 	for _, g := range all {
-		g.parkedAt.Stop()
+		g.mu.Lock()
+		if g.parkedAt != nil {
+			g.parkedAt.Stop()
+		}
+		g.mu.Unlock()
 		unpark(g)
 	}
 }
@@ -218,16 +244,36 @@ func loneCall(req *http.Request, site string, fnPC uintptr) *oaiCall {
 	if key != 0 && retryCount(req) > 0 {
 		parked.mu.Lock()
 		g := parked.m[key]
-		if g != nil {
-			delete(parked.m, key)
-		}
 		parked.mu.Unlock()
 		if g != nil {
-			g.parkedAt.Stop()
-			return g
+			g.closeOpen()
+			if g.adopt() {
+				return g
+			}
 		}
 	}
-	return &oaiCall{key: key, site: site, fnPC: fnPC, start: time.Now()}
+	g := &oaiCall{key: key, site: site, fnPC: fnPC, start: time.Now()}
+	if key != 0 {
+		parked.mu.Lock()
+		if parked.m == nil {
+			parked.m = make(map[uintptr]*oaiCall)
+		}
+		parked.m[key] = g
+		parked.mu.Unlock()
+	}
+	return g
+}
+
+// adopt takes g, parked after an attempt, for its retry.
+func (g *oaiCall) adopt() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.emitted || g.parkedAt == nil {
+		return false
+	}
+	g.parkedAt.Stop()
+	g.parkedAt = nil
+	return true
 }
 
 // attemptKey identifies the attempts of one call: openai-go clones every

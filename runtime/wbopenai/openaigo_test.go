@@ -27,6 +27,9 @@ type miniSDK struct {
 	base       string
 	client     []Middleware
 	maxRetries int
+	// leaveOpen retries without closing the answer given up on, as
+	// openai-go v1 does (v1.12.0, requestconfig.go).
+	leaveOpen bool
 }
 
 type option struct{ mw []Middleware }
@@ -71,7 +74,7 @@ func (s *miniSDK) do(ctx context.Context, path string, body string, stream bool,
 			break
 		}
 		base.Body, _ = base.GetBody()
-		if res != nil {
+		if res != nil && !s.leaveOpen {
 			res.Body.Close()
 		}
 	}
@@ -201,17 +204,21 @@ func TestOpenAIGoRetriesAreOneRow(t *testing.T) {
 		status         string
 		attempts       int
 		prompt, answer bool
+		leaveOpen      bool
 	}{
-		{"wrapped ok", "flaky-0", true, false, "SUCCESS", 0, true, true},
-		{"wrapped recovers", "flaky-1", true, false, "SUCCESS", 2, true, true},
-		{"wrapped fails", "flaky-9", true, false, "ERROR", 3, false, false},
-		{"client and wrapper", "flaky-2", true, true, "SUCCESS", 3, true, true},
-		{"client only recovers", "flaky-2", false, true, "SUCCESS", 3, true, true},
-		{"client only fails", "flaky-9", false, true, "ERROR", 3, false, false},
+		{"wrapped ok", "flaky-0", true, false, "SUCCESS", 0, true, true, false},
+		{"wrapped recovers", "flaky-1", true, false, "SUCCESS", 2, true, true, false},
+		{"wrapped fails", "flaky-9", true, false, "ERROR", 3, false, false, false},
+		{"client and wrapper", "flaky-2", true, true, "SUCCESS", 3, true, true, false},
+		{"client only recovers", "flaky-2", false, true, "SUCCESS", 3, true, true, false},
+		{"client only fails", "flaky-9", false, true, "ERROR", 3, false, false, false},
+		{"wrapped recovers, v1", "flaky-2", true, false, "SUCCESS", 3, true, true, true},
+		{"client only recovers, v1", "flaky-2", false, true, "SUCCESS", 3, true, true, true},
+		{"client only fails, v1", "flaky-9", false, true, "ERROR", 3, false, false, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			sdk := &miniSDK{base: ts.URL, maxRetries: 2}
+			sdk := &miniSDK{base: ts.URL, maxRetries: 2, leaveOpen: c.leaveOpen}
 			if c.client {
 				sdk.client = []Middleware{OpenAIMiddleware}
 			}

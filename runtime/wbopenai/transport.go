@@ -137,6 +137,9 @@ func observeIn(req *http.Request, next httpDoer, frames int, g *oaiCall) (*http.
 	ct := resp.Header.Get("Content-Type")
 	sc := &c.sc
 	sc.ev = ev
+	if g != nil {
+		g.opened(sc)
+	}
 	switch {
 	case binaryType(ct):
 		ev.respBinary = true
