@@ -18,7 +18,7 @@ import (
 	"github.com/wbinstrument/wbinstrument/internal/checkout"
 )
 
-//go:embed program/main.go programoai/main.go programoai/go.mod.txt programoai/go.sum.txt
+//go:embed program/main.go testdata/programoai/main.go testdata/programoai/go.mod.txt testdata/programoai/go.sum.txt
 var program embed.FS
 
 // SDKs the demo has an example program for.
@@ -66,7 +66,7 @@ func WriteProgramOpenAIGo(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for name, src := range map[string]string{"main.go": "programoai/main.go", "go.mod": "programoai/go.mod.txt", "go.sum": "programoai/go.sum.txt"} {
+	for name, src := range map[string]string{"main.go": "testdata/programoai/main.go", "go.mod": "testdata/programoai/go.mod.txt", "go.sum": "testdata/programoai/go.sum.txt"} {
 		data, err := program.ReadFile(src)
 		if err != nil {
 			return err

@@ -1,4 +1,4 @@
-// Command programoai is the example the demo instruments with -sdk
+// Command programoai (its own module once the demo writes it out) is the example the demo instruments with -sdk
 // openai-go: a small assistant that calls OpenAI through the official SDK,
 // github.com/openai/openai-go/v3 (chat calls, a stream summed by the
 // SDK's accumulator, embeddings, the Responses API, a call that succeeds
