@@ -1,5 +1,6 @@
-// Command programoai (its own module once the demo writes it out) is the example the demo instruments with -sdk
-// openai-go: a small assistant that calls OpenAI through the official SDK,
+// Command programoai is the example the demo instruments with -sdk
+// openai-go (its own module once the demo writes it out, with go.mod.txt
+// and go.sum.txt): a small assistant that calls OpenAI through the official SDK,
 // github.com/openai/openai-go/v3 (chat calls, a stream summed by the
 // SDK's accumulator, embeddings, the Responses API, a call that succeeds
 // on the SDK's retry and a failing call). It reads OPENAI_API_KEY and
