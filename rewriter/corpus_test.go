@@ -12,26 +12,17 @@ import (
 // this test from there.
 const corpusDir = "/work/shared/corpus"
 
-// corpusOpenAIGoDir holds real programs using the official SDK,
-// openai-go (see its README).
-const corpusOpenAIGoDir = "/work/shared/corpus-openaigo"
-
 // TestCorpus rewrites each real program in a temp copy, builds and vets
 // it, checks that a second rewrite would change nothing and that revert
 // restores every file byte for byte.
-func TestCorpus(t *testing.T) { testCorpus(t, corpusDir) }
-
-// TestCorpusOpenAIGo is TestCorpus on the programs using openai-go.
-func TestCorpusOpenAIGo(t *testing.T) { testCorpus(t, corpusOpenAIGoDir) }
-
-func testCorpus(t *testing.T, corpusDir string) {
+func TestCorpus(t *testing.T) {
 	entries, err := os.ReadDir(corpusDir)
 	if err != nil {
-		t.Skipf("!!! SKIPPING %s: %s is not here (%v): the real-program check did NOT run !!!", t.Name(), corpusDir, err)
+		t.Skipf("!!! SKIPPING TestCorpus: %s is not here (%v): the real-program check did NOT run !!!", corpusDir, err)
 	}
 	root := replaceRoot(t)
 	if !runtimePresent(root) {
-		t.Skipf("!!! SKIPPING %s: %s/runtime/wbopenai has no Go files yet !!!", t.Name(), root)
+		t.Skipf("!!! SKIPPING TestCorpus: %s/runtime/wbopenai has no Go files yet !!!", root)
 	}
 	for _, e := range entries {
 		if !e.IsDir() {
