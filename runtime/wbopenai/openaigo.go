@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -140,14 +141,14 @@ func oaiMethod(fn string) string {
 
 var streamKeys = []string{"stream"}
 
-// streamRequested tells whether a request body asks for a stream
-// ("stream": true), read through getBody.
-func streamRequested(getBody func() (io.ReadCloser, error)) bool {
+// streamRequested tells whether a request body of size bytes (-1 when
+// unknown) asks for a stream ("stream": true), read through getBody.
+func streamRequested(getBody func() (io.ReadCloser, error), size int64) bool {
 	rc, err := getBody()
 	if err != nil {
 		return false
 	}
-	body, err := io.ReadAll(rc)
+	body, err := readBody(rc, size, 0)
 	rc.Close()
 	if err != nil {
 		return false
@@ -169,4 +170,12 @@ func streamRequested(getBody func() (io.ReadCloser, error)) bool {
 // middleware is g's per-request middleware.
 func (g *oaiCall) middleware(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	return g.attempt(req, next)
+}
+
+// oaiStreaming tells whether the openai-go method whose code is at pc
+// streams (NewStreaming, GetStreaming...): a lookup in the function
+// table, where reading the body again would cost the caller a copy.
+func oaiStreaming(pc uintptr) bool {
+	fn := runtime.FuncForPC(pc)
+	return fn != nil && strings.HasSuffix(strings.TrimSuffix(fn.Name(), "-fm"), "Streaming")
 }

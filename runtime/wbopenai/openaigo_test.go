@@ -275,16 +275,22 @@ func TestOpenAIGoRetriesAreOneRow(t *testing.T) {
 	}
 }
 
+// chatService stands for openai-go's ChatCompletionService: the runtime
+// knows a stream by its method's name.
+type chatService struct{ sdk *miniSDK }
+
+func (s *chatService) NewStreaming(ctx context.Context, body string, opts ...option) *http.Response {
+	res, _, _ := s.sdk.do(ctx, "/chat/completions", body, true, opts...)
+	return res
+}
+
 func TestOpenAIGoStreamHidesInjectedUsage(t *testing.T) {
 	ts, bodies := flakyServer(t)
 	sdk := &miniSDK{base: ts.URL, maxRetries: 2, client: []Middleware{OpenAIMiddleware}}
-	stream := func(ctx context.Context, body string, opts ...option) *http.Response {
-		res, _, _ := sdk.do(ctx, "/chat/completions", body, true, opts...)
-		return res
-	}
+	svc := &chatService{sdk}
 	var got []byte
 	rows := runLogged(t, func() {
-		res := OpenAIValue1(withMiddleware, stream, "main.go:9 main.stream")(context.Background(), chatBody("flaky-1", true))
+		res := OpenAIValue1(withMiddleware, svc.NewStreaming, "main.go:9 main.stream")(context.Background(), chatBody("flaky-1", true))
 		got, _ = io.ReadAll(res.Body)
 		res.Body.Close()
 	})
@@ -339,5 +345,23 @@ func TestOpenAIGoShortCircuitIsNoCall(t *testing.T) {
 	}
 	if len(rows) != 0 {
 		t.Errorf("%d rows for a call that never left the process", len(rows))
+	}
+}
+
+// Without a wrapper the body tells a stream, and its usage is exact too.
+func TestOpenAIGoUnwrappedStream(t *testing.T) {
+	ts, bodies := flakyServer(t)
+	sdk := &miniSDK{base: ts.URL, maxRetries: 2, client: []Middleware{OpenAIMiddleware}}
+	var got []byte
+	rows := runLogged(t, func() {
+		res, _, _ := sdk.do(context.Background(), "/chat/completions", chatBody("flaky-0", true), true)
+		got, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+	})
+	if bytes.Contains(got, []byte("usage")) || len(*bodies) != 1 || !strings.Contains((*bodies)[0], `"include_usage":true`) {
+		t.Errorf("read %s; server saw %q", got, *bodies)
+	}
+	if len(rows) != 1 || rows[0]["usage/total_tokens"] != 6 {
+		t.Fatalf("rows %v, want one with the stream's usage", rows)
 	}
 }

@@ -108,8 +108,13 @@ func observeIn(req *http.Request, next httpDoer, frames int, g *oaiCall) (*http.
 	}
 	ev.stream = req.Header.Get("Accept") == "text/event-stream"
 	if g != nil && !ev.stream && (ev.kind == kindChat || ev.kind == kindCompletion) && ev.getBody != nil {
-		// openai-go asks for JSON on streams too: its body says stream.
-		ev.stream = streamRequested(ev.getBody)
+		// openai-go asks for JSON on streams too: the method called (a
+		// ...Streaming one) or else the body says stream.
+		if g.fnPC != 0 {
+			ev.stream = oaiStreaming(g.fnPC)
+		} else {
+			ev.stream = streamRequested(ev.getBody, req.ContentLength)
+		}
 	}
 	send := req
 	if ev.stream && (ev.kind == kindChat || ev.kind == kindCompletion) && ev.getBody != nil {
