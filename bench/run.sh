@@ -11,3 +11,8 @@ echo "command: bench/run.sh $*"
 start=$(date +%s)
 go test ./bench -run '^$' -bench . -benchtime 1x -count 1 -timeout 20m -v "$@" | grep -v -e '^=== RUN' -e '^goos' -e '^goarch' -e '^pkg:' -e '^cpu:'
 echo "total: $(( $(date +%s) - start ))s"
+# The same chat call on openai-go v3 (its own module, so that only it
+# requires openai-go): latency ratio on loopback and the caller's
+# allocations, plain against instrumented.
+(cd internal/openaigo/testdata/bench && GOWORK=off GOFLAGS=-mod=mod go test -run '^$' -bench . -benchtime 1x -count 1 -timeout 20m -v) | grep -v -e '^=== RUN' -e '^goos' -e '^goarch' -e '^pkg:' -e '^cpu:'
+echo "total with openai-go: $(( $(date +%s) - start ))s"

@@ -14,7 +14,7 @@ import (
 )
 
 // uncovered warns about packages of the rewritten modules that import
-// go-openai but were not among the packages rewritten: a `go:generate
+// go-openai or openai-go but were not among the packages rewritten: a `go:generate
 // wbinstrument rewrite .` in cmd/app leaves the library code that makes the
 // calls untouched, and its calls are then logged only on clients built in
 // rewritten code. The check reads import lines as text, so it also sees
@@ -30,9 +30,12 @@ func uncovered(o *Options, roots []*packages.Package) []string {
 		mods[p.Module.Dir] = true
 	}
 	quoted := []byte(strconv.Quote(o.Pkg))
+	// openai-go's packages, of any major: an import path starts so.
+	oaiQuoted := []byte(`"` + oaiModulePrefix)
 	var warns []string
 	for mod := range mods {
 		var missed []string
+		what := ""
 		seen := map[string]bool{}
 		// WalkDir, not Walk: it learns which entries are directories from
 		// the directory listing instead of a stat of every file.
@@ -50,7 +53,21 @@ func uncovered(o *Options, roots []*packages.Package) []string {
 			if done[dir] || seen[dir] || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 				return nil
 			}
-			if data, err := os.ReadFile(path); err == nil && bytes.Contains(data, quoted) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return nil
+			}
+			sdk := ""
+			switch {
+			case bytes.Contains(data, quoted):
+				sdk = o.Pkg
+			case bytes.Contains(data, oaiQuoted):
+				sdk = oaiModulePrefix
+			}
+			if sdk != "" {
+				if what == "" || sdk == o.Pkg {
+					what = sdk
+				}
 				seen[dir] = true
 				rel, _ := filepath.Rel(mod, dir)
 				if rel != "." {
@@ -65,7 +82,7 @@ func uncovered(o *Options, roots []*packages.Package) []string {
 		}
 		sort.Strings(missed)
 		warns = append(warns, fmt.Sprintf("%s: %d package(s) of this module import %s but were not rewritten (%s): their calls are logged only on clients built in rewritten code; run the rewrite on ./... from %s to instrument them",
-			filepath.Join(mod, "go.mod"), len(missed), o.Pkg, strings.Join(missed, ", "), mod))
+			filepath.Join(mod, "go.mod"), len(missed), what, strings.Join(missed, ", "), mod))
 	}
 	sort.Strings(warns)
 	return warns

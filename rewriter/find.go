@@ -26,6 +26,8 @@ type found struct {
 	edits []edit
 	// glue marks a site whose edited form refers to the glue file.
 	glue bool
+	// major is the openai-go major whose glue the site uses (0: none).
+	major int
 }
 
 // finder walks one package's syntax with its type information.
@@ -323,7 +325,8 @@ func (f *finder) walkFile() {
 // in user code goes through a call-site wrapper.
 func (f *finder) ctorValue(id *ast.Ident, stack []ast.Node, fn string) {
 	name, ok := f.isPkgFunc(f.pkg.TypesInfo.Uses[id], ctorNewClient, ctorNewOrgClient, ctorNewClientWithConfig)
-	if !ok {
+	oai, _ := oaiConstructor(f.pkg.TypesInfo.Uses[id])
+	if !ok && oai == nil {
 		return
 	}
 	// The expression that denotes the function: the selector pkg.Name,
@@ -347,12 +350,19 @@ func (f *finder) ctorValue(id *ast.Ident, stack []ast.Node, fn string) {
 		if call.Fun == expr {
 			return // a call: handled by call
 		}
+		if oai != nil {
+			f.oaiCtorValue(id, expr, fn)
+			return
+		}
 		// Our own constructor forwarders take NewClientWithConfig as a value.
 		if cid, ok := call.Fun.(*ast.Ident); ok && (cid.Name == wbiNewClient || cid.Name == wbiNewOrgClient) {
 			if obj := f.pkg.TypesInfo.Uses[cid]; obj != nil && obj.Pkg() == f.pkg.Types {
 				return
 			}
 		}
+	} else if oai != nil {
+		f.oaiCtorValue(id, expr, fn)
+		return
 	}
 	s := f.siteAt(expr.Pos(), fn, name, "constructor value")
 	if a := f.skipped(expr.Pos()); a != "" {
@@ -396,6 +406,9 @@ func (f *finder) call(call *ast.CallExpr, fn string) {
 			f.add(f.siteAt(call.Pos(), fn, strings.TrimPrefix(id.Name, "wbi"), "constructor"), true)
 			f.last().site.Action = ActionAlready
 		}
+		return
+	}
+	if f.oaiCall(call, id, obj, fn) {
 		return
 	}
 	name, ok := f.isPkgFunc(obj, ctorNewClient, ctorNewOrgClient, ctorNewClientWithConfig, cfgDefault, cfgDefaultAzure)
@@ -459,6 +472,9 @@ func (f *finder) selector(x *ast.SelectorExpr, stack []ast.Node, fn string) {
 	}
 	if sel.Kind() == types.MethodVal && types.IsInterface(sel.Recv()) {
 		f.interfaceCall(x, sel, fn)
+		return
+	}
+	if f.oaiSelector(x, sel, parent, grand, fn) {
 		return
 	}
 	m, ok := f.isClientMethod(sel)

@@ -151,7 +151,7 @@ func fuzzPackage(t *testing.T, dir string, src []byte) (*packages.Package, []err
 	if err != nil {
 		return nil, []error{err}
 	}
-	glue, err := parser.ParseFile(fset, filepath.Join(dir, GlueFile), glueSource(file.Name.Name), parser.ParseComments)
+	glue, err := parser.ParseFile(fset, filepath.Join(dir, GlueFile), glueSource(file.Name.Name, nil), parser.ParseComments)
 	if err != nil {
 		t.Fatalf("glue does not parse: %v", err)
 	}

@@ -63,6 +63,9 @@ func reservedNames() []string {
 }
 
 func isCallWrapper(name string) bool {
+	if isOAIWrapper(name) {
+		return true
+	}
 	for _, w := range callWrappers {
 		if w.local == name {
 			return true

@@ -115,7 +115,7 @@ func (r *reacher) reaches(p *packages.Package) bool {
 		return v
 	}
 	r.memo[p.ID] = false // cycles cannot happen in Go, but be safe
-	v := p.PkgPath == r.pkg
+	v := p.PkgPath == r.pkg || oaiMajor(p.PkgPath) != 0
 	for _, imp := range p.Imports {
 		if v {
 			break
@@ -138,6 +138,7 @@ func planPackage(o *Options, p *packages.Package, reachesOpenAI bool) (changes [
 	}
 	f := &finder{opts: o, pkg: p, modRoot: p.Module.Dir, hookPkg: p.Name == "main" && reachesOpenAI}
 	f.findClient()
+	majors := map[int]bool{} // openai-go majors whose glue the package uses
 	for _, file := range p.Syntax {
 		tf := p.Fset.File(file.Pos())
 		if tf == nil {
@@ -166,6 +167,9 @@ func planPackage(o *Options, p *packages.Package, reachesOpenAI bool) (changes [
 		f.walkFile()
 		var edits []edit
 		for _, fd := range f.out[start:] {
+			if fd.major != 0 {
+				majors[fd.major] = true
+			}
 			edits = append(edits, fd.edits...)
 			if fd.glue {
 				glue = true
@@ -193,7 +197,7 @@ func planPackage(o *Options, p *packages.Package, reachesOpenAI bool) (changes [
 		sites = append(sites, fd.site)
 	}
 	if glue {
-		want := glueSource(p.Name)
+		want := glueSource(p.Name, majors)
 		cur, rerr := os.ReadFile(gluePath)
 		if rerr != nil {
 			cur = nil
@@ -208,7 +212,11 @@ func planPackage(o *Options, p *packages.Package, reachesOpenAI bool) (changes [
 // checkCollisions fails when the user's package declares a name the glue
 // file needs.
 func checkCollisions(p *packages.Package, gluePath string) error {
-	for _, n := range reservedNames() {
+	names := reservedNames()
+	for m := 1; m <= 3; m++ {
+		names = append(names, oaiReservedNames(m)...)
+	}
+	for _, n := range names {
 		obj := p.Types.Scope().Lookup(n)
 		if obj == nil {
 			continue

@@ -38,7 +38,10 @@ type Site struct {
 	// (main.run, main.(*Bot).Ask, main.run.func1).
 	Func string `json:"function,omitempty"`
 	// Target is the go-openai method or function: "(*Client).ListModels",
-	// "NewClient", "DefaultAzureConfig"; "Finish" for a reverted hook.
+	// "NewClient", "DefaultAzureConfig"; for openai-go, the service method
+	// or the constructor with its package: "ChatCompletionService.New",
+	// "openai.NewClient", "responses.NewResponseService"; "Finish" for a
+	// reverted hook.
 	Target string `json:"target"`
 	// Kind is one of: call, method value, method expression, interface
 	// call, constructor, constructor value, config; "reverted" in a

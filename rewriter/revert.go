@@ -224,6 +224,14 @@ func revertSource(name string, src []byte) ([]byte, []Site, error) {
 					edits = append(edits, edit{off(a0.End()), off(x.Rparen) + 1, ""})
 					site(a0.Pos(), text(a0))
 				}
+			case isOAIOpts(id.Name):
+				// NewClient(wbiOAI3Opts(a, b)...): the forwarder's call
+				// and the ellipsis after it go.
+				rp := off(x.Rparen)
+				if rp+4 <= len(src) && string(src[rp:rp+4]) == ")..." && del(off(x.Pos()), off(x.Lparen)+1, id.Name+"(") {
+					edits = append(edits, edit{rp, rp + 4, ""})
+					site(x.Pos(), "openai-go constructor")
+				}
 			case id.Name == wbiConfig && len(x.Args) == 1:
 				a0 := x.Args[0]
 				if del(off(x.Pos()), off(a0.Pos()), wbiConfig+"(") {

@@ -16,8 +16,14 @@ import (
 	"path/filepath"
 )
 
-//go:embed testdata/program/main.go testdata/program/go.sum.txt
+//go:embed testdata/program/main.go testdata/program/go.sum.txt testdata/programoai/main.go testdata/programoai/go.mod.txt testdata/programoai/go.sum.txt
 var program embed.FS
+
+// SDKs the demo has an example program for.
+const (
+	SDKGoOpenAI = "go-openai"
+	SDKOpenAIGo = "openai-go"
+)
 
 // GoOpenAIVersion is the go-openai version the example program pins.
 const GoOpenAIVersion = "v1.43.0"
@@ -56,6 +62,37 @@ func GoSum() []byte {
 		panic(err) // embedded: cannot happen
 	}
 	return sum
+}
+
+// WriteProgramOpenAIGo writes the openai-go example program as a module
+// into dir, with its go.mod and go.sum (openai-go v3.102.0 and its
+// dependencies) as they are embedded, so that building it needs nothing
+// beyond the module cache (or the module proxy on a first run).
+func WriteProgramOpenAIGo(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, src := range map[string]string{"main.go": "testdata/programoai/main.go", "go.mod": "testdata/programoai/go.mod.txt", "go.sum": "testdata/programoai/go.sum.txt"} {
+		data, err := program.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeProgram writes the example program of sdk ("" is go-openai).
+func writeProgram(dir, sdk string) error {
+	switch sdk {
+	case "", SDKGoOpenAI:
+		return WriteProgram(dir)
+	case SDKOpenAIGo:
+		return WriteProgramOpenAIGo(dir)
+	}
+	return fmt.Errorf("no example program for SDK %q (want %s or %s)", sdk, SDKGoOpenAI, SDKOpenAIGo)
 }
 
 // Build compiles the module in dir into dir/program and returns its path.

@@ -29,6 +29,7 @@ type Options struct {
 	WorkDir        string    // where the example program is written; must be empty or absent
 	WandbDir       string    // WANDB_DIR of the program: the run lands in WandbDir/wandb/
 	Log            io.Writer // progress lines; the program's stderr goes here too
+	SDK            string    // SDKGoOpenAI (the default when empty) or SDKOpenAIGo
 }
 
 // Result is what one demo run produced.
@@ -49,7 +50,7 @@ type Result struct {
 // runs it against a fresh fake OpenAI server and reads back its run.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	logf := func(format string, args ...interface{}) { fmt.Fprintf(opts.Log, format+"\n", args...) }
-	if err := WriteProgram(opts.WorkDir); err != nil {
+	if err := writeProgram(opts.WorkDir, opts.SDK); err != nil {
 		return nil, err
 	}
 	logf("demo: wrote the example program to %s", opts.WorkDir)

@@ -141,7 +141,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "[] is too short - 'messages'")
 		return
 	}
-	if fault(r.Context(), w, req.Model) || rejectOptions(w, req.Model, req.StreamOptions != nil) {
+	if fault(r, w, req.Model) || rejectOptions(w, req.Model, req.StreamOptions != nil) {
 		return
 	}
 	var last string

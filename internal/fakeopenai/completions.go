@@ -50,7 +50,7 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request, body []byte
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "We could not parse the JSON body of your request: "+err.Error())
 		return
 	}
-	if fault(r.Context(), w, req.Model) || rejectOptions(w, req.Model, req.StreamOptions != nil) {
+	if fault(r, w, req.Model) || rejectOptions(w, req.Model, req.StreamOptions != nil) {
 		return
 	}
 	p := promptText(req.Prompt)

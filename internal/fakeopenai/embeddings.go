@@ -33,7 +33,7 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request, body []byte)
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "'input' must be a string or a list")
 		return
 	}
-	if fault(r.Context(), w, req.Model) {
+	if fault(r, w, req.Model) {
 		return
 	}
 	type item struct {

@@ -96,7 +96,7 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request, body []byte) 
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "We could not parse the JSON body of your request: "+err.Error())
 		return
 	}
-	if fault(r.Context(), w, req.Model) {
+	if fault(r, w, req.Model) {
 		return
 	}
 	last := inputText(req.Input)

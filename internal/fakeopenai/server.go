@@ -8,6 +8,8 @@
 //	fail-429         429 with Retry-After and an OpenAI error body
 //	fail-500         500 with an OpenAI error body
 //	fail-400         400 invalid_request_error
+//	flaky-<n>-<x>    500 while the request's X-Stainless-Retry-Count (sent
+//	                 by openai-go on every attempt) is below n, then as <x>
 //	slow-<duration>  answers normally after the delay (e.g. slow-200ms)
 //	reset-stream     a stream that sends two chunks, then drops the connection
 //	hang-stream      a stream that sends two chunks, then waits for the client to go

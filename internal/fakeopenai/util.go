@@ -60,7 +60,8 @@ func writeError(w http.ResponseWriter, status int, typ, code, msg string) {
 
 // fault answers a request whose model asks for a failure and reports
 // whether it did. Slow models sleep first and then let the request proceed.
-func fault(ctx context.Context, w http.ResponseWriter, model string) bool {
+func fault(r *http.Request, w http.ResponseWriter, model string) bool {
+	ctx := r.Context()
 	switch {
 	case model == "fail-429":
 		w.Header().Set("Retry-After", "1")
@@ -76,6 +77,16 @@ func fault(ctx context.Context, w http.ResponseWriter, model string) bool {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "invalid_value",
 			"Invalid value for 'model': fail-400.")
 		return true
+	case strings.HasPrefix(model, "flaky-"):
+		// flaky-<n>-<x>: 500 to the first n attempts, told apart by the
+		// X-Stainless-Retry-Count header openai-go sends (0, 1, ...), so
+		// the answer stays a function of the request.
+		n, _ := strconv.Atoi(strings.SplitN(strings.TrimPrefix(model, "flaky-"), "-", 2)[0])
+		if try, _ := strconv.Atoi(r.Header.Get("X-Stainless-Retry-Count")); try < n {
+			writeError(w, http.StatusInternalServerError, "server_error", "",
+				"The server had an error while processing your request. Sorry about that!")
+			return true
+		}
 	case strings.HasPrefix(model, "slow-"):
 		d, err := time.ParseDuration(strings.TrimPrefix(model, "slow-"))
 		if err != nil {

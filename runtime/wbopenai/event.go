@@ -81,6 +81,12 @@ type event struct {
 	fnPC   uintptr
 	args   []byte
 	result []byte
+
+	// group is the logical openai-go call this event is one attempt of
+	// (nil for go-openai): the group decides which attempt becomes the
+	// row, and attempts lists them all as the row's child spans.
+	group    *oaiCall
+	attempts []attemptInfo
 }
 
 const (

@@ -15,6 +15,10 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // outside go-openai, this runtime, net/http and the Go runtime. It also
 // returns the go-openai method the call went through, if seen.
 func callerSite(pcs []uintptr) (site, method string) {
+	// Under openai-go, the frames below its service method are its
+	// middleware chain, where the user's own middlewares also run: the
+	// call site is the first frame past the service method.
+	oai := inOpenAIGo(pcs)
 	frames := runtime.CallersFrames(pcs)
 	for {
 		f, more := frames.Next()
@@ -25,14 +29,35 @@ func callerSite(pcs []uintptr) (site, method string) {
 			if i := strings.Index(fn, ".(*Client)."); i >= 0 {
 				method = fn[i+len(".(*Client)."):]
 			}
+		case strings.HasPrefix(fn, "github.com/openai/openai-go"):
+			if m := oaiMethod(fn); m != "" {
+				method = m
+			}
 		case strings.HasPrefix(fn, "github.com/wbinstrument/wbinstrument/runtime/"),
 			strings.HasPrefix(fn, "net/http."), strings.HasPrefix(fn, "net/http/"),
 			strings.HasPrefix(fn, "runtime."), strings.HasPrefix(fn, "internal/"):
+		case oai && method == "":
+			// A user's middleware, under the service method.
 		default:
 			return relFile(f.File) + ":" + itoa(f.Line) + " " + shortFunc(fn), method
 		}
 		if !more {
 			return "", method
+		}
+	}
+}
+
+// inOpenAIGo tells whether the frames pass through an openai-go service
+// method.
+func inOpenAIGo(pcs []uintptr) bool {
+	frames := runtime.CallersFrames(pcs)
+	for {
+		f, more := frames.Next()
+		if strings.HasPrefix(f.Function, "github.com/openai/openai-go") && oaiMethod(f.Function) != "" {
+			return true
+		}
+		if !more {
+			return false
 		}
 	}
 }

@@ -122,6 +122,11 @@ func untrack(sc *streamCall) {
 // enqueue hands a finished call to the logging goroutine, starting a
 // session (and so a run) with the first call.
 func enqueue(ev *event) {
+	if g := ev.group; g != nil {
+		// One attempt of an openai-go call: its group logs the call.
+		g.attemptDone(ev)
+		return
+	}
 	state.mu.Lock()
 	if state.disabled {
 		state.mu.Unlock()
@@ -185,6 +190,7 @@ func Finish() {
 	for _, sc := range open {
 		sc.finish(true, nil)
 	}
+	flushParked()
 	state.mu.Lock()
 	s := state.sess
 	state.sess = nil

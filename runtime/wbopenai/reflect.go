@@ -53,6 +53,10 @@ func errorInfo(err error) apiErrorInfo {
 		if f := v.FieldByName("HTTPStatusCode"); f.IsValid() && f.Kind() == reflect.Int && info.status == 0 {
 			info.status = int(f.Int())
 		}
+		// openai-go's *apierror.Error.
+		if f := v.FieldByName("StatusCode"); f.IsValid() && f.Kind() == reflect.Int && info.status == 0 {
+			info.status = int(f.Int())
+		}
 		if f := v.FieldByName("Type"); f.IsValid() && f.Kind() == reflect.String && info.typ == "" {
 			info.typ = f.String()
 		}
@@ -102,6 +106,9 @@ func methodName(pc uintptr) string {
 	fn := runtime.FuncForPC(pc)
 	if fn == nil {
 		return ""
+	}
+	if m := oaiMethod(fn.Name()); m != "" {
+		return m
 	}
 	name := strings.TrimSuffix(fn.Name(), "-fm")
 	if i := strings.LastIndexByte(name, '.'); i >= 0 {

@@ -136,6 +136,7 @@ func (s *session) log(ev *event, deadline time.Time) {
 		endMs:      ev.end.UnixNano() / 1e6,
 		statusCode: "SUCCESS",
 		kind:       "LLM",
+		children:   ev.attempts,
 	}
 	if !c.kind.isLLM() {
 		sp.kind = "TOOL"

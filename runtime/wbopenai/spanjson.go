@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"strconv"
 
 	"github.com/wbinstrument/wbinstrument/runtime/internal/jsonenc"
@@ -24,6 +25,7 @@ type spanInfo struct {
 	statusCode    string
 	statusMessage *string
 	kind          string
+	children      []attemptInfo // an openai-go call's attempts, when it retried
 }
 
 // attrKind says which field of an attr holds its value.
@@ -160,7 +162,14 @@ func appendSpan(b []byte, sp *spanInfo, attrs []attr) ([]byte, error) {
 			return nil, err
 		}
 	}
-	b = append(b, `},"child_spans":[],"span_kind":`...)
+	b = append(b, `},"child_spans":[`...)
+	for i := range sp.children {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendAttempt(b, sp, i)
+	}
+	b = append(b, `],"span_kind":`...)
 	b = appendString(b, sp.kind)
 	return append(b, '}'), nil
 }
@@ -227,4 +236,43 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 		return nil, fmt.Errorf("wbopenai: span attribute: unsupported value %v", f)
 	}
 	return jsonenc.AppendFloat(b, f), nil
+}
+
+// appendAttempt appends the child span of attempt i of an openai-go call:
+// its timing, status and HTTP status, in the span schema of the root.
+func appendAttempt(b []byte, sp *spanInfo, i int) []byte {
+	a := &sp.children[i]
+	status := "SUCCESS"
+	msg := a.err
+	if a.err != "" || a.status >= 400 {
+		status = "ERROR"
+		if msg == "" {
+			msg = strconv.Itoa(a.status) + " " + http.StatusText(a.status)
+		}
+	}
+	b = append(b, `{"span_id":`...)
+	b = appendString(b, sp.id+"-"+strconv.Itoa(i+1))
+	b = append(b, `,"name":`...)
+	b = appendString(b, "attempt "+strconv.Itoa(i+1))
+	b = append(b, `,"start_time_ms":`...)
+	b = strconv.AppendInt(b, a.start.UnixNano()/1e6, 10)
+	b = append(b, `,"end_time_ms":`...)
+	b = strconv.AppendInt(b, a.end.UnixNano()/1e6, 10)
+	b = append(b, `,"status_code":`...)
+	b = appendString(b, status)
+	b = append(b, `,"status_message":`...)
+	if status == "SUCCESS" {
+		b = append(b, "null"...)
+	} else {
+		b = appendString(b, msg)
+	}
+	b = append(b, `,"attributes":{"attempt":`...)
+	b = strconv.AppendInt(b, int64(i+1), 10)
+	if a.status != 0 {
+		b = append(b, `,"http_status":`...)
+		b = strconv.AppendInt(b, int64(a.status), 10)
+	}
+	b = append(b, `,"latency_ms":`...)
+	b = jsonenc.AppendFloat(b, float64(a.end.Sub(a.start).Microseconds())/1000)
+	return append(b, `},"results":null,"child_spans":[],"span_kind":"LLM"}`...)
 }

@@ -68,11 +68,23 @@ func binaryType(ct string) bool {
 // per frame: go-openai calls a doer directly, while a RoundTripper sits
 // under five frames of net/http.
 func observe(req *http.Request, next httpDoer, frames int) (*http.Response, error) {
+	return observeIn(req, next, frames, nil)
+}
+
+// observeIn is observe for one attempt of the openai-go call g (nil for
+// go-openai's calls, which have no attempts).
+func observeIn(req *http.Request, next httpDoer, frames int, g *oaiCall) (*http.Response, error) {
 	if !enabled() {
 		return next.Do(req)
 	}
 	var c *call
-	if m := markerFrom(req.Context()); m != nil {
+	if g != nil {
+		c = &call{ev: event{start: time.Now(), group: g, site: g.site, fnPC: g.fnPC}}
+		if g.site == "" {
+			c.ev.pcs = new([maxPCs]uintptr)
+			c.ev.npc = runtime.Callers(3, c.ev.pcs[:frames])
+		}
+	} else if m := markerFrom(req.Context()); m != nil {
 		// The call started when the user's code called go-openai.
 		if m.claim() {
 			c = &m.c
@@ -95,6 +107,15 @@ func observe(req *http.Request, next httpDoer, frames int) (*http.Response, erro
 		ev.getBody = req.GetBody
 	}
 	ev.stream = req.Header.Get("Accept") == "text/event-stream"
+	if g != nil && !ev.stream && (ev.kind == kindChat || ev.kind == kindCompletion) && ev.getBody != nil {
+		// openai-go asks for JSON on streams too: the method called (a
+		// ...Streaming one) or else the body says stream.
+		if g.fnPC != 0 {
+			ev.stream = oaiStreaming(g.fnPC)
+		} else {
+			ev.stream = streamRequested(ev.getBody, req.ContentLength)
+		}
+	}
 	send := req
 	if ev.stream && (ev.kind == kindChat || ev.kind == kindCompletion) && ev.getBody != nil {
 		send = injectUsage(req, ev)
@@ -121,6 +142,9 @@ func observe(req *http.Request, next httpDoer, frames int) (*http.Response, erro
 	ct := resp.Header.Get("Content-Type")
 	sc := &c.sc
 	sc.ev = ev
+	if g != nil {
+		g.opened(sc)
+	}
 	switch {
 	case binaryType(ct):
 		ev.respBinary = true
@@ -136,6 +160,7 @@ func observe(req *http.Request, next httpDoer, frames int) (*http.Response, erro
 		runtime.SetFinalizer(tb, func(b *teeBody) { b.sc.finish(true, nil) })
 		resp.Body = tb
 	case resp.StatusCode == http.StatusOK && strings.HasPrefix(ct, "text/event-stream"):
+		ev.stream = true
 		ev.resp = newCapture(-1)
 		// The user gets a copy of the response: net/http's connection
 		// goroutine keeps the original alive until its body is consumed,

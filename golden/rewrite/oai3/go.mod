@@ -1,0 +1,17 @@
+module example.com/oai3
+
+go 1.26.0
+
+require github.com/openai/openai-go/v3 v3.102.0
+
+require (
+	github.com/coder/websocket v1.8.15 // indirect
+	github.com/tidwall/gjson v1.20.0 // indirect
+	github.com/tidwall/match v1.1.1 // indirect
+	github.com/tidwall/pretty v1.2.1 // indirect
+	github.com/tidwall/sjson v1.2.5 // indirect
+)
+
+require github.com/wbinstrument/wbinstrument/runtime v0.0.0-00010101000000-000000000000 // wbinstrument
+
+replace github.com/wbinstrument/wbinstrument/runtime => $WBI/runtime // wbinstrument

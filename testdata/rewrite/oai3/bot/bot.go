@@ -1,0 +1,32 @@
+// Package bot keeps an openai-go client in a struct field.
+package bot
+
+import (
+	"context"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+)
+
+// Bot answers questions.
+type Bot struct {
+	Client openai.Client
+	Model  string
+}
+
+// New builds a bot.
+func New(opts ...option.RequestOption) *Bot {
+	return &Bot{Client: openai.NewClient(opts...), Model: openai.ChatModelGPT4oMini}
+}
+
+// Ask asks one question.
+func (b *Bot) Ask(ctx context.Context, q string) (string, error) {
+	resp, err := b.Client.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{
+		Model:    b.Model,
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage(q)},
+	})
+	if err != nil {
+		return "", err
+	}
+	return resp.Choices[0].Message.Content, nil
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/responses"
+
+	"example.com/oai3/bot"
+)
+
+// chatter is satisfied by the chat service.
+type chatter interface {
+	New(ctx context.Context, body openai.ChatCompletionNewParams, opts ...option.RequestOption) (*openai.ChatCompletion, error)
+}
+
+func logging(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+	fmt.Println("->", req.URL.Path)
+	return next(req)
+}
+
+func main() {
+	ctx := context.Background()
+	client := openai.NewClient(
+		option.WithAPIKey("sk-test"),
+		option.WithMiddleware(logging),
+		option.WithHTTPClient(&http.Client{}),
+	)
+	params := openai.ChatCompletionNewParams{
+		Model:    openai.ChatModelGPT4oMini,
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")},
+	}
+	resp, err := client.Chat.Completions.New(ctx, params)
+	if err == nil {
+		fmt.Println(resp.Choices[0].Message.Content)
+	}
+
+	stream := client.Chat.Completions.NewStreaming(ctx, params)
+	acc := openai.ChatCompletionAccumulator{}
+	for stream.Next() {
+		acc.AddChunk(stream.Current())
+	}
+	fmt.Println(acc.Usage.TotalTokens, stream.Err())
+
+	create := client.Chat.Completions.New
+	_, _ = create(ctx, params, option.WithMaxRetries(0))
+
+	var c chatter = &client.Chat.Completions
+	_, _ = c.New(ctx, params)
+
+	svc := responses.NewResponseService(option.WithAPIKey("sk-test"))
+	r, err := svc.New(ctx, responses.ResponseNewParams{
+		Model: openai.ChatModelGPT4oMini,
+		Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("hi")},
+	})
+	if err == nil {
+		fmt.Println(r.OutputText())
+	}
+	_ = svc.Delete(ctx, "resp_1")
+
+	emb, err := client.Embeddings.New(ctx, openai.EmbeddingNewParams{
+		Model: openai.EmbeddingModelTextEmbedding3Small,
+		Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("x")},
+	})
+	if err == nil {
+		fmt.Println(len(emb.Data))
+	}
+	iter := client.Models.ListAutoPaging(ctx)
+	for iter.Next() {
+		fmt.Println(iter.Current().ID)
+	}
+	chat := openai.NewChatCompletionService() //wbinstrument:ignore
+	_, _ = chat.New(ctx, params)              //wbinstrument:ignore
+
+	b := bot.New(option.WithAPIKey("sk-test"))
+	answer, _ := b.Ask(ctx, "why")
+	fmt.Println(answer)
+	_, _ = b.Client.Models.Get(ctx, "gpt-4o-mini")
+}
