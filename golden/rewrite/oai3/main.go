@@ -1,3 +1,4 @@
+// Command oai3 uses openai-go v3: a client used from package bot, an interface call, Responses, embeddings, ListAutoPaging, an error-only method and an ignore directive.
 package main
 
 import (
@@ -24,7 +25,7 @@ func logging(req *http.Request, next option.MiddlewareNext) (*http.Response, err
 
 func main() {
 	defer wbiFinish()
-//line :26:1
+//line :27:1
 	ctx := context.Background()
 	client := openai.NewClient(wbiOAI3Opts(
 		option.WithAPIKey("sk-test"),
@@ -35,42 +36,42 @@ func main() {
 		Model:    openai.ChatModelGPT4oMini,
 		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")},
 	}
-	resp, err := wbiOAI3Call1(client.Chat.Completions.New, "main.go:36 main.main")(ctx, params)
+	resp, err := wbiOAI3Call1(client.Chat.Completions.New, "main.go:37 main.main")(ctx, params)
 	if err == nil {
 		fmt.Println(resp.Choices[0].Message.Content)
 	}
 
-	stream := wbiOAI3Value1(client.Chat.Completions.NewStreaming, "main.go:41 main.main")(ctx, params)
+	stream := wbiOAI3Value1(client.Chat.Completions.NewStreaming, "main.go:42 main.main")(ctx, params)
 	acc := openai.ChatCompletionAccumulator{}
 	for stream.Next() {
 		acc.AddChunk(stream.Current())
 	}
 	fmt.Println(acc.Usage.TotalTokens, stream.Err())
 
-	create := wbiOAI3Call1(client.Chat.Completions.New, "main.go:48 main.main")
+	create := wbiOAI3Call1(client.Chat.Completions.New, "main.go:49 main.main")
 	_, _ = create(ctx, params, option.WithMaxRetries(0))
 
 	var c chatter = &client.Chat.Completions
 	_, _ = c.New(ctx, params)
 
 	svc := responses.NewResponseService(wbiOAI3Opts(option.WithAPIKey("sk-test"))...)
-	r, err := wbiOAI3Call1(svc.New, "main.go:55 main.main")(ctx, responses.ResponseNewParams{
+	r, err := wbiOAI3Call1(svc.New, "main.go:56 main.main")(ctx, responses.ResponseNewParams{
 		Model: openai.ChatModelGPT4oMini,
 		Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("hi")},
 	})
 	if err == nil {
 		fmt.Println(r.OutputText())
 	}
-	_ = wbiOAI3Err1(svc.Delete, "main.go:62 main.main")(ctx, "resp_1")
+	_ = wbiOAI3Err1(svc.Delete, "main.go:63 main.main")(ctx, "resp_1")
 
-	emb, err := wbiOAI3Call1(client.Embeddings.New, "main.go:64 main.main")(ctx, openai.EmbeddingNewParams{
+	emb, err := wbiOAI3Call1(client.Embeddings.New, "main.go:65 main.main")(ctx, openai.EmbeddingNewParams{
 		Model: openai.EmbeddingModelTextEmbedding3Small,
 		Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("x")},
 	})
 	if err == nil {
 		fmt.Println(len(emb.Data))
 	}
-	iter := wbiOAI3Value0(client.Models.ListAutoPaging, "main.go:71 main.main")(ctx)
+	iter := wbiOAI3Value0(client.Models.ListAutoPaging, "main.go:72 main.main")(ctx)
 	for iter.Next() {
 		fmt.Println(iter.Current().ID)
 	}
@@ -80,5 +81,5 @@ func main() {
 	b := bot.New(option.WithAPIKey("sk-test"))
 	answer, _ := b.Ask(ctx, "why")
 	fmt.Println(answer)
-	_, _ = wbiOAI3Call1(b.Client.Models.Get, "main.go:81 main.main")(ctx, "gpt-4o-mini")
+	_, _ = wbiOAI3Call1(b.Client.Models.Get, "main.go:82 main.main")(ctx, "gpt-4o-mini")
 }

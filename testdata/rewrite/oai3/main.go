@@ -1,3 +1,4 @@
+// Command oai3 uses openai-go v3: a client used from package bot, an interface call, Responses, embeddings, ListAutoPaging, an error-only method and an ignore directive.
 package main
 
 import (
