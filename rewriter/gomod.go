@@ -187,27 +187,29 @@ func isOurs(l *modfile.Line) bool {
 }
 
 // revertGoMod removes the lines rewriteGoMod added and restores the go
-// line.
-func revertGoMod(path string) (*FileChange, error) {
+// line. runtimeOurs reports whether the runtime's require was one of them,
+// so that revertGoSum removes the go.sum lines added with it.
+func revertGoMod(path string) (c *FileChange, runtimeOurs bool, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	f, err := modfile.Parse(path, data, nil)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	for _, r := range f.Require {
 		if isOurs(r.Syntax) {
+			runtimeOurs = runtimeOurs || r.Mod.Path == RuntimeModule
 			if err := f.DropRequire(r.Mod.Path); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 	}
 	for _, r := range f.Replace {
 		if r.Old.Path == RuntimeModule && isOurs(r.Syntax) {
 			if err := f.DropReplace(r.Old.Path, r.Old.Version); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 	}
@@ -220,7 +222,7 @@ func revertGoMod(path string) (*FileChange, error) {
 			if old == "none" {
 				f.DropGoStmt()
 			} else if err := f.AddGoStmt(old); err != nil {
-				return nil, fmt.Errorf("%s: go line: %v", path, err)
+				return nil, false, fmt.Errorf("%s: go line: %v", path, err)
 			} else {
 				f.Go.Syntax.Comments.Suffix = nil
 			}
@@ -230,12 +232,12 @@ func revertGoMod(path string) (*FileChange, error) {
 	f.Cleanup()
 	out, err := f.Format()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if string(out) == string(data) {
-		return nil, nil
+		return nil, runtimeOurs, nil
 	}
-	return &FileChange{Path: path, Old: data, New: out}, nil
+	return &FileChange{Path: path, Old: data, New: out}, runtimeOurs, nil
 }
 
 // goModIndirectMarker marks the indirect requirements added when a go

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-
-	"golang.org/x/mod/modfile"
 )
 
 // A released tool's rewrite requires the published runtime, so the
@@ -153,14 +151,10 @@ func rewriteGoSum(modRoot, version string, ours bool) (*FileChange, error) {
 }
 
 // revertGoSum removes the runtime's go.sum lines when go.mod's runtime
-// require is the rewrite's own: the rewrite added them with it. A go.sum
-// the rewrite created, left empty, is removed.
-func revertGoSum(modRoot string) (*FileChange, error) {
-	gomod, err := os.ReadFile(filepath.Join(modRoot, "go.mod"))
-	if err != nil {
-		return nil, err
-	}
-	if !ourRuntimeRequire(gomod) {
+// require is the rewrite's own (ours, from revertGoMod): the rewrite added
+// them with it. A go.sum the rewrite created, left empty, is removed.
+func revertGoSum(modRoot string, ours bool) (*FileChange, error) {
+	if !ours {
 		return nil, nil
 	}
 	path := filepath.Join(modRoot, "go.sum")
@@ -202,19 +196,4 @@ func insertSorted(lines []sumLine, l sumLine) []sumLine {
 	copy(lines[i+1:], lines[i:])
 	lines[i] = l
 	return lines
-}
-
-// ourRuntimeRequire reports whether a go.mod requires the runtime in a
-// line the rewrite wrote.
-func ourRuntimeRequire(gomod []byte) bool {
-	f, err := modfile.ParseLax("go.mod", gomod, nil)
-	if err != nil {
-		return false
-	}
-	for _, r := range f.Require {
-		if r.Mod.Path == RuntimeModule && isOurs(r.Syntax) {
-			return true
-		}
-	}
-	return false
 }

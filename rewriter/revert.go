@@ -54,21 +54,19 @@ func Revert(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}
 	for _, root := range modRoots {
-		// go.sum first: whether its runtime lines are ours is read from
-		// go.mod as the rewrite left it.
-		sc, err := revertGoSum(root)
-		if err != nil {
-			return nil, err
-		}
-		if sc != nil {
-			rep.Files = append(rep.Files, *sc)
-		}
-		c, err := revertGoMod(filepath.Join(root, "go.mod"))
+		c, runtimeOurs, err := revertGoMod(filepath.Join(root, "go.mod"))
 		if err != nil {
 			return nil, err
 		}
 		if c != nil {
 			rep.Files = append(rep.Files, *c)
+		}
+		sc, err := revertGoSum(root, runtimeOurs)
+		if err != nil {
+			return nil, err
+		}
+		if sc != nil {
+			rep.Files = append(rep.Files, *sc)
 		}
 		vc, err := revertVendor(root)
 		if err != nil {

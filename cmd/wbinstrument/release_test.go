@@ -34,10 +34,7 @@ func TestRelease(t *testing.T) {
 		t.Skipf("!!! SKIPPING TestRelease: %s is not here (%v): the release check did NOT run !!!", corpus, err)
 	}
 	start := time.Now()
-	repo, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	repo := repoRoot(t)
 	tmp := t.TempDir()
 	u := newUser(t, tmp, publish(t, repo, filepath.Join(tmp, "proxy")))
 	const version = releaseVersion

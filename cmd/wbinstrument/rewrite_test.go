@@ -23,25 +23,8 @@ func repoRoot(t *testing.T) string {
 // copyCase copies a rewrite test case into a temp dir.
 func copyCase(t *testing.T, name string) string {
 	t.Helper()
-	src := filepath.Join(repoRoot(t), "testdata", "rewrite", name)
 	dst := t.TempDir()
-	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if fi.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	copyDir(t, filepath.Join(repoRoot(t), "testdata", "rewrite", name), dst)
 	return dst
 }
 

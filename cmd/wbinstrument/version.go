@@ -36,10 +36,9 @@ type buildVersion struct {
 // may select a newer runtime than the tool's go.mod requires, and the
 // rewrite must then keep that one rather than downgrade it.
 func readBuildVersion() buildVersion {
-	bv := buildVersion{tool: "(devel)"}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return bv
+		info = &debug.BuildInfo{} // a binary built without module support
 	}
 	return versionFrom(info)
 }
