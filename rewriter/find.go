@@ -471,7 +471,9 @@ func (f *finder) selector(x *ast.SelectorExpr, stack []ast.Node, fn string) {
 		return
 	}
 	if sel.Kind() == types.MethodVal && types.IsInterface(sel.Recv()) {
-		f.interfaceCall(x, sel, fn)
+		if !f.oaiInterfaceCall(x, sel, fn) {
+			f.interfaceCall(x, sel, fn)
+		}
 		return
 	}
 	if f.oaiSelector(x, sel, parent, grand, fn) {

@@ -334,6 +334,32 @@ func (f *finder) oaiSelector(x *ast.SelectorExpr, sel *types.Selection, parent, 
 	return true
 }
 
+// oaiInterfaceCall reports a call through a user interface whose method
+// has the shape of an openai-go service method (a context first, request
+// options last): no edit, since only the value behind the interface
+// knows its service; a client or service built by an instrumented
+// constructor logs the call (without its call site). It reports whether
+// x selects such a method.
+func (f *finder) oaiInterfaceCall(x *ast.SelectorExpr, sel *types.Selection, fn string) bool {
+	m, ok := sel.Obj().(*types.Func)
+	if !ok {
+		return false
+	}
+	sig := m.Type().(*types.Signature)
+	params := sig.Params()
+	if !sig.Variadic() || params.Len() < 2 || !isContext(params.At(0).Type()) || isRequestOptions(params.At(params.Len()-1).Type()) == 0 {
+		return false
+	}
+	target := types.TypeString(sel.Recv(), types.RelativeTo(f.pkg.Types)) + "." + m.Name()
+	s := f.siteAt(x.Sel.Pos(), fn, target, "interface call")
+	s.Action, s.Reason = ActionNotInstrumentable, "call through an interface: logged by the instrumented constructor"
+	if a := f.skipped(x.Sel.Pos()); a != "" {
+		s.Action, s.Reason = a, ""
+	}
+	f.add(s, false)
+	return true
+}
+
 // oaiGlue returns the glue's import lines and declarations for major m.
 func oaiGlue(m int) (imports, decls string) {
 	opt := fmt.Sprintf("wbioption%d", m)
