@@ -1,6 +1,7 @@
 package rewriter
 
 import (
+	"bytes"
 	"fmt"
 	"go/ast"
 	"go/token"
@@ -175,8 +176,7 @@ func (f *finder) skipped(p token.Pos) string {
 	if f.fileIgn {
 		return ActionDirective
 	}
-	line := f.pos(p).Line
-	if f.ignLines[line] || f.ignLines[line-1] {
+	if f.ignLines[f.pos(p).Line] {
 		return ActionDirective
 	}
 	for _, r := range f.ignRanges {
@@ -200,7 +200,13 @@ func (f *finder) scanDirectives() {
 			if c.Pos() < f.file.Package {
 				f.fileIgn = true
 			}
-			f.ignLines[f.pos(c.Pos()).Line] = true
+			// A directive after code covers its own line; one alone on
+			// its line covers the next (as //nolint and //lint:ignore do).
+			line := f.pos(c.Pos()).Line
+			if len(bytes.TrimSpace(f.src[f.off(f.tfile.LineStart(line)):f.off(c.Pos())])) == 0 {
+				line++
+			}
+			f.ignLines[line] = true
 		}
 	}
 	for _, d := range f.file.Decls {

@@ -1,4 +1,4 @@
-// Command ignore has //wbinstrument:ignore on a line, a function and a file: that code stays as it is.
+// Command ignore has //wbinstrument:ignore on a line, a function and a file: that code stays as it is (a directive after code covers its own line only).
 package main
 
 import (
@@ -17,6 +17,8 @@ func main() {
 	//wbinstrument:ignore
 	_, _ = c.ListModels(ctx)
 	_, _ = wbiCall0(c.ListFiles, "main.go:17 main.main")(ctx)
+	_, _ = c.ListEngines(ctx) //wbinstrument:ignore
+	_, _ = wbiCall0(c.ListModels, "main.go:19 main.main")(ctx)
 	quiet(ctx, c)
 	fmt.Println(other(ctx, c))
 }

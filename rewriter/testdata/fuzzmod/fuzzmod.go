@@ -3,6 +3,10 @@
 package fuzzmod
 
 import (
+	_ "github.com/openai/openai-go/v3"
+	_ "github.com/openai/openai-go/v3/azure"
+	_ "github.com/openai/openai-go/v3/option"
+	_ "github.com/openai/openai-go/v3/responses"
 	_ "github.com/sashabaranov/go-openai"
 	_ "github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )

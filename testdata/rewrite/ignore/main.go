@@ -1,4 +1,4 @@
-// Command ignore has //wbinstrument:ignore on a line, a function and a file: that code stays as it is.
+// Command ignore has //wbinstrument:ignore on a line, a function and a file: that code stays as it is (a directive after code covers its own line only).
 package main
 
 import (
@@ -15,6 +15,8 @@ func main() {
 	//wbinstrument:ignore
 	_, _ = c.ListModels(ctx)
 	_, _ = c.ListFiles(ctx)
+	_, _ = c.ListEngines(ctx) //wbinstrument:ignore
+	_, _ = c.ListModels(ctx)
 	quiet(ctx, c)
 	fmt.Println(other(ctx, c))
 }
