@@ -26,9 +26,9 @@ type oaiCall struct {
 	site    string
 	fnPC    uintptr
 	start   time.Time
-	wrapped bool    // a call-site wrapper will call returned
-	key     uintptr // identifies the attempts of an unwrapped call, 0 if none
-	busy    int32   // an attempt is being recorded (by the outer middleware)
+	wrapped bool      // a call-site wrapper will call returned
+	key     attemptID // identifies the attempts of an unwrapped call, zero if none
+	busy    int32     // an attempt is being recorded (by the outer middleware)
 
 	mu       sync.Mutex
 	started  int
@@ -93,7 +93,7 @@ func (g *oaiCall) attemptDone(ev *event) {
 		if g.ret && g.started == len(g.done) {
 			out = g.emitLocked()
 		}
-	case g.key != 0 && retried(ev):
+	case g.key != (attemptID{}) && retried(ev):
 		g.park()
 	default:
 		out = g.emitLocked()
@@ -138,7 +138,7 @@ func (g *oaiCall) emitLocked() *event {
 	}
 	final.group = nil
 	g.done = nil
-	if g.key != 0 {
+	if g.key != (attemptID{}) {
 		parked.mu.Lock()
 		if parked.m[g.key] == g {
 			delete(parked.m, g.key)
@@ -197,7 +197,7 @@ var parkTime = 65 * time.Second
 // yet (waiting for their attempt to end, or for a retry), by key.
 var parked struct {
 	mu sync.Mutex
-	m  map[uintptr]*oaiCall
+	m  map[attemptID]*oaiCall
 }
 
 // park waits for g's retry; without one within parkTime (or by Finish),
@@ -241,7 +241,7 @@ func flushParked() {
 // call it retries, or a new one.
 func loneCall(req *http.Request, site string, fnPC uintptr) *oaiCall {
 	key := attemptKey(req)
-	if key != 0 && retryCount(req) > 0 {
+	if key != (attemptID{}) && retryCount(req) > 0 {
 		parked.mu.Lock()
 		g := parked.m[key]
 		parked.mu.Unlock()
@@ -253,10 +253,10 @@ func loneCall(req *http.Request, site string, fnPC uintptr) *oaiCall {
 		}
 	}
 	g := &oaiCall{key: key, site: site, fnPC: fnPC, start: time.Now()}
-	if key != 0 {
+	if key != (attemptID{}) {
 		parked.mu.Lock()
 		if parked.m == nil {
-			parked.m = make(map[uintptr]*oaiCall)
+			parked.m = make(map[attemptID]*oaiCall)
 		}
 		parked.m[key] = g
 		parked.mu.Unlock()
@@ -276,16 +276,37 @@ func (g *oaiCall) adopt() bool {
 	return true
 }
 
-// attemptKey identifies the attempts of one call: openai-go clones every
-// attempt from one request, so they share its GetBody function. Requests
-// without a body are not linked (0).
-func attemptKey(req *http.Request) uintptr {
-	if req.GetBody == nil {
-		return 0
+// attemptID identifies the attempts of one unwrapped call. openai-go
+// clones every attempt from one request (Execute in
+// internal/requestconfig/requestconfig.go): the clones share the
+// request's GetBody function and, unless a per-attempt timeout
+// (option.WithRequestTimeout) gives each its own, its context.
+type attemptID struct {
+	body uintptr // the GetBody closure of a request with a body
+	// A request without one (a GET, a DELETE) is known by its context's
+	// type and data words and its method and URL: two such calls at once
+	// on one context and URL may trade attempts, with no row lost.
+	ctxType, ctxData uintptr
+	target           string
+}
+
+// attemptKey returns the attemptID of req; zero for a request that has
+// neither a body nor a context.
+func attemptKey(req *http.Request) attemptID {
+	if req.GetBody != nil {
+		f := req.GetBody
+		// A func value is a pointer to its closure, one per request.
+		return attemptID{body: uintptr(*(*unsafe.Pointer)(unsafe.Pointer(&f)))}
 	}
-	f := req.GetBody
-	// A func value is a pointer to its closure, one per request.
-	return uintptr(*(*unsafe.Pointer)(unsafe.Pointer(&f)))
+	ctx := req.Context()
+	if ctx == nil || req.URL == nil {
+		return attemptID{}
+	}
+	// An interface value is a type word and a data word; the clones of a
+	// request hold the same interface value. Comparing the contexts
+	// themselves could panic on a context type that is not comparable.
+	w := *(*[2]uintptr)(unsafe.Pointer(&ctx))
+	return attemptID{ctxType: w[0], ctxData: w[1], target: req.Method + " " + req.URL.String()}
 }
 
 // retryCount is the attempt's X-Stainless-Retry-Count (0 when absent).

@@ -38,13 +38,19 @@ func withMiddleware(mws ...Middleware) option { return option{mws} }
 
 func (s *miniSDK) do(ctx context.Context, path string, body string, stream bool, opts ...option) (*http.Response, []byte, error) {
 	b := []byte(body)
-	base, err := http.NewRequestWithContext(ctx, http.MethodPost, s.base+path, nil)
+	method := http.MethodPost
+	if body == "" {
+		method = http.MethodGet
+	}
+	base, err := http.NewRequestWithContext(ctx, method, s.base+path, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	base.ContentLength = int64(len(b))
-	base.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-	base.Body, _ = base.GetBody()
+	if body != "" {
+		base.ContentLength = int64(len(b))
+		base.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+		base.Body, _ = base.GetBody()
+	}
 	base.Header.Set("Accept", "application/json")
 	base.Header.Set("Content-Type", "application/json")
 	base.Header.Set("Authorization", "Bearer sk-test")
@@ -73,7 +79,9 @@ func (s *miniSDK) do(ctx context.Context, path string, body string, stream bool,
 		if !retryable || retry == s.maxRetries {
 			break
 		}
-		base.Body, _ = base.GetBody()
+		if base.GetBody != nil {
+			base.Body, _ = base.GetBody()
+		}
 		if res != nil && !s.leaveOpen {
 			res.Body.Close()
 		}
@@ -94,7 +102,8 @@ func (s *miniSDK) do(ctx context.Context, path string, body string, stream bool,
 
 // flakyServer answers chat completions, failing with 500 while the
 // attempt's retry count is below the number in the model name
-// ("flaky-2" fails twice); streams get usage when asked for it.
+// ("flaky-2" fails twice); streams get usage when asked for it. A GET
+// of /models/NAME is a model retrieval, failing likewise.
 func flakyServer(t *testing.T) (*httptest.Server, *[]string) {
 	var mu sync.Mutex
 	var bodies []string
@@ -111,6 +120,9 @@ func flakyServer(t *testing.T) (*httptest.Server, *[]string) {
 			} `json:"stream_options"`
 		}
 		json.Unmarshal(b, &req)
+		if r.Method == http.MethodGet {
+			req.Model = strings.TrimPrefix(r.URL.Path, "/models/")
+		}
 		fails, _ := strconv.Atoi(strings.TrimPrefix(req.Model, "flaky-"))
 		if n, _ := strconv.Atoi(r.Header.Get("X-Stainless-Retry-Count")); n < fails {
 			w.Header().Set("Content-Type", "application/json")
@@ -135,6 +147,10 @@ func flakyServer(t *testing.T) (*httptest.Server, *[]string) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodGet {
+			fmt.Fprintf(w, `{"id":%q,"object":"model","created":1700000000,"owned_by":"openai"}`, req.Model)
+			return
+		}
 		fmt.Fprintf(w, `{"id":"c1","object":"chat.completion","model":%q,"choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}`, req.Model)
 	}))
 	t.Cleanup(ts.Close)
@@ -272,6 +288,40 @@ func TestOpenAIGoRetriesAreOneRow(t *testing.T) {
 				t.Errorf("total tokens %v", rows[0]["usage/total_tokens"])
 			}
 		})
+	}
+}
+
+// TestOpenAIGoGetRetriesAreOneRow: the attempts of a call without a
+// body (a GET) on a client the rewrite did not wrap are linked by their
+// context and URL, so each call is one row with its attempts, and calls
+// one after the other on one context stay apart.
+func TestOpenAIGoGetRetriesAreOneRow(t *testing.T) {
+	ts, _ := flakyServer(t)
+	sdk := &miniSDK{base: ts.URL, maxRetries: 2, client: []Middleware{OpenAIMiddleware}}
+	ctx := context.Background()
+	var errs []error
+	rows := runLogged(t, func() {
+		for _, m := range []string{"flaky-2", "flaky-1", "flaky-9", "flaky-0"} {
+			_, _, err := sdk.do(ctx, "/models/"+m, "", false)
+			errs = append(errs, err)
+		}
+	})
+	want := []struct {
+		status   string
+		attempts int
+	}{{"SUCCESS", 3}, {"SUCCESS", 2}, {"ERROR", 3}, {"SUCCESS", 0}}
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows for %d calls (errors %v)", len(rows), len(want), errs)
+	}
+	for i, w := range want {
+		if (errs[i] != nil) != (w.status == "ERROR") {
+			t.Errorf("call %d: error %v, want status %s", i, errs[i], w.status)
+		}
+		sp := rootSpan(t, rows[i])
+		kids, _ := sp["child_spans"].([]interface{})
+		if sp["status_code"] != w.status || len(kids) != w.attempts {
+			t.Errorf("row %d: status %v with %d attempts, want %s with %d", i, sp["status_code"], len(kids), w.status, w.attempts)
+		}
 	}
 }
 
