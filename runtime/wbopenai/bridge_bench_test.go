@@ -3,8 +3,10 @@ package wbopenai
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -84,4 +86,47 @@ func BenchmarkBridgeCallerPath(b *testing.B) {
 	b.ReportMetric(float64(traced.Nanoseconds())/n, "ns/call-traced")
 	b.ReportMetric(float64((traced-base).Nanoseconds())/n, "added-ns/call")
 	b.ReportMetric(float64(traced)/float64(base), "ratio")
+}
+
+// beginBefore is begin as it was before the CallTracer hook, kept here
+// as the baseline of BenchmarkBeginWithoutTracer.
+func beginBefore(ctx context.Context, fnPC uintptr, site string) (*marker, context.Context) {
+	c := &markCtx{Context: ctx, m: marker{site: site, fnPC: fnPC, start: time.Now()}}
+	return &c.m, c
+}
+
+var ctxSink context.Context
+
+// BenchmarkBeginWithoutTracer is what the hook costs a program without a
+// CallTracer: a wrapped call's begin and the check after it, against
+// the same code before the hook, interleaved in blocks in one run.
+func BenchmarkBeginWithoutTracer(b *testing.B) {
+	SetCallTracer(nil)
+	ctx := context.Background()
+	errPlain := errors.New("refused")
+	const block = 1000
+	var before, after time.Duration
+	var sink bool
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		for j := 0; j < block; j++ {
+			m, mctx := begin(ctx, 1, "main.go:1 main.main")
+			ctxSink = mctx // as a call hands it to go-openai
+			sink = sink != m.unlogged(errPlain)
+		}
+		t1 := time.Now()
+		for j := 0; j < block; j++ {
+			m, mctx := beginBefore(ctx, 1, "main.go:1 main.main")
+			ctxSink = mctx
+			sink = sink != (atomic.LoadInt32(&m.seen) == 0 && enabled() && wentOut(errPlain))
+		}
+		t2 := time.Now()
+		after += t1.Sub(t0)
+		before += t2.Sub(t1)
+	}
+	_ = sink
+	n := float64(b.N * block)
+	b.ReportMetric(float64(before.Nanoseconds())/n, "ns/call-before")
+	b.ReportMetric(float64(after.Nanoseconds())/n, "ns/call-hook")
+	b.ReportMetric(float64(after)/float64(before), "ratio")
 }
