@@ -1,3 +1,8 @@
+// The runtime's OpenTelemetry bridge, a module of its own so that only
+// programs that use OpenTelemetry get it. Its tests are in
+// internal/openaitest/otelbridge: a requirement here, even one only tests
+// use (the OpenTelemetry SDK), would join every such program's module
+// graph and could raise its versions.
 module github.com/wbinstrument/wbinstrument/runtime/otelbridge
 
 go 1.18
