@@ -218,3 +218,37 @@ func TestBridgedSpanIDs(t *testing.T) {
 	weave.Shutdown(time.Now())
 	coll.Shutdown(time.Now())
 }
+
+// TestBridgeUnwrappedCall: a call no wrapper saw (a client used through
+// an interface) gets its span at the transport, under the request's
+// context, and the request goes on with the new one.
+func TestBridgeUnwrappedCall(t *testing.T) {
+	ts, _ := flakyServer(t)
+	tr := withTracer(t)
+	parent := context.WithValue(context.Background(), spanKey{}, "request span")
+	var seen context.Context
+	client := &http.Client{Transport: &roundTripper{next: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		seen = r.Context()
+		return http.DefaultTransport.RoundTrip(r)
+	})}}
+	runLogged(t, func() {
+		req, _ := http.NewRequestWithContext(parent, http.MethodPost, ts.URL+"/chat/completions", strings.NewReader(chatBody("gpt-4o-mini", false)))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if len(tr.spans) != 1 || len(tr.spans[0].ends) != 1 {
+			t.Fatalf("spans %+v", tr.spans)
+		}
+		s := tr.spans[0]
+		if s.parent != "request span" || seen.Value(spanKey{}) != s || s.ends[0].Name != "chat gpt-4o-mini" {
+			t.Errorf("parent %v, request context %v, name %q", s.parent, seen.Value(spanKey{}), s.ends[0].Name)
+		}
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

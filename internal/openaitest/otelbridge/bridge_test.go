@@ -48,8 +48,8 @@ func attrs(s sdktrace.ReadOnlySpan) map[string]attribute.Value {
 // bridge's init, each call is a CLIENT span "chat {model}" under the
 // span of its context, exported as soon as the call ends (a stream's when
 // its body does), with the GenAI attributes and an error status for a
-// failed call; the program's own transport sees the call's span in the
-// request's context; the runtime's own span of each call (kept offline
+// failed call, whether or not a call-site wrapper saw the call; the
+// program's own transport sees the call's span in the request's context; the runtime's own span of each call (kept offline
 // for Weave) has the same trace and span ids, and the OTLP collector of
 // OTEL_EXPORTER_OTLP_ENDPOINT does not get the call a second time.
 func TestCallsAreChildSpans(t *testing.T) {
@@ -152,6 +152,22 @@ func TestCallsAreChildSpans(t *testing.T) {
 		attrs(s)["http.response.status_code"].AsInt64() != 429 || attrs(s)["error.type"].AsString() == "" {
 		t.Errorf("failed span status %v attributes %v", s.Status(), attrs(s))
 	}
+	// A call no wrapper sees (made through an interface, or by a
+	// library on an instrumented client) gets its span at the transport.
+	var chatter interface {
+		CreateChatCompletion(context.Context, openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error)
+	} = client
+	if _, err := chatter.CreateChatCompletion(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	got = exp.GetSpans().Snapshots()
+	if len(got) != 4 {
+		t.Fatalf("%d spans after the call through an interface, want 4", len(got))
+	}
+	if s := got[3]; s.Name() != "chat gpt-4o-mini" || s.Parent().SpanID() != parent.SpanContext().SpanID() ||
+		inTransport[len(inTransport)-1].SpanID() != s.SpanContext().SpanID() || attrs(s)["code.function.name"].AsString() == "" {
+		t.Errorf("unwrapped call's span %q parent %v attributes %v", s.Name(), s.Parent().SpanID(), attrs(s))
+	}
 	parent.End()
 	wbopenai.Finish()
 
@@ -161,11 +177,11 @@ func TestCallsAreChildSpans(t *testing.T) {
 		t.Fatalf("run dirs %v", runs)
 	}
 	raw, _, err := otlp.ReadSpool(filepath.Join(runs[0], filepath.FromSlash(wbopenai.SpoolName)), 0)
-	if err != nil || len(raw) != 3 {
+	if err != nil || len(raw) != 4 {
 		t.Fatalf("spool: %d spans, %v", len(raw), err)
 	}
 	ids := map[trace.SpanID]trace.TraceID{}
-	for _, s := range exp.GetSpans().Snapshots()[:3] {
+	for _, s := range exp.GetSpans().Snapshots()[:4] {
 		ids[s.SpanContext().SpanID()] = s.SpanContext().TraceID()
 	}
 	for _, b := range raw {
