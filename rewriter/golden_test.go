@@ -158,7 +158,7 @@ func checkVendoredRuntime(t *testing.T, dir, root string) {
 			if err != nil {
 				return err
 			}
-			if fi.IsDir() && p != src && skipDir(fi.Name()) {
+			if fi.IsDir() && p != src && (skipDir(fi.Name()) || fileExists(filepath.Join(p, "go.mod"))) {
 				return filepath.SkipDir
 			}
 			if !fi.IsDir() && (fi.Name() == "go.mod" && filepath.Dir(p) == src || strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go")) {

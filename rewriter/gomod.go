@@ -71,6 +71,9 @@ func rewriteGoMod(path string, o *Options) (c *FileChange, sum, ours bool, err e
 	} else if err := requireDevel(f, path, req, rep, o, marked); err != nil {
 		return nil, false, false, err
 	}
+	if err := requireBridge(f, path, o, marked); err != nil {
+		return nil, false, false, fmt.Errorf("%s: %v", path, err)
+	}
 	if err := raiseGoLine(f, path, marked); err != nil {
 		return nil, false, false, fmt.Errorf("%s: %v", path, err)
 	}
@@ -186,30 +189,40 @@ func isOurs(l *modfile.Line) bool {
 	return false
 }
 
+// ourRequires are the modules, the runtime and its bridge, whose require
+// in go.mod was the rewrite's own.
+type ourRequires map[string]bool
+
 // revertGoMod removes the lines rewriteGoMod added and restores the go
-// line. runtimeOurs reports whether the runtime's require was one of them,
-// so that revertGoSum removes the go.sum lines added with it.
-func revertGoMod(path string) (c *FileChange, runtimeOurs bool, err error) {
+// line. runtimeOurs reports which of the runtime's and the bridge's
+// requires were among them, so that revertGoSum removes the go.sum lines
+// added with them.
+func revertGoMod(path string) (c *FileChange, runtimeOurs ourRequires, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	f, err := modfile.Parse(path, data, nil)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	for _, r := range f.Require {
 		if isOurs(r.Syntax) {
-			runtimeOurs = runtimeOurs || r.Mod.Path == RuntimeModule
+			if r.Mod.Path == RuntimeModule || r.Mod.Path == BridgeModule {
+				if runtimeOurs == nil {
+					runtimeOurs = ourRequires{}
+				}
+				runtimeOurs[r.Mod.Path] = true
+			}
 			if err := f.DropRequire(r.Mod.Path); err != nil {
-				return nil, false, err
+				return nil, nil, err
 			}
 		}
 	}
 	for _, r := range f.Replace {
-		if r.Old.Path == RuntimeModule && isOurs(r.Syntax) {
+		if (r.Old.Path == RuntimeModule || r.Old.Path == BridgeModule) && isOurs(r.Syntax) {
 			if err := f.DropReplace(r.Old.Path, r.Old.Version); err != nil {
-				return nil, false, err
+				return nil, nil, err
 			}
 		}
 	}
@@ -222,7 +235,7 @@ func revertGoMod(path string) (c *FileChange, runtimeOurs bool, err error) {
 			if old == "none" {
 				f.DropGoStmt()
 			} else if err := f.AddGoStmt(old); err != nil {
-				return nil, false, fmt.Errorf("%s: go line: %v", path, err)
+				return nil, nil, fmt.Errorf("%s: go line: %v", path, err)
 			} else {
 				f.Go.Syntax.Comments.Suffix = nil
 			}
@@ -232,7 +245,7 @@ func revertGoMod(path string) (c *FileChange, runtimeOurs bool, err error) {
 	f.Cleanup()
 	out, err := f.Format()
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	if string(out) == string(data) {
 		return nil, runtimeOurs, nil

@@ -36,14 +36,19 @@ var downloads sync.Map // version and environment -> *runtimeDownload
 // downloadRuntime fetches the runtime at version into the module cache,
 // running the go command in modRoot with the user's environment.
 func downloadRuntime(modRoot, version string) (*runtimeDownload, error) {
-	key := version
+	return downloadModule(modRoot, RuntimeModule, version)
+}
+
+// downloadModule is downloadRuntime for module, the runtime or its bridge.
+func downloadModule(modRoot, module, version string) (*runtimeDownload, error) {
+	key := module + "@" + version
 	for _, v := range []string{"GOPROXY", "GOMODCACHE", "GOFLAGS", "GONOSUMDB", "GOPRIVATE", "GONOPROXY", "GOSUMDB", "GOINSECURE"} {
 		key += "\x00" + os.Getenv(v)
 	}
 	if d, ok := downloads.Load(key); ok {
 		return d.(*runtimeDownload), nil
 	}
-	mv := RuntimeModule + "@" + version
+	mv := module + "@" + version
 	cmd := exec.Command("go", "mod", "download", "-json", mv)
 	cmd.Dir = modRoot
 	var stderr bytes.Buffer
@@ -94,9 +99,9 @@ func parseSumLines(data []byte) []sumLine {
 }
 
 // rewriteGoSum adds the runtime's two go.sum lines at version where they
-// are missing, each at its sorted place. With ours (the require is the
-// rewrite's own), lines of other runtime versions, left by an earlier
-// rewrite, are dropped.
+// are missing, each at its sorted place, and the bridge's where the
+// module gets it (bridgeSum). With ours (the require is the rewrite's
+// own), lines of other versions, left by an earlier rewrite, are dropped.
 func rewriteGoSum(modRoot, version string, ours bool) (*FileChange, error) {
 	path := filepath.Join(modRoot, "go.sum")
 	old, err := os.ReadFile(path)
@@ -106,11 +111,32 @@ func rewriteGoSum(modRoot, version string, ours bool) (*FileChange, error) {
 	if err != nil {
 		old = nil
 	}
-	lines := parseSumLines(old)
+	lines, err := addSumLines(parseSumLines(old), modRoot, RuntimeModule, version, ours)
+	if err != nil {
+		return nil, err
+	}
+	if want, bridgeOurs := bridgeSum(modRoot); want {
+		if lines, err = addSumLines(lines, modRoot, BridgeModule, version, bridgeOurs); err != nil {
+			return nil, err
+		}
+	}
+	var next bytes.Buffer
+	for _, l := range lines {
+		next.WriteString(l.text)
+	}
+	if bytes.Equal(next.Bytes(), old) {
+		return nil, nil
+	}
+	return &FileChange{Path: path, Old: old, New: next.Bytes()}, nil
+}
+
+// addSumLines adds module's two lines at version to lines where missing,
+// dropping those of its other versions when ours.
+func addSumLines(lines []sumLine, modRoot, module, version string, ours bool) ([]sumLine, error) {
 	kept := lines[:0:0]
 	have := map[string]bool{}
 	for _, l := range lines {
-		if l.module == RuntimeModule {
+		if l.module == module {
 			v := strings.TrimSuffix(l.version, "/go.mod")
 			if ours && v != version {
 				continue
@@ -122,7 +148,7 @@ func rewriteGoSum(modRoot, version string, ours bool) (*FileChange, error) {
 		kept = append(kept, l)
 	}
 	if !have[version] || !have[version+"/go.mod"] {
-		d, err := downloadRuntime(modRoot, version)
+		d, err := downloadModule(modRoot, module, version)
 		if err != nil {
 			return nil, err
 		}
@@ -137,24 +163,18 @@ func rewriteGoSum(modRoot, version string, ours bool) (*FileChange, error) {
 			if v != version {
 				sum = d.GoModSum
 			}
-			kept = insertSorted(kept, sumLine{RuntimeModule, v, RuntimeModule + " " + v + " " + sum + "\n"})
+			kept = insertSorted(kept, sumLine{module, v, module + " " + v + " " + sum + "\n"})
 		}
 	}
-	var next bytes.Buffer
-	for _, l := range kept {
-		next.WriteString(l.text)
-	}
-	if bytes.Equal(next.Bytes(), old) {
-		return nil, nil
-	}
-	return &FileChange{Path: path, Old: old, New: next.Bytes()}, nil
+	return kept, nil
 }
 
-// revertGoSum removes the runtime's go.sum lines when go.mod's runtime
-// require is the rewrite's own (ours, from revertGoMod): the rewrite added
-// them with it. A go.sum the rewrite created, left empty, is removed.
-func revertGoSum(modRoot string, ours bool) (*FileChange, error) {
-	if !ours {
+// revertGoSum removes the runtime's (and the bridge's) go.sum lines when
+// go.mod's require of it is the rewrite's own (ours, from revertGoMod):
+// the rewrite added them with it. A go.sum the rewrite created, left
+// empty, is removed.
+func revertGoSum(modRoot string, ours ourRequires) (*FileChange, error) {
+	if len(ours) == 0 {
 		return nil, nil
 	}
 	path := filepath.Join(modRoot, "go.sum")
@@ -167,7 +187,7 @@ func revertGoSum(modRoot string, ours bool) (*FileChange, error) {
 	}
 	var next bytes.Buffer
 	for _, l := range parseSumLines(old) {
-		if l.module != RuntimeModule {
+		if !ours[l.module] {
 			next.WriteString(l.text)
 		}
 	}

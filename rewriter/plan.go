@@ -197,7 +197,7 @@ func planPackage(o *Options, p *packages.Package, reachesOpenAI bool) (changes [
 		sites = append(sites, fd.site)
 	}
 	if glue {
-		want := glueSource(p.Name, majors)
+		want := glueSourceFor(p.Name, majors, wantsBridge(p.Module.GoMod, o.Replace))
 		cur, rerr := os.ReadFile(gluePath)
 		if rerr != nil {
 			cur = nil

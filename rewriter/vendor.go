@@ -75,7 +75,9 @@ func rewriteVendor(modRoot string, o *Options) ([]FileChange, error) {
 			return err
 		}
 		if fi.IsDir() {
-			if path != src && skipDir(fi.Name()) {
+			// A directory with a go.mod (the OpenTelemetry bridge) is a
+			// module of its own, not part of the runtime's.
+			if path != src && (skipDir(fi.Name()) || fileExists(filepath.Join(path, "go.mod"))) {
 				return filepath.SkipDir
 			}
 			return nil

@@ -100,7 +100,8 @@ func TestRelease(t *testing.T) {
 	t.Logf("go get -tool path done in %v", time.Since(start).Round(time.Second))
 }
 
-// publish puts the root module and runtime/ at releaseVersion on a
+// publish puts the root module, runtime/ and runtime/otelbridge/ (the
+// runtime's OpenTelemetry bridge) at releaseVersion on a
 // file-based proxy in dir, from the files git tracks (or would: a new
 // file not yet committed counts), as a tag of this commit would give.
 func publish(t *testing.T, repo, dir string) string {
@@ -119,6 +120,9 @@ func publish(t *testing.T, repo, dir string) string {
 		copyFile(t, src, filepath.Join(stage, rel))
 	}
 	if _, err := modproxy.Publish(dir, filepath.Join(stage, "runtime"), rewriter.RuntimeModule, releaseVersion); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := modproxy.Publish(dir, filepath.Join(stage, "runtime", "otelbridge"), rewriter.BridgeModule, releaseVersion); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := modproxy.Publish(dir, stage, checkout.ModulePath, releaseVersion); err != nil {

@@ -66,6 +66,38 @@ func TestReleaseVersion(t *testing.T) {
 	if replaced != releaseVersion {
 		t.Errorf("go.work replaces %s at %q with ./runtime; want %s (releaseVersion)", rewriter.RuntimeModule, replaced, releaseVersion)
 	}
+	// The OpenTelemetry bridge is released with the runtime, at the same
+	// version, and requires the runtime of its release.
+	bdata, err := os.ReadFile(filepath.Join(root, "runtime", "otelbridge", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmod, err := modfile.Parse("runtime/otelbridge/go.mod", bdata, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bmod.Module == nil || bmod.Module.Mod.Path != rewriter.BridgeModule {
+		t.Errorf("runtime/otelbridge/go.mod is not module %s", rewriter.BridgeModule)
+	}
+	required = ""
+	for _, r := range bmod.Require {
+		if r.Mod.Path == rewriter.RuntimeModule {
+			required = r.Mod.Version
+		}
+	}
+	if required != releaseVersion {
+		t.Errorf("runtime/otelbridge/go.mod requires %s %q; want %s (releaseVersion), the runtime released with it", rewriter.RuntimeModule, required, releaseVersion)
+	}
+	for _, r := range bmod.Replace {
+		t.Errorf("runtime/otelbridge/go.mod:%d: replace %s: a go.mod that users fetch must have no replace", r.Syntax.Start.Line, r.Old.Path)
+	}
+	used := false
+	for _, u := range work.Use {
+		used = used || filepath.Clean(u.Path) == filepath.Join("runtime", "otelbridge")
+	}
+	if !used {
+		t.Error("go.work does not use ./runtime/otelbridge")
+	}
 }
 
 // TestVersionFrom reads the version from the build info each way of

@@ -122,6 +122,9 @@ func untrack(sc *streamCall) {
 // enqueue hands a finished call to the logging goroutine, starting a
 // session (and so a run) with the first call.
 func enqueue(ev *event) {
+	if atomic.LoadInt32(&tracing) != 0 {
+		endCallSpan(ev)
+	}
 	if g := ev.group; g != nil {
 		// One attempt of an openai-go call: its group logs the call.
 		g.attemptDone(ev)
@@ -131,12 +134,14 @@ func enqueue(ev *event) {
 	if state.disabled {
 		state.mu.Unlock()
 		ev.resp.release()
+		dropSpan(ev)
 		return
 	}
 	if len(state.queue) >= maxQueue {
 		state.dropped++
 		state.mu.Unlock()
 		ev.resp.release()
+		dropSpan(ev)
 		return
 	}
 	state.queue = append(state.queue, ev)
@@ -324,6 +329,7 @@ func (s *session) drain(last bool) {
 	if s.run == nil {
 		for _, ev := range batch {
 			ev.resp.release()
+			dropSpan(ev)
 		}
 		return
 	}

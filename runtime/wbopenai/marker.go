@@ -51,6 +51,9 @@ func (c *markCtx) Value(key interface{}) interface{} {
 // code is at fnPC.
 func begin(ctx context.Context, fnPC uintptr, site string) (*marker, context.Context) {
 	c := &markCtx{Context: ctx, m: marker{site: site, fnPC: fnPC, start: time.Now()}}
+	if atomic.LoadInt32(&tracing) != 0 {
+		c.Context = startSpan(ctx, c.m.start, &c.m.c.ev)
+	}
 	return &c.m, c
 }
 
@@ -73,7 +76,16 @@ func funcPC[F any](f F) uintptr {
 // costs allocations and copies that the common, instrumented call does
 // not need.
 func (m *marker) unlogged(err error) bool {
-	return atomic.LoadInt32(&m.seen) == 0 && enabled() && wentOut(err)
+	if atomic.LoadInt32(&m.seen) != 0 {
+		return false
+	}
+	if enabled() && wentOut(err) {
+		return true
+	}
+	if atomic.LoadInt32(&tracing) != 0 {
+		endUnlogged(&m.c.ev, m.fnPC, m.site, err)
+	}
+	return false
 }
 
 // wentOut tells whether a call no instrumented transport saw reached the
@@ -112,5 +124,6 @@ func (m *marker) end(args []interface{}, result interface{}, err error) {
 		ev.respHeader = headerOf(result)
 	}
 	ev.status = statusOf(err)
+	moveSpan(&m.c.ev, ev)
 	enqueue(ev)
 }

@@ -90,6 +90,9 @@ type oaiBox struct {
 // beginOAI starts the logical call of one call-site wrapper.
 func beginOAI(ctx context.Context, fnPC uintptr, site string) (*oaiCall, context.Context) {
 	b := &oaiBox{g: oaiCall{site: site, fnPC: fnPC, start: time.Now(), wrapped: true}}
+	if atomic.LoadInt32(&tracing) != 0 {
+		ctx = startSpan(ctx, b.g.start, &b.g)
+	}
 	b.ctx = oaiCtx{Context: ctx, g: &b.g}
 	return &b.g, &b.ctx
 }

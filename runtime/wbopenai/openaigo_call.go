@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -67,7 +68,12 @@ func (g *oaiCall) returned(err error) {
 	if g.started > 0 && g.started == len(g.done) {
 		out = g.emitLocked()
 	}
+	started := g.started
 	g.mu.Unlock()
+	if started == 0 && atomic.LoadInt32(&tracing) != 0 {
+		// No request went out (yet: a pager's first page is its own call).
+		endUnlogged(g, g.fnPC, g.site, err)
+	}
 	if out != nil {
 		enqueue(out)
 	}
@@ -137,6 +143,7 @@ func (g *oaiCall) emitLocked() *event {
 		final.err = g.retErr
 	}
 	final.group = nil
+	moveSpan(g, final)
 	g.done = nil
 	if g.key != (attemptID{}) {
 		parked.mu.Lock()

@@ -59,6 +59,9 @@ type spanExport struct {
 // content, as Span message fields.
 type preparedSpan struct {
 	base, content []byte
+	// bridged: the program's own TracerProvider exports this call's span
+	// (same ids, with its parent), so the collector does not get it twice.
+	bridged bool
 }
 
 var getenv = os.Getenv
@@ -140,6 +143,7 @@ func weaveOn() bool {
 // prepare builds a call's span on the logging goroutine. reqB and respB
 // are the bodies with credentials scrubbed.
 func (x *spanExport) prepare(ev *event, c *callInfo, reqB, respB []byte, errText string) *preparedSpan {
+	traceID, spanID, bridged := bridgedIDs(ev)
 	if x == nil {
 		return nil
 	}
@@ -148,10 +152,13 @@ func (x *spanExport) prepare(ev *event, c *callInfo, reqB, respB []byte, errText
 	attrs = append(attrs, otlp.String("wandb.wb_run_id", x.runID))
 	sp := otlp.Span{Name: name, Kind: otlp.KindClient, Start: ev.start, End: ev.end, Attributes: attrs}
 	sp.TraceID, sp.SpanID = otlp.NewIDs()
+	if bridged {
+		sp.TraceID, sp.SpanID = traceID, spanID
+	}
 	if c.failed {
 		sp.StatusCode, sp.StatusMessage = otlp.StatusError, errText
 	}
-	p := &preparedSpan{base: sp.Append(make([]byte, 0, 1024))}
+	p := &preparedSpan{base: sp.Append(make([]byte, 0, 1024)), bridged: bridged}
 	if in != nil && len(in) <= maxContent {
 		p.content = otlp.AppendKeyValue(p.content, otlp.SpanAttributes, otlp.String("gen_ai.input.messages", string(in)))
 	}
@@ -187,7 +194,7 @@ func (x *spanExport) emit(p *preparedSpan, t tabler) {
 	if x.weave != nil {
 		x.weave.Add(build(x.weaveContent))
 	}
-	if x.collector != nil {
+	if x.collector != nil && !p.bridged {
 		x.collector.Add(build(x.collectContent))
 	}
 }

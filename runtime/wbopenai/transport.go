@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -97,6 +98,15 @@ func observeIn(req *http.Request, next httpDoer, frames int, g *oaiCall) (*http.
 		c = &call{ev: event{start: time.Now()}}
 		c.ev.pcs = new([maxPCs]uintptr)
 		c.ev.npc = runtime.Callers(3, c.ev.pcs[:frames])
+		if atomic.LoadInt32(&tracing) != 0 {
+			// A call no wrapper saw (through an interface, or from a
+			// library): its span starts here, under the request's context.
+			if ctx := req.Context(); ctx != nil {
+				if nctx := startSpan(ctx, c.ev.start, &c.ev); nctx != ctx {
+					req = req.WithContext(nctx)
+				}
+			}
+		}
 	}
 	ev := &c.ev
 	ev.method, ev.url = req.Method, req.URL

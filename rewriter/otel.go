@@ -1,0 +1,174 @@
+package rewriter
+
+import (
+	"os"
+	"path/filepath"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/semver"
+)
+
+// A module that requires OpenTelemetry (go.opentelemetry.io/otel) gets
+// the runtime's bridge module too: its glue imports the bridge for its
+// init, which makes each logged call a span of the program's own
+// TracerProvider, nested in the span of the call's context. Other
+// modules never see it, so they never gain the OpenTelemetry dependency.
+// The bridge is required, summed and replaced like the runtime, at the
+// same version, and revert removes its lines with the runtime's.
+
+const (
+	// BridgeModule is the runtime's OpenTelemetry bridge module.
+	BridgeModule = RuntimeModule + "/otelbridge"
+
+	// otelModule is the module whose require in go.mod asks for the bridge.
+	otelModule = "go.opentelemetry.io/otel"
+)
+
+// wantsBridge reports whether the module of goModPath gets the bridge: its
+// go.mod requires OpenTelemetry (directly or not: either way the program
+// links it already, or can without a new module), and it is not
+// vendored (the vendored copy would need the bridge and its
+// dependencies; such a module gets the runtime alone). A development
+// build needs a checkout that has the bridge.
+func wantsBridge(goModPath, replace string) bool {
+	data, err := os.ReadFile(goModPath)
+	if err != nil {
+		return false
+	}
+	f, err := modfile.ParseLax(goModPath, data, nil)
+	if err != nil || f.Module == nil || f.Module.Mod.Path == RuntimeModule || f.Module.Mod.Path == BridgeModule {
+		return false
+	}
+	if fileExists(filepath.Join(filepath.Dir(goModPath), "vendor", "modules.txt")) {
+		return false
+	}
+	if replace != "" && !fileExists(filepath.Join(replace, "runtime", "otelbridge", "go.mod")) {
+		return false
+	}
+	for _, r := range f.Require {
+		if r.Mod.Path == otelModule {
+			return true
+		}
+	}
+	return false
+}
+
+// requireBridge adds the bridge's require (and, for a development build,
+// its replace) where wantsBridge, after the runtime's; where not, it drops
+// the lines of ours an earlier rewrite left. A require or replace of the
+// user's own is left as it is.
+func requireBridge(f *modfile.File, path string, o *Options, marked func(*modfile.Line) *modfile.Line) error {
+	var req *modfile.Require
+	for _, r := range f.Require {
+		if r.Mod.Path == BridgeModule {
+			req = r
+		}
+	}
+	var rep *modfile.Replace
+	for _, r := range f.Replace {
+		if r.Old.Path == BridgeModule {
+			rep = r
+		}
+	}
+	if !wantsBridge(path, o.Replace) {
+		if req != nil && isOurs(req.Syntax) {
+			if err := f.DropRequire(BridgeModule); err != nil {
+				return err
+			}
+		}
+		if rep != nil && isOurs(rep.Syntax) {
+			return f.DropReplace(rep.Old.Path, rep.Old.Version)
+		}
+		return nil
+	}
+	version := o.RuntimeVersion
+	switch {
+	case req == nil:
+		f.Syntax.Stmt = append(f.Syntax.Stmt, marked(&modfile.Line{Token: []string{"require", modfile.AutoQuote(BridgeModule), version}}))
+	case isOurs(req.Syntax) && req.Mod.Version != version:
+		if err := f.AddRequire(BridgeModule, version); err != nil {
+			return err
+		}
+	}
+	if o.Replace == "" {
+		if rep != nil && isOurs(rep.Syntax) {
+			return f.DropReplace(rep.Old.Path, rep.Old.Version)
+		}
+		return nil
+	}
+	want := filepath.Join(o.Replace, "runtime", "otelbridge")
+	switch {
+	case rep == nil:
+		f.Syntax.Stmt = append(f.Syntax.Stmt, marked(&modfile.Line{Token: []string{"replace", modfile.AutoQuote(BridgeModule), "=>", modfile.AutoQuote(want)}}))
+	case isOurs(rep.Syntax) && (rep.New.Path != want || rep.New.Version != ""):
+		if err := f.AddReplace(BridgeModule, rep.Old.Version, want, ""); err != nil {
+			return err
+		}
+	}
+	// The checkout's bridge requires the runtime at a released version,
+	// which the build selects over the placeholder version of a
+	// development build's require: go.mod must say so, or the go command
+	// asks for `go mod tidy`. The replace makes any version the checkout.
+	return raiseRuntimeForBridge(f, filepath.Join(want, "go.mod"))
+}
+
+// raiseRuntimeForBridge raises the runtime require of ours to the version
+// the bridge's go.mod at bridgeGoMod requires, when lower.
+func raiseRuntimeForBridge(f *modfile.File, bridgeGoMod string) error {
+	data, err := os.ReadFile(bridgeGoMod)
+	if err != nil {
+		return err
+	}
+	bf, err := modfile.ParseLax(bridgeGoMod, data, nil)
+	if err != nil {
+		return err
+	}
+	for _, br := range bf.Require {
+		if br.Mod.Path != RuntimeModule {
+			continue
+		}
+		for _, r := range f.Require {
+			if r.Mod.Path == RuntimeModule && isOurs(r.Syntax) && semver.Compare(r.Mod.Version, br.Mod.Version) < 0 {
+				return f.AddRequire(RuntimeModule, br.Mod.Version)
+			}
+		}
+		// A require line requireDevel has just added is not parsed yet.
+		for _, st := range f.Syntax.Stmt {
+			if l, ok := st.(*modfile.Line); ok && isOurs(l) && len(l.Token) == 3 && l.Token[0] == "require" &&
+				l.Token[1] == modfile.AutoQuote(RuntimeModule) && semver.Compare(l.Token[2], br.Mod.Version) < 0 {
+				l.Token[2] = br.Mod.Version
+			}
+		}
+	}
+	return nil
+}
+
+// bridgeSum reports whether go.sum of the module at modRoot must hold
+// the bridge's hashes (a released tool's rewrite adds the bridge, with no
+// replace of the user's), and ours whether its require is the rewrite's,
+// so that lines of its other versions are ours to drop.
+func bridgeSum(modRoot string) (want, ours bool) {
+	path := filepath.Join(modRoot, "go.mod")
+	if !wantsBridge(path, "") {
+		return false, false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false, false
+	}
+	f, err := modfile.ParseLax(path, data, nil)
+	if err != nil {
+		return false, false
+	}
+	for _, r := range f.Replace {
+		if r.Old.Path == BridgeModule && !isOurs(r.Syntax) {
+			return false, false
+		}
+	}
+	for _, r := range f.Require {
+		if r.Mod.Path == BridgeModule {
+			return true, isOurs(r.Syntax)
+		}
+	}
+	return true, true
+}

@@ -1,0 +1,77 @@
+package rewriter
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wbinstrument/wbinstrument/internal/modproxy"
+)
+
+// TestReleasedRewriteOTel: a released tool's rewrite of a module that
+// requires OpenTelemetry requires the published bridge at the runtime's
+// version, with no replace, adds exactly the runtime's and the bridge's
+// go.sum lines, builds in -mod=readonly mode, changes nothing a second
+// time, and revert gives every byte back; the same tool on a module
+// without OpenTelemetry adds no bridge.
+func TestReleasedRewriteOTel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module against a published runtime")
+	}
+	const v = "v0.1.0"
+	sums := releaseEnv(t, v)
+	proxy := t.TempDir()
+	bridgeSums, err := modproxy.Publish(proxy, filepath.Join(replaceRoot(t), "runtime", "otelbridge"), BridgeModule, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtimeProxy, err := modproxy.Publish(proxy, filepath.Join(replaceRoot(t), "runtime"), RuntimeModule, v)
+	if err != nil || string(runtimeProxy) != sums[v] {
+		t.Fatalf("publishing the runtime again: %v", err)
+	}
+	t.Setenv("GOPROXY", modproxy.Chain(machineGoEnv("GOPROXY"), machineGoEnv("GOMODCACHE"), proxy))
+
+	dir, before := copyInput(t, "otel")
+	if _, err := rewriteAt(t, dir, v); err != nil {
+		t.Fatal(err)
+	}
+	gomod := readFile(t, filepath.Join(dir, "go.mod"))
+	if !strings.Contains(gomod, "require "+BridgeModule+" "+v+" // wbinstrument\n") || strings.Contains(gomod, "replace") {
+		t.Fatalf("go.mod:\n%s", gomod)
+	}
+	sum := readFile(t, filepath.Join(dir, "go.sum"))
+	var added []string
+	for _, l := range strings.SplitAfter(sum, "\n") {
+		if l != "" && !strings.Contains(before["go.sum"], l) {
+			added = append(added, l)
+		}
+	}
+	if got, want := strings.Join(added, ""), sums[v]+string(bridgeSums); got != want {
+		t.Fatalf("go.sum gained:\n%s\nwant:\n%s", got, want)
+	}
+	glue := readFile(t, filepath.Join(dir, GlueFile))
+	if !strings.Contains(glue, `_ "`+BridgeModule+`"`) {
+		t.Fatalf("glue does not import the bridge:\n%s", glue)
+	}
+	goCmdEnv(t, dir, "build", "-mod=readonly", "-o", os.DevNull, "./...")
+	if rep, err := rewriteAt(t, dir, v); err != nil || len(rep.Files) != 0 {
+		t.Fatalf("second rewrite: %v, changes %v", err, rep)
+	}
+	if _, err := Revert(context.Background(), Options{Dir: dir, Patterns: []string{"./..."}}); err != nil {
+		t.Fatal(err)
+	}
+	compareTrees(t, before, readTree(t, dir, replaceRoot(t)))
+
+	// Without OpenTelemetry: the runtime alone.
+	dir, _ = copyInput(t, "direct")
+	if _, err := rewriteAt(t, dir, v); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"go.mod", "go.sum", GlueFile} {
+		if strings.Contains(readFile(t, filepath.Join(dir, f)), "otel") {
+			t.Errorf("%s of a module without OpenTelemetry names otel", f)
+		}
+	}
+}
