@@ -30,7 +30,9 @@ type found struct {
 	major int
 }
 
-// finder walks one package's syntax with its type information.
+// finder walks one package's syntax with its type information. Its
+// fields hold the package's state; the file being walked is in the
+// embedded fileScope, built fresh for each file.
 type finder struct {
 	opts    *Options
 	pkg     *packages.Package
@@ -39,25 +41,42 @@ type finder struct {
 	out     []found
 	warns   []string
 	hookPkg bool // the package is a main that reaches go-openai
-	// hookFound is set when main has (or gets) the deferred finish;
-	// hookEdits are the edits for it in the current file.
+	// hookFound is set when main has (or gets) the deferred finish.
 	hookFound bool
-	hookEdits []edit
+	// initN counts the package's func init declarations across its files,
+	// as the compiler numbers them (init.0, init.1, ...).
+	initN int
 
-	// per file
+	*fileScope
+}
+
+// fileScope is the state of the one file a finder walks.
+type fileScope struct {
 	file      *ast.File
 	tfile     *token.File
 	src       []byte
 	filename  string
-	generated bool
+	generated bool // sites are reported as in a generated file, not edited
+	// The //wbinstrument:ignore directives of the file: the whole file,
+	// the lines they stand on (a site on that line or the next is
+	// skipped), and the functions they document.
 	fileIgn   bool
 	ignLines  map[int]bool
 	ignRanges [][2]token.Pos
-	initN     int
+	// hookEdits are the edits of main()'s deferred finish in this file.
+	hookEdits []edit
 	// hookEnd is the offset just past the //line directive of a main()
 	// hook already in the file, or -1: the two lines of the hook do not
 	// count in the user's line numbers below it.
 	hookEnd int
+}
+
+// newFileScope returns the state for walking file, whose bytes are src,
+// with its directives read.
+func (f *finder) newFileScope(file *ast.File, tf *token.File, src []byte, filename string, generated bool) *fileScope {
+	s := &fileScope{file: file, tfile: tf, src: src, filename: filename, generated: generated, hookEnd: -1}
+	s.fileIgn, s.ignLines, s.ignRanges = scanDirectives(file, f.pos)
+	return s
 }
 
 func (f *finder) pos(p token.Pos) token.Position { return f.pkg.Fset.PositionFor(p, false) }
@@ -187,33 +206,34 @@ func (f *finder) skipped(p token.Pos) string {
 	return ""
 }
 
-// scanDirectives records //wbinstrument:ignore comments of the file.
-func (f *finder) scanDirectives() {
-	f.ignLines = map[int]bool{}
-	f.ignRanges = nil
-	f.fileIgn = false
-	for _, cg := range f.file.Comments {
+// scanDirectives reads the //wbinstrument:ignore comments of a file:
+// whether one covers the whole file (above its package clause), the lines
+// they stand on, and the functions they document.
+func scanDirectives(file *ast.File, pos func(token.Pos) token.Position) (fileIgn bool, lines map[int]bool, ranges [][2]token.Pos) {
+	lines = map[int]bool{}
+	for _, cg := range file.Comments {
 		for _, c := range cg.List {
 			if !strings.HasPrefix(c.Text, ignoreDirective) {
 				continue
 			}
-			if c.Pos() < f.file.Package {
-				f.fileIgn = true
+			if c.Pos() < file.Package {
+				fileIgn = true
 			}
-			f.ignLines[f.pos(c.Pos()).Line] = true
+			lines[pos(c.Pos()).Line] = true
 		}
 	}
-	for _, d := range f.file.Decls {
+	for _, d := range file.Decls {
 		fd, ok := d.(*ast.FuncDecl)
 		if !ok || fd.Doc == nil {
 			continue
 		}
 		for _, c := range fd.Doc.List {
 			if strings.HasPrefix(c.Text, ignoreDirective) {
-				f.ignRanges = append(f.ignRanges, [2]token.Pos{fd.Pos(), fd.End()})
+				ranges = append(ranges, [2]token.Pos{fd.Pos(), fd.End()})
 			}
 		}
 	}
+	return fileIgn, lines, ranges
 }
 
 func (f *finder) add(site Site, glue bool, edits ...edit) {
