@@ -15,8 +15,10 @@
 //     *openai.Client methods, by type identity, so aliases, dot imports,
 //     embedding and interfaces are all seen (a finder holds the package's
 //     state, a fileScope the file's); openaigo.go does the same for
-//     openai-go; hook.go adds the `defer wbiFinish()` of main, and names.go
-//     is the one place that knows the runtime's exported names;
+//     openai-go; hook.go adds the `defer wbiFinish()` of main, names.go is
+//     the one place that knows the runtime's exported names, and the
+//     table in internal/arity says how many parameters its call-site
+//     wrappers take (the runtime's wrappers.go is generated from it);
 //   - splice.go splices the edits into the original bytes: the rewriter
 //     edits bytes at go/packages offsets rather than rebuilding the syntax
 //     tree (with go/printer or dave/dst), so untouched code keeps every

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wbinstrument/wbinstrument/internal/arity"
 	"golang.org/x/tools/go/packages"
 )
 
@@ -140,12 +141,13 @@ func wrapperFor(sig *types.Signature) (string, string) {
 	n := params.Len() - 1
 	switch {
 	case sig.Variadic():
-		if res.Len() == 2 && isError(res.At(1).Type()) && (n == 2 || n == 3) {
+		// n counts the variadic parameter too.
+		if res.Len() == 2 && isError(res.At(1).Type()) && n-1 >= arity.CallVMin && n-1 <= arity.CallVMax {
 			return fmt.Sprintf("wbiCallV%d", n-1), ""
 		}
-	case res.Len() == 2 && isError(res.At(1).Type()) && n <= 6:
+	case res.Len() == 2 && isError(res.At(1).Type()) && n >= arity.CallMin && n <= arity.CallMax:
 		return fmt.Sprintf("wbiCall%d", n), ""
-	case res.Len() == 1 && isError(res.At(0).Type()) && n <= 3:
+	case res.Len() == 1 && isError(res.At(0).Type()) && n >= arity.CallEMin && n <= arity.CallEMax:
 		return fmt.Sprintf("wbiCallE%d", n), ""
 	}
 	return "", "unsupported signature: " + types.TypeString(sig, nil)

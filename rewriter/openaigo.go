@@ -63,10 +63,6 @@ func oaiOptionPkg(m int) string {
 // oaiName is the glue name of a forwarder of major m: wbiOAI3Call1.
 func oaiName(m int, what string) string { return fmt.Sprintf("wbiOAI%d%s", m, what) }
 
-// oaiMaxParams bounds the parameters between the context and the options
-// that the wrappers take (openai-go's methods take up to three).
-const oaiMaxParams = 4
-
 // isOAIWrapper tells whether name is one of the glue's openai-go
 // call-site wrappers (wbiOAI<major>Call|Value|Err<n>).
 func isOAIWrapper(name string) bool {
