@@ -386,15 +386,8 @@ func (f *finder) ctorValue(id *ast.Ident, stack []ast.Node, fn string) {
 		f.oaiCtorValue(id, expr, fn)
 		return
 	}
-	s := f.siteAt(expr.Pos(), fn, name, "constructor value")
-	if a := f.skipped(expr.Pos()); a != "" {
-		s.Action = a
-		f.add(s, false)
-		return
-	}
-	s.Action = ActionNotInstrumentable
-	s.Reason = "constructor used as a value: calls on its clients are logged by the call-site wrappers"
-	f.add(s, false)
+	f.addNotInstrumentable(f.siteAt(expr.Pos(), fn, name, "constructor value"), expr.Pos(),
+		"constructor used as a value: calls on its clients are logged by the call-site wrappers")
 }
 
 // call handles constructor and config calls.
@@ -503,25 +496,8 @@ func (f *finder) selector(x *ast.SelectorExpr, stack []ast.Node, fn string) {
 	if !ok {
 		return
 	}
-	target := "(*Client)." + m.Name()
-	kind := "method value"
-	if c, ok := parent.(*ast.CallExpr); ok && ast.Unparen(c.Fun) == x {
-		kind = "call"
-	}
-	s := f.siteAt(x.Sel.Pos(), fn, target, kind)
-	if sel.Kind() == types.MethodExpr {
-		s.Kind, s.Action, s.Reason = "method expression", ActionNotInstrumentable, "method expression: covered by the constructor path"
-		f.add(s, false)
-		return
-	}
-	if a := f.skipped(x.Sel.Pos()); a != "" {
-		s.Action = a
-		f.add(s, false)
-		return
-	}
-	if a := f.skipped(x.Pos()); a != "" {
-		s.Action = a
-		f.add(s, false)
+	s, done := f.selectorSite(x, sel, parent, fn, "(*Client)."+m.Name())
+	if done {
 		return
 	}
 	wrapper, why := wrapperFor(m.Type().(*types.Signature))
@@ -559,6 +535,43 @@ func (f *finder) selector(x *ast.SelectorExpr, stack []ast.Node, fn string) {
 		edit{f.off(x.End()), f.off(x.End()), ", " + lit + ")"})
 }
 
+// selectorSite is the site of x, the selector of a method of an SDK's
+// client or service (target), as a call or a method value. done says it
+// was added already, needing no edit: a method expression (covered by the
+// constructor path), or x under an ignore directive or in a generated
+// file.
+func (f *finder) selectorSite(x *ast.SelectorExpr, sel *types.Selection, parent ast.Node, fn, target string) (s Site, done bool) {
+	kind := "method value"
+	if c, ok := parent.(*ast.CallExpr); ok && ast.Unparen(c.Fun) == x {
+		kind = "call"
+	}
+	s = f.siteAt(x.Sel.Pos(), fn, target, kind)
+	if sel.Kind() == types.MethodExpr {
+		s.Kind, s.Action, s.Reason = "method expression", ActionNotInstrumentable, "method expression: covered by the constructor path"
+		f.add(s, false)
+		return s, true
+	}
+	for _, p := range []token.Pos{x.Sel.Pos(), x.Pos()} {
+		if a := f.skipped(p); a != "" {
+			s.Action = a
+			f.add(s, false)
+			return s, true
+		}
+	}
+	return s, false
+}
+
+// addNotInstrumentable adds s as a site left alone for why, or, when an
+// ignore directive or a generated file covers it (at p), as skipped by
+// that.
+func (f *finder) addNotInstrumentable(s Site, p token.Pos, why string) {
+	s.Action, s.Reason = ActionNotInstrumentable, why
+	if a := f.skipped(p); a != "" {
+		s.Action, s.Reason = a, ""
+	}
+	f.add(s, false)
+}
+
 // nodeAt returns the i-th node from the top of the stack (1 = top), or nil.
 func nodeAt(stack []ast.Node, i int) ast.Node {
 	if len(stack) < i {
@@ -584,10 +597,6 @@ func (f *finder) interfaceCall(x *ast.SelectorExpr, sel *types.Selection, fn str
 	if obj == nil || !types.Implements(types.NewPointer(f.client), iface) {
 		return
 	}
-	s := f.siteAt(x.Sel.Pos(), fn, "(*Client)."+x.Sel.Name, "interface call")
-	s.Action, s.Reason = ActionNotInstrumentable, "call through an interface: logged by the instrumented constructor"
-	if a := f.skipped(x.Sel.Pos()); a != "" {
-		s.Action, s.Reason = a, ""
-	}
-	f.add(s, false)
+	f.addNotInstrumentable(f.siteAt(x.Sel.Pos(), fn, "(*Client)."+x.Sel.Name, "interface call"), x.Sel.Pos(),
+		"call through an interface: logged by the instrumented constructor")
 }

@@ -74,16 +74,7 @@ func Revert(ctx context.Context, opts Options) (*Report, error) {
 		}
 		rep.Files = append(rep.Files, vc...)
 	}
-	rep.sort()
-	if err := ctx.Err(); err != nil {
-		return nil, interrupted(err)
-	}
-	if !o.DryRun && len(rep.Files) > 0 {
-		if err := commit(rep.Files, nil); err != nil {
-			return nil, err
-		}
-	}
-	return rep, nil
+	return finish(ctx, rep, o.DryRun, nil)
 }
 
 // revertFiles lists the .go files and module roots the arguments cover:

@@ -117,16 +117,7 @@ func Rewrite(ctx context.Context, opts Options) (*Report, error) {
 		}
 		rep.Files = append(rep.Files, vc...)
 	}
-	rep.sort()
-	if err := ctx.Err(); err != nil {
-		return nil, interrupted(err)
-	}
-	if !o.DryRun && len(rep.Files) > 0 {
-		if err := commit(rep.Files, st.wait()); err != nil {
-			return nil, err
-		}
-	}
-	return rep, nil
+	return finish(ctx, rep, o.DryRun, st)
 }
 
 // rewriteRun is what one Rewrite knows besides its options: the state

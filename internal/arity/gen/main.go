@@ -70,10 +70,20 @@ import "context"
 // with a nil context is passed through untouched, so go-openai reports it
 // as it would have.
 `)
-	for n := callArity.min; n <= callArity.max; n++ {
-		p := newParams(n)
-		doc(&b, fmt.Sprintf("Call%d wraps a method with %s after the context that returns a result and an error%s.", n, count(n), example(n, "CreateChatCompletion(ctx, req)")))
-		fmt.Fprintf(&b, `func Call%d[%sR any](f func(context.Context%s) (R, error), site string) func(context.Context%s) (R, error) {
+	for _, fam := range []struct {
+		name     string
+		a        arityRange
+		variadic bool
+		what     string
+		example  string
+	}{
+		{"Call", callArity, false, "%s after the context", "CreateChatCompletion(ctx, req)"},
+		{"CallV", callVArity, true, "%s and a variadic one after the context", "RetrieveResponse(ctx, id, opts...)"},
+	} {
+		for n := fam.a.min; n <= fam.a.max; n++ {
+			p := newParams(n, fam.variadic)
+			doc(&b, fmt.Sprintf("%s%d wraps a method with "+fam.what+" that returns a result and an error%s.", fam.name, n, count(n), example(n, fam.example)))
+			fmt.Fprintf(&b, `func %s%d[%sR any](f func(context.Context%s) (R, error), site string) func(context.Context%s) (R, error) {
 	return func(ctx context.Context%s) (R, error) {
 		if ctx == nil {
 			return f(ctx%s)
@@ -86,28 +96,11 @@ import "context"
 		return r, err
 	}
 }
-`, n, p.typeParams, p.types, p.types, p.named, p.args, p.args, p.logged)
-	}
-	for n := callVArity.min; n <= callVArity.max; n++ {
-		p := newParams(n)
-		doc(&b, fmt.Sprintf("CallV%d wraps a method with %s and a variadic one after the context that returns a result and an error%s.", n, count(n), example(n, "RetrieveResponse(ctx, id, opts...)")))
-		fmt.Fprintf(&b, `func CallV%d[%sV, R any](f func(context.Context%s, ...V) (R, error), site string) func(context.Context%s, ...V) (R, error) {
-	return func(ctx context.Context%s, v ...V) (R, error) {
-		if ctx == nil {
-			return f(ctx%s, v...)
+`, fam.name, n, p.typeParams, p.types, p.types, p.named, p.args, p.args, p.logged)
 		}
-		m, mctx := begin(ctx, funcPC(f), site)
-		r, err := f(mctx%s, v...)
-		if m.unlogged(err) {
-			m.end(%s, r, err)
-		}
-		return r, err
-	}
-}
-`, n, p.typeParams, p.types, p.types, p.named, p.args, p.args, p.logged)
 	}
 	for n := callEArity.min; n <= callEArity.max; n++ {
-		p := newParams(n)
+		p := newParams(n, false)
 		doc(&b, fmt.Sprintf("CallE%d wraps a method with %s after the context that returns only an error%s.", n, count(n), example(n, "DeleteFile(ctx, id)")))
 		tps := ""
 		if n > 0 {
@@ -131,16 +124,17 @@ import "context"
 	return format.Source(b.Bytes())
 }
 
-// params are the pieces of a wrapper with n parameters after the context.
+// params are the pieces of a wrapper with n parameters after the
+// context, and a variadic one after them if variadic.
 type params struct {
-	typeParams string // "A1, A2, "
-	types      string // ", A1, A2"
-	named      string // ", a1 A1, a2 A2"
-	args       string // ", a1, a2"
+	typeParams string // "A1, A2, " ("A1, A2, V, ")
+	types      string // ", A1, A2" (", A1, A2, ...V")
+	named      string // ", a1 A1, a2 A2" (", a1 A1, a2 A2, v ...V")
+	args       string // ", a1, a2" (", a1, a2, v...")
 	logged     string // "[]interface{}{a1, a2}", or "nil"
 }
 
-func newParams(n int) params {
+func newParams(n int, variadic bool) params {
 	var p params
 	var vals []string
 	for i := 1; i <= n; i++ {
@@ -153,6 +147,12 @@ func newParams(n int) params {
 	p.logged = "nil"
 	if n > 0 {
 		p.logged = "[]interface{}{" + strings.Join(vals, ", ") + "}"
+	}
+	if variadic {
+		p.typeParams += "V, "
+		p.types += ", ...V"
+		p.named += ", v ...V"
+		p.args += ", v..."
 	}
 	return p
 }
