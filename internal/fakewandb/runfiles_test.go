@@ -48,29 +48,26 @@ var trickyConfig = map[string]interface{}{
 }
 
 func TestSyncLeavesWandbSyncState(t *testing.T) {
-	env(t)
-	srv := fakewandb.New(key)
-	defer srv.Close()
-	opts := onlineOpts(srv, t.TempDir())
-	opts.Mode = "offline"
-	opts.Config = trickyConfig
-	r, err := wandb.Init(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logCalls(t, r, 3)
-	if err := r.Finish(); err != nil {
-		t.Fatalf("Finish: %v", err)
-	}
+	srv, r := trickyRun(t, "offline")
 	syncRun(t, srv, r.Dir())
 	checkLikeWandbSync(t, srv, r)
 }
 
 func TestOnlineLeavesWandbSyncState(t *testing.T) {
+	srv, r := trickyRun(t, "online")
+	checkLikeWandbSync(t, srv, r)
+}
+
+// trickyRun logs three calls with trickyConfig in a run of the given mode
+// (online or offline) against a fake W&B, and returns both once the run
+// is finished.
+func trickyRun(t *testing.T, mode string) (*fakewandb.Server, *wandb.Run) {
+	t.Helper()
 	env(t)
 	srv := fakewandb.New(key)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	opts := onlineOpts(srv, t.TempDir())
+	opts.Mode = mode
 	opts.Config = trickyConfig
 	r, err := wandb.Init(opts)
 	if err != nil {
@@ -80,7 +77,7 @@ func TestOnlineLeavesWandbSyncState(t *testing.T) {
 	if err := r.Finish(); err != nil {
 		t.Fatalf("Finish: %v", err)
 	}
-	checkLikeWandbSync(t, srv, r)
+	return srv, r
 }
 
 // syncRun syncs the offline run in dir to srv, with short retries.

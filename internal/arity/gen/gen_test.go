@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -10,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/wbinstrument/wbinstrument/internal/arity"
@@ -95,7 +95,7 @@ func declared(t *testing.T, file string, re *regexp.Regexp) []string {
 // table's order.
 func equal(t *testing.T, file string, got, want []string) {
 	t.Helper()
-	if fmt.Sprint(got) != fmt.Sprint(want) {
+	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("%s declares %v, the arity table wants %v", file, got, want)
 	}
 }
