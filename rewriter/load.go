@@ -55,11 +55,7 @@ func resolveArgs(o *Options) ([]loadUnit, error) {
 	var units []loadUnit
 	var patterns []string
 	for _, arg := range o.Patterns {
-		p := arg
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(o.Dir, p)
-		}
-		fi, err := os.Stat(p)
+		p, fi, err := o.statArg(arg)
 		if err != nil || !fi.IsDir() || strings.Contains(arg, "...") {
 			if err == nil && !fi.IsDir() {
 				return nil, fmt.Errorf("%s: not a directory or package pattern", arg)

@@ -90,11 +90,7 @@ func revertFiles(ctx context.Context, o *Options) (files, roots []string, err er
 	}
 	var patterns []string
 	for _, arg := range o.Patterns {
-		p := arg
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(o.Dir, p)
-		}
-		fi, serr := os.Stat(p)
+		p, fi, serr := o.statArg(arg)
 		if serr != nil || !fi.IsDir() || strings.Contains(arg, "...") {
 			if serr != nil && (filepath.IsAbs(arg) || strings.HasPrefix(arg, ".")) && !strings.Contains(arg, "...") {
 				return nil, nil, fmt.Errorf("%s: no such directory", arg)

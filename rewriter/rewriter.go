@@ -130,6 +130,8 @@ type rewriteRun struct {
 	sources *sources
 }
 
+// normalize fills in the defaults (Dir, Patterns, Pkg) and makes Dir and
+// Replace absolute, checking that Replace is a wbinstrument checkout.
 func (o *Options) normalize() error {
 	if o.Dir == "" {
 		wd, err := os.Getwd()
@@ -179,6 +181,19 @@ func (o *Options) checkRuntimeVersion() error {
 	return nil
 }
 
+// statArg returns argument arg as a path (a relative one is taken from
+// o.Dir) and what os.Stat says of it, by which Rewrite and Revert tell
+// directory arguments from package patterns.
+func (o *Options) statArg(arg string) (string, os.FileInfo, error) {
+	p := arg
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(o.Dir, p)
+	}
+	fi, err := os.Stat(p)
+	return p, fi, err
+}
+
+// progressf writes a progress line to o.Progress, if it is set.
 func (o *Options) progressf(format string, args ...interface{}) {
 	if o.Progress != nil {
 		fmt.Fprintf(o.Progress, format+"\n", args...)
