@@ -1,6 +1,7 @@
 package rewriter
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -106,6 +107,23 @@ func commit(changes []FileChange, staged map[string]stagedTemp) (err error) {
 	}
 	removeEmptyDirs(dirs)
 	return nil
+}
+
+// finish ends a Rewrite or Revert: it sorts the report and, unless
+// dryRun, commits its files, taking what st staged (st is nil for a
+// revert, which stages nothing). An interrupt seen by then changes
+// nothing.
+func finish(ctx context.Context, rep *Report, dryRun bool, st *stager) (*Report, error) {
+	rep.sort()
+	if err := ctx.Err(); err != nil {
+		return nil, interrupted(err)
+	}
+	if !dryRun && len(rep.Files) > 0 {
+		if err := commit(rep.Files, st.wait()); err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
 }
 
 // interrupted is the error of a rewrite or revert whose context ended

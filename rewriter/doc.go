@@ -2,19 +2,24 @@
 // place, so that every call is logged by the wbinstrument runtime, and
 // takes the instrumentation out again byte for byte.
 //
-// Start at Rewrite (plan.go) and Revert (revert.go); Options (load.go)
-// configures both. A rewrite is a pipeline, one file a stage:
+// Start at Rewrite and Options (rewriter.go) and Revert (revert.go).
+// A rewrite is a pipeline, one file a stage; rewriter.go runs it:
 //
 //   - load.go resolves the arguments (directories, ./... patterns, import
 //     paths) into go/packages queries, one a module, and loads the
 //     packages with types;
+//   - plan.go plans one package at a time (planPackage): it runs the
+//     finder over each file and splices its edits, and adds the glue file;
 //   - find.go walks each file's syntax with its type information and finds
 //     the sites: go-openai client constructors, calls and method values of
 //     *openai.Client methods, by type identity, so aliases, dot imports,
-//     embedding and interfaces are all seen; hook.go adds the
-//     `defer wbiFinish()` of main, and names.go is the one place that knows
-//     the runtime's exported names;
-//   - apply.go splices the edits into the original bytes: the rewriter
+//     embedding and interfaces are all seen (a finder holds the package's
+//     state, a fileScope the file's); openaigo.go does the same for
+//     openai-go; hook.go adds the `defer wbiFinish()` of main, names.go is
+//     the one place that knows the runtime's exported names, and the
+//     table in internal/arity says how many parameters its call-site
+//     wrappers take (the runtime's wrappers.go is generated from it);
+//   - splice.go splices the edits into the original bytes: the rewriter
 //     edits bytes at go/packages offsets rather than rebuilding the syntax
 //     tree (with go/printer or dave/dst), so untouched code keeps every
 //     byte, line numbers stay where they were, and revert can find and

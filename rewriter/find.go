@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wbinstrument/wbinstrument/internal/arity"
 	"golang.org/x/tools/go/packages"
 )
 
@@ -31,7 +32,9 @@ type found struct {
 	major int
 }
 
-// finder walks one package's syntax with its type information.
+// finder walks one package's syntax with its type information. Its
+// fields hold the package's state; the file being walked is in the
+// embedded fileScope, built fresh for each file.
 type finder struct {
 	opts    *Options
 	pkg     *packages.Package
@@ -40,25 +43,42 @@ type finder struct {
 	out     []found
 	warns   []string
 	hookPkg bool // the package is a main that reaches go-openai
-	// hookFound is set when main has (or gets) the deferred finish;
-	// hookEdits are the edits for it in the current file.
+	// hookFound is set when main has (or gets) the deferred finish.
 	hookFound bool
-	hookEdits []edit
+	// initN counts the package's func init declarations across its files,
+	// as the compiler numbers them (init.0, init.1, ...).
+	initN int
 
-	// per file
+	*fileScope
+}
+
+// fileScope is the state of the one file a finder walks.
+type fileScope struct {
 	file      *ast.File
 	tfile     *token.File
 	src       []byte
 	filename  string
-	generated bool
+	generated bool // sites are reported as in a generated file, not edited
+	// The //wbinstrument:ignore directives of the file: the whole file,
+	// the lines they cover (a directive's own line after code, else the
+	// next), and the functions they document.
 	fileIgn   bool
 	ignLines  map[int]bool
 	ignRanges [][2]token.Pos
-	initN     int
+	// hookEdits are the edits of main()'s deferred finish in this file.
+	hookEdits []edit
 	// hookEnd is the offset just past the //line directive of a main()
 	// hook already in the file, or -1: the two lines of the hook do not
 	// count in the user's line numbers below it.
 	hookEnd int
+}
+
+// newFileScope returns the state for walking file, whose bytes are src,
+// with its directives read.
+func (f *finder) newFileScope(file *ast.File, tf *token.File, src []byte, filename string, generated bool) *fileScope {
+	s := &fileScope{file: file, tfile: tf, src: src, filename: filename, generated: generated, hookEnd: -1}
+	s.fileIgn, s.ignLines, s.ignRanges = scanDirectives(file, src, f.pos)
+	return s
 }
 
 func (f *finder) pos(p token.Pos) token.Position { return f.pkg.Fset.PositionFor(p, false) }
@@ -122,12 +142,13 @@ func wrapperFor(sig *types.Signature) (string, string) {
 	n := params.Len() - 1
 	switch {
 	case sig.Variadic():
-		if res.Len() == 2 && isError(res.At(1).Type()) && (n == 2 || n == 3) {
+		// n counts the variadic parameter too.
+		if res.Len() == 2 && isError(res.At(1).Type()) && n-1 >= arity.CallVMin && n-1 <= arity.CallVMax {
 			return fmt.Sprintf("wbiCallV%d", n-1), ""
 		}
-	case res.Len() == 2 && isError(res.At(1).Type()) && n <= 6:
+	case res.Len() == 2 && isError(res.At(1).Type()) && n >= arity.CallMin && n <= arity.CallMax:
 		return fmt.Sprintf("wbiCall%d", n), ""
-	case res.Len() == 1 && isError(res.At(0).Type()) && n <= 3:
+	case res.Len() == 1 && isError(res.At(0).Type()) && n >= arity.CallEMin && n <= arity.CallEMax:
 		return fmt.Sprintf("wbiCallE%d", n), ""
 	}
 	return "", "unsupported signature: " + types.TypeString(sig, nil)
@@ -187,39 +208,41 @@ func (f *finder) skipped(p token.Pos) string {
 	return ""
 }
 
-// scanDirectives records //wbinstrument:ignore comments of the file.
-func (f *finder) scanDirectives() {
-	f.ignLines = map[int]bool{}
-	f.ignRanges = nil
-	f.fileIgn = false
-	for _, cg := range f.file.Comments {
+// scanDirectives reads the //wbinstrument:ignore comments of a file:
+// whether one covers the whole file (above its package clause), the lines
+// they cover, and the functions they document.
+func scanDirectives(file *ast.File, src []byte, pos func(token.Pos) token.Position) (fileIgn bool, lines map[int]bool, ranges [][2]token.Pos) {
+	lines = map[int]bool{}
+	for _, cg := range file.Comments {
 		for _, c := range cg.List {
 			if !strings.HasPrefix(c.Text, ignoreDirective) {
 				continue
 			}
-			if c.Pos() < f.file.Package {
-				f.fileIgn = true
+			if c.Pos() < file.Package {
+				fileIgn = true
 			}
 			// A directive after code covers its own line; one alone on
 			// its line covers the next (as //nolint and //lint:ignore do).
-			line := f.pos(c.Pos()).Line
-			if len(bytes.TrimSpace(f.src[f.off(f.tfile.LineStart(line)):f.off(c.Pos())])) == 0 {
+			at := pos(c.Pos())
+			line := at.Line
+			if len(bytes.TrimSpace(src[at.Offset-(at.Column-1):at.Offset])) == 0 {
 				line++
 			}
-			f.ignLines[line] = true
+			lines[line] = true
 		}
 	}
-	for _, d := range f.file.Decls {
+	for _, d := range file.Decls {
 		fd, ok := d.(*ast.FuncDecl)
 		if !ok || fd.Doc == nil {
 			continue
 		}
 		for _, c := range fd.Doc.List {
 			if strings.HasPrefix(c.Text, ignoreDirective) {
-				f.ignRanges = append(f.ignRanges, [2]token.Pos{fd.Pos(), fd.End()})
+				ranges = append(ranges, [2]token.Pos{fd.Pos(), fd.End()})
 			}
 		}
 	}
+	return fileIgn, lines, ranges
 }
 
 func (f *finder) add(site Site, glue bool, edits ...edit) {
@@ -370,15 +393,8 @@ func (f *finder) ctorValue(id *ast.Ident, stack []ast.Node, fn string) {
 		f.oaiCtorValue(id, expr, fn)
 		return
 	}
-	s := f.siteAt(expr.Pos(), fn, name, "constructor value")
-	if a := f.skipped(expr.Pos()); a != "" {
-		s.Action = a
-		f.add(s, false)
-		return
-	}
-	s.Action = ActionNotInstrumentable
-	s.Reason = "constructor used as a value: calls on its clients are logged by the call-site wrappers"
-	f.add(s, false)
+	f.addNotInstrumentable(f.siteAt(expr.Pos(), fn, name, "constructor value"), expr.Pos(),
+		"constructor used as a value: calls on its clients are logged by the call-site wrappers")
 }
 
 // call handles constructor and config calls.
@@ -489,25 +505,8 @@ func (f *finder) selector(x *ast.SelectorExpr, stack []ast.Node, fn string) {
 	if !ok {
 		return
 	}
-	target := "(*Client)." + m.Name()
-	kind := "method value"
-	if c, ok := parent.(*ast.CallExpr); ok && ast.Unparen(c.Fun) == x {
-		kind = "call"
-	}
-	s := f.siteAt(x.Sel.Pos(), fn, target, kind)
-	if sel.Kind() == types.MethodExpr {
-		s.Kind, s.Action, s.Reason = "method expression", ActionNotInstrumentable, "method expression: covered by the constructor path"
-		f.add(s, false)
-		return
-	}
-	if a := f.skipped(x.Sel.Pos()); a != "" {
-		s.Action = a
-		f.add(s, false)
-		return
-	}
-	if a := f.skipped(x.Pos()); a != "" {
-		s.Action = a
-		f.add(s, false)
+	s, done := f.selectorSite(x, sel, parent, fn, "(*Client)."+m.Name())
+	if done {
 		return
 	}
 	wrapper, why := wrapperFor(m.Type().(*types.Signature))
@@ -545,6 +544,43 @@ func (f *finder) selector(x *ast.SelectorExpr, stack []ast.Node, fn string) {
 		edit{f.off(x.End()), f.off(x.End()), ", " + lit + ")"})
 }
 
+// selectorSite is the site of x, the selector of a method of an SDK's
+// client or service (target), as a call or a method value. done says it
+// was added already, needing no edit: a method expression (covered by the
+// constructor path), or x under an ignore directive or in a generated
+// file.
+func (f *finder) selectorSite(x *ast.SelectorExpr, sel *types.Selection, parent ast.Node, fn, target string) (s Site, done bool) {
+	kind := "method value"
+	if c, ok := parent.(*ast.CallExpr); ok && ast.Unparen(c.Fun) == x {
+		kind = "call"
+	}
+	s = f.siteAt(x.Sel.Pos(), fn, target, kind)
+	if sel.Kind() == types.MethodExpr {
+		s.Kind, s.Action, s.Reason = "method expression", ActionNotInstrumentable, "method expression: covered by the constructor path"
+		f.add(s, false)
+		return s, true
+	}
+	for _, p := range []token.Pos{x.Sel.Pos(), x.Pos()} {
+		if a := f.skipped(p); a != "" {
+			s.Action = a
+			f.add(s, false)
+			return s, true
+		}
+	}
+	return s, false
+}
+
+// addNotInstrumentable adds s as a site left alone for why, or, when an
+// ignore directive or a generated file covers it (at p), as skipped by
+// that.
+func (f *finder) addNotInstrumentable(s Site, p token.Pos, why string) {
+	s.Action, s.Reason = ActionNotInstrumentable, why
+	if a := f.skipped(p); a != "" {
+		s.Action, s.Reason = a, ""
+	}
+	f.add(s, false)
+}
+
 // nodeAt returns the i-th node from the top of the stack (1 = top), or nil.
 func nodeAt(stack []ast.Node, i int) ast.Node {
 	if len(stack) < i {
@@ -570,10 +606,6 @@ func (f *finder) interfaceCall(x *ast.SelectorExpr, sel *types.Selection, fn str
 	if obj == nil || !types.Implements(types.NewPointer(f.client), iface) {
 		return
 	}
-	s := f.siteAt(x.Sel.Pos(), fn, "(*Client)."+x.Sel.Name, "interface call")
-	s.Action, s.Reason = ActionNotInstrumentable, "call through an interface: logged by the instrumented constructor"
-	if a := f.skipped(x.Sel.Pos()); a != "" {
-		s.Action, s.Reason = a, ""
-	}
-	f.add(s, false)
+	f.addNotInstrumentable(f.siteAt(x.Sel.Pos(), fn, "(*Client)."+x.Sel.Name, "interface call"), x.Sel.Pos(),
+		"call through an interface: logged by the instrumented constructor")
 }

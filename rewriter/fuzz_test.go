@@ -234,18 +234,18 @@ func fuzzPlan(t *testing.T, dir string, src []byte) (out []byte, ok bool) {
 	if p == nil {
 		return nil, false
 	}
-	changes, _, warns, _, err := planPackage(&Options{Pkg: DefaultPkg, SkipGenerated: true}, p, true)
+	plan, err := planPackage(&rewriteRun{opts: &Options{Pkg: DefaultPkg, SkipGenerated: true}}, p, true)
 	if err != nil {
 		if strings.Contains(err.Error(), "panic") || !strings.Contains(err.Error(), "main.go") {
 			t.Fatalf("rewrite error without a position in the file: %v", err)
 		}
 		return nil, false
 	}
-	for _, c := range changes {
+	for _, c := range plan.changes {
 		if filepath.Base(c.Path) != "main.go" {
 			continue
 		}
-		if gofmtClean(src) && !gofmtClean(c.New) && !strings.Contains(strings.Join(warns, "\n"), "not gofmt-clean") {
+		if gofmtClean(src) && !gofmtClean(c.New) && !strings.Contains(strings.Join(plan.warns, "\n"), "not gofmt-clean") {
 			t.Fatalf("gofmt-clean input rewritten to a file gofmt changes, with no warning:\n--- input\n%s\n--- rewritten\n%s", src, c.New)
 		}
 		return c.New, true

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/wbinstrument/wbinstrument/internal/arity"
 )
 
 // glueHeader is the first line of every glue file; revert and the
@@ -83,15 +85,15 @@ func buildGlue(pkgName, majors string, bridge bool) []byte {
 	fmt.Fprintf(&b, "func %s[C, Cl any](withConfig func(C) Cl, defaultConfig func(string) C, authToken string) Cl {\n\treturn wbopenai.NewClient(withConfig, defaultConfig, authToken)\n}\n\n", wbiNewClient)
 	fmt.Fprintf(&b, "func %s[C, Cl any](withConfig func(C) Cl, defaultConfig func(string) C, authToken, orgID string) Cl {\n\treturn wbopenai.NewOrgClient(withConfig, defaultConfig, authToken, orgID)\n}\n\n", wbiNewOrgClient)
 	fmt.Fprintf(&b, "func %s() { wbopenai.Finish() }\n", wbiFinish)
-	for n := 0; n <= 6; n++ {
+	for n := arity.CallMin; n <= arity.CallMax; n++ {
 		tps, params := typeParams(n, "")
 		fmt.Fprintf(&b, "\nfunc wbiCall%d[%sR any](f func(wbicontext.Context%s) (R, error), site string) func(wbicontext.Context%s) (R, error) {\n\treturn wbopenai.Call%d(f, site)\n}\n", n, tps, params, params, n)
 	}
-	for n := 1; n <= 2; n++ {
+	for n := arity.CallVMin; n <= arity.CallVMax; n++ {
 		tps, params := typeParams(n, "")
 		fmt.Fprintf(&b, "\nfunc wbiCallV%d[%sV, R any](f func(wbicontext.Context%s, ...V) (R, error), site string) func(wbicontext.Context%s, ...V) (R, error) {\n\treturn wbopenai.CallV%d(f, site)\n}\n", n, tps, params, params, n)
 	}
-	for n := 0; n <= 3; n++ {
+	for n := arity.CallEMin; n <= arity.CallEMax; n++ {
 		tps, params := typeParams(n, " any")
 		if n == 0 {
 			fmt.Fprintf(&b, "\nfunc wbiCallE0(f func(wbicontext.Context) error, site string) func(wbicontext.Context) error {\n\treturn wbopenai.CallE0(f, site)\n}\n")

@@ -7,7 +7,6 @@ import (
 	"go/build"
 	"go/parser"
 	"go/token"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,94 +16,8 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/mod/semver"
 	"golang.org/x/tools/go/packages"
 )
-
-// Options configure Rewrite and Revert.
-type Options struct {
-	// Dir is the working directory that relative arguments are resolved
-	// against; "" means the process's current directory.
-	Dir string
-	// Patterns are directories (meaning the directory tree, in every module
-	// found there) or package patterns such as ./... or import paths.
-	// Empty means ".".
-	Patterns []string
-	// Replace is a local checkout of wbinstrument; when set, the user's
-	// go.mod gets a replace of the runtime module to Replace/runtime.
-	Replace string
-	// Pkg is the import path matched as go-openai; "" means DefaultPkg.
-	Pkg string
-	// SkipGenerated leaves files marked "Code generated ... DO NOT EDIT."
-	// alone (our own glue file excepted).
-	SkipGenerated bool
-	// DryRun computes the report and the changes but writes nothing.
-	DryRun bool
-	// RuntimeVersion is the published runtime version to require, with
-	// its go.sum lines and no replace; ignored (PseudoVersion is used)
-	// when Replace is set. One of the two must be set.
-	RuntimeVersion string
-	// Progress, when non-nil, receives progress lines for long loads.
-	Progress io.Writer
-
-	// sources are the files the load parsed, set by Rewrite.
-	sources *sources
-}
-
-func (o *Options) normalize() error {
-	if o.Dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return fmt.Errorf("rewriter: working directory: %v", err)
-		}
-		o.Dir = wd
-	}
-	abs, err := filepath.Abs(o.Dir)
-	if err != nil {
-		return fmt.Errorf("rewriter: %s: %v", o.Dir, err)
-	}
-	o.Dir = abs
-	if len(o.Patterns) == 0 {
-		o.Patterns = []string{"."}
-	}
-	if o.Pkg == "" {
-		o.Pkg = DefaultPkg
-	}
-	if o.Replace != "" {
-		r, err := filepath.Abs(o.Replace)
-		if err != nil {
-			return fmt.Errorf("rewriter: -replace %s: %v", o.Replace, err)
-		}
-		if fi, err := os.Stat(filepath.Join(r, "runtime", "go.mod")); err != nil || fi.IsDir() {
-			return fmt.Errorf("rewriter: -replace %s: no runtime/go.mod there: not a wbinstrument checkout", o.Replace)
-		}
-		o.Replace = r
-	}
-	if o.Replace != "" {
-		o.RuntimeVersion = PseudoVersion
-	}
-	return nil
-}
-
-// checkRuntimeVersion makes sure a rewrite knows where the runtime comes
-// from: a checkout (Replace) or a published version.
-func (o *Options) checkRuntimeVersion() error {
-	switch {
-	case o.Replace != "":
-		return nil
-	case o.RuntimeVersion == "":
-		return fmt.Errorf("rewriter: no runtime version to require: set Options.RuntimeVersion (a released runtime) or Options.Replace (a checkout)")
-	case !semver.IsValid(o.RuntimeVersion):
-		return fmt.Errorf("rewriter: runtime version %q is not a semantic version such as v0.1.0", o.RuntimeVersion)
-	}
-	return nil
-}
-
-func (o *Options) progressf(format string, args ...interface{}) {
-	if o.Progress != nil {
-		fmt.Fprintf(o.Progress, format+"\n", args...)
-	}
-}
 
 // A loadUnit is one go/packages query: patterns run from dir. Directory
 // arguments become one unit per module found below them.
@@ -142,11 +55,7 @@ func resolveArgs(o *Options) ([]loadUnit, error) {
 	var units []loadUnit
 	var patterns []string
 	for _, arg := range o.Patterns {
-		p := arg
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(o.Dir, p)
-		}
-		fi, err := os.Stat(p)
+		p, fi, err := o.statArg(arg)
 		if err != nil || !fi.IsDir() || strings.Contains(arg, "...") {
 			if err == nil && !fi.IsDir() {
 				return nil, fmt.Errorf("%s: not a directory or package pattern", arg)

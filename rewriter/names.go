@@ -1,5 +1,11 @@
 package rewriter
 
+import (
+	"strconv"
+
+	"github.com/wbinstrument/wbinstrument/internal/arity"
+)
+
 // The only place that knows the runtime's exported names: the rest of the
 // rewriter goes through these, so a rename in the runtime is one edit here.
 
@@ -43,14 +49,25 @@ const (
 )
 
 // callWrappers lists the call-site forwarders (wbiCall0..6, wbiCallV1..2,
-// wbiCallE0..3), each with the runtime function it forwards to.
-var callWrappers = []struct{ local, remote string }{
-	{"wbiCall0", "Call0"}, {"wbiCall1", "Call1"}, {"wbiCall2", "Call2"},
-	{"wbiCall3", "Call3"}, {"wbiCall4", "Call4"}, {"wbiCall5", "Call5"},
-	{"wbiCall6", "Call6"}, {"wbiCallV1", "CallV1"}, {"wbiCallV2", "CallV2"},
-	{"wbiCallE0", "CallE0"}, {"wbiCallE1", "CallE1"}, {"wbiCallE2", "CallE2"},
-	{"wbiCallE3", "CallE3"},
-}
+// wbiCallE0..3, as the arity table bounds them), each with the runtime
+// function it forwards to.
+var callWrappers = func() []struct{ local, remote string } {
+	var ws []struct{ local, remote string }
+	for _, f := range []struct {
+		name     string
+		min, max int
+	}{{"Call", arity.CallMin, arity.CallMax}, {"CallV", arity.CallVMin, arity.CallVMax}, {"CallE", arity.CallEMin, arity.CallEMax}} {
+		for n := f.min; n <= f.max; n++ {
+			remote := f.name + strconv.Itoa(n)
+			ws = append(ws, struct{ local, remote string }{"wbi" + remote, remote})
+		}
+	}
+	return ws
+}()
+
+// oaiMaxParams bounds the parameters between the context and the options
+// that the openai-go wrappers take.
+const oaiMaxParams = arity.OpenAIMax
 
 // reservedNames are the package-scope names the glue declares; a user
 // declaration of any of them is a collision.

@@ -63,10 +63,6 @@ func oaiOptionPkg(m int) string {
 // oaiName is the glue name of a forwarder of major m: wbiOAI3Call1.
 func oaiName(m int, what string) string { return fmt.Sprintf("wbiOAI%d%s", m, what) }
 
-// oaiMaxParams bounds the parameters between the context and the options
-// that the wrappers take (openai-go's methods take up to three).
-const oaiMaxParams = 4
-
 // isOAIWrapper tells whether name is one of the glue's openai-go
 // call-site wrappers (wbiOAI<major>Call|Value|Err<n>).
 func isOAIWrapper(name string) bool {
@@ -265,15 +261,8 @@ func (f *finder) oaiCtorValue(id *ast.Ident, expr ast.Node, fn string) {
 	if ctor == nil {
 		return
 	}
-	s := f.siteAt(expr.Pos(), fn, ctor.Pkg().Name()+"."+ctor.Name(), "constructor value")
-	if a := f.skipped(expr.Pos()); a != "" {
-		s.Action = a
-		f.add(s, false)
-		return
-	}
-	s.Action = ActionNotInstrumentable
-	s.Reason = "constructor used as a value: calls on its services are logged by the call-site wrappers"
-	f.add(s, false)
+	f.addNotInstrumentable(f.siteAt(expr.Pos(), fn, ctor.Pkg().Name()+"."+ctor.Name(), "constructor value"), expr.Pos(),
+		"constructor used as a value: calls on its services are logged by the call-site wrappers")
 }
 
 // oaiSelector instruments a call or method value of an openai-go
@@ -283,24 +272,8 @@ func (f *finder) oaiSelector(x *ast.SelectorExpr, sel *types.Selection, parent, 
 	if m == nil {
 		return false
 	}
-	kind := "method value"
-	if c, ok := parent.(*ast.CallExpr); ok && ast.Unparen(c.Fun) == x {
-		kind = "call"
-	}
-	s := f.siteAt(x.Sel.Pos(), fn, target, kind)
-	if sel.Kind() == types.MethodExpr {
-		s.Kind, s.Action, s.Reason = "method expression", ActionNotInstrumentable, "method expression: covered by the constructor path"
-		f.add(s, false)
-		return true
-	}
-	if a := f.skipped(x.Sel.Pos()); a != "" {
-		s.Action = a
-		f.add(s, false)
-		return true
-	}
-	if a := f.skipped(x.Pos()); a != "" {
-		s.Action = a
-		f.add(s, false)
+	s, done := f.selectorSite(x, sel, parent, fn, target)
+	if done {
 		return true
 	}
 	wrapper, why := oaiWrapperFor(major, m.Type().(*types.Signature))

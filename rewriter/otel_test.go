@@ -31,7 +31,11 @@ func TestReleasedRewriteOTel(t *testing.T) {
 	if err != nil || string(runtimeProxy) != sums[v] {
 		t.Fatalf("publishing the runtime again: %v", err)
 	}
-	t.Setenv("GOPROXY", modproxy.Chain(machineGoEnv("GOPROXY"), machineGoEnv("GOMODCACHE"), proxy))
+	machineProxy, machineCache, err := modproxy.MachineGoEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOPROXY", modproxy.Chain(machineProxy, machineCache, proxy))
 
 	dir, before := copyInput(t, "otel")
 	if _, err := rewriteAt(t, dir, v); err != nil {

@@ -2,107 +2,14 @@ package rewriter
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"go/ast"
 	"go/types"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"golang.org/x/tools/go/packages"
 )
-
-// Rewrite instruments every go-openai use in the packages the options
-// name. It changes no file at all when anything fails; with DryRun it only
-// reports what it would change.
-func Rewrite(ctx context.Context, opts Options) (*Report, error) {
-	o := &opts
-	if err := o.normalize(); err != nil {
-		return nil, err
-	}
-	if err := o.checkRuntimeVersion(); err != nil {
-		return nil, err
-	}
-	units, err := resolveArgs(o)
-	if err != nil {
-		return nil, err
-	}
-	pkgs, srcs, err := load(ctx, o, units)
-	if err != nil {
-		return nil, err
-	}
-	o.sources = srcs
-	rep := &Report{}
-	var st *stager
-	if !o.DryRun {
-		st = newStager()
-		defer st.discard()
-	}
-	modules := map[string]string{} // go.mod path -> module root, for modules we instrument
-	reach := reacher{pkg: o.Pkg, memo: map[string]bool{}}
-	for _, p := range pkgs {
-		if p.Module == nil || p.Module.GoMod == "" {
-			return nil, fmt.Errorf("%s: package %s is not in a Go module", filepath.Dir(p.GoFiles[0]), p.PkgPath)
-		}
-		if p.Module.Dir != "" && !within(p.Module.Dir, filepath.Dir(p.GoFiles[0])) {
-			continue // a dependency's package named by import path
-		}
-		changes, sites, warns, glue, err := planPackage(o, p, reach.reaches(p))
-		if err != nil {
-			return nil, err
-		}
-		rep.Sites = append(rep.Sites, sites...)
-		rep.Warnings = append(rep.Warnings, warns...)
-		rep.Files = append(rep.Files, changes...)
-		st.add(changes)
-		if glue {
-			modules[p.Module.GoMod] = p.Module.Dir
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, interrupted(err)
-		}
-	}
-	rep.Warnings = append(rep.Warnings, uncovered(o, pkgs)...)
-	var mods []string
-	for m := range modules {
-		mods = append(mods, m)
-	}
-	sort.Strings(mods)
-	for _, m := range mods {
-		c, sum, ours, err := rewriteGoMod(m, o)
-		if err != nil {
-			return nil, err // it names go.mod, with the line where it can
-		}
-		if c != nil {
-			rep.Files = append(rep.Files, *c)
-		}
-		if sum {
-			sc, err := rewriteGoSum(modules[m], o.RuntimeVersion, ours)
-			if err != nil {
-				return nil, err
-			}
-			if sc != nil {
-				rep.Files = append(rep.Files, *sc)
-			}
-		}
-		vc, err := rewriteVendor(modules[m], o)
-		if err != nil {
-			return nil, err
-		}
-		rep.Files = append(rep.Files, vc...)
-	}
-	rep.sort()
-	if err := ctx.Err(); err != nil {
-		return nil, interrupted(err)
-	}
-	if !o.DryRun && len(rep.Files) > 0 {
-		if err := commit(rep.Files, st.wait()); err != nil {
-			return nil, err
-		}
-	}
-	return rep, nil
-}
 
 // reacher answers whether a package imports go-openai, directly or not.
 type reacher struct {
@@ -126,17 +33,28 @@ func (r *reacher) reaches(p *packages.Package) bool {
 	return v
 }
 
+// A packagePlan is what planPackage computes for one package.
+type packagePlan struct {
+	// changes are the package's file changes, the glue file included.
+	changes []FileChange
+	sites   []Site
+	warns   []string
+	// glue tells whether the package refers to the glue, so that its
+	// module needs the runtime.
+	glue bool
+}
+
 // planPackage finds the sites of one package and computes its file
-// changes, including the glue file; glue reports whether the package
-// refers to the glue (so its module needs the runtime). Files are edited
-// as o.sources holds them, as they were parsed, or else as read now.
-func planPackage(o *Options, p *packages.Package, reachesOpenAI bool) (changes []FileChange, sites []Site, warns []string, glue bool, err error) {
+// changes, including the glue file. Files are edited as r.sources holds
+// them, as they were parsed, or else as read now.
+func planPackage(r *rewriteRun, p *packages.Package, reachesOpenAI bool) (packagePlan, error) {
+	var plan packagePlan
 	dir := filepath.Dir(p.GoFiles[0])
 	gluePath := filepath.Join(dir, GlueFile)
 	if err := checkCollisions(p, gluePath); err != nil {
-		return nil, nil, nil, false, err
+		return packagePlan{}, err
 	}
-	f := &finder{opts: o, pkg: p, modRoot: p.Module.Dir, hookPkg: p.Name == "main" && reachesOpenAI}
+	f := &finder{opts: r.opts, pkg: p, modRoot: p.Module.Dir, hookPkg: p.Name == "main" && reachesOpenAI}
 	f.findClient()
 	majors := map[int]bool{} // openai-go majors whose glue the package uses
 	for _, file := range p.Syntax {
@@ -148,21 +66,17 @@ func planPackage(o *Options, p *packages.Package, reachesOpenAI bool) (changes [
 		if filepath.Base(name) == GlueFile || !within(p.Module.Dir, name) {
 			continue
 		}
-		src, ok := o.sources.get(name)
+		src, ok := r.sources.get(name)
 		if !ok {
 			var rerr error
 			if src, rerr = os.ReadFile(name); rerr != nil {
-				return nil, nil, nil, false, fmt.Errorf("%s: %v", name, rerr)
+				return packagePlan{}, fmt.Errorf("%s: %v", name, rerr)
 			}
 		}
 		if len(src) != tf.Size() {
-			return nil, nil, nil, false, fmt.Errorf("%s: changed while being rewritten; run again", name)
+			return packagePlan{}, fmt.Errorf("%s: changed while being rewritten; run again", name)
 		}
-		f.file, f.tfile, f.src, f.filename = file, tf, src, name
-		f.generated = o.SkipGenerated && ast.IsGenerated(file)
-		f.hookEdits = nil
-		f.hookEnd = -1
-		f.scanDirectives()
+		f.fileScope = f.newFileScope(file, tf, src, name, r.opts.SkipGenerated && ast.IsGenerated(file))
 		start := len(f.out)
 		f.walkFile()
 		var edits []edit
@@ -172,7 +86,7 @@ func planPackage(o *Options, p *packages.Package, reachesOpenAI bool) (changes [
 			}
 			edits = append(edits, fd.edits...)
 			if fd.glue {
-				glue = true
+				plan.glue = true
 			}
 		}
 		edits = append(edits, f.hookEdits...)
@@ -181,32 +95,33 @@ func planPackage(o *Options, p *packages.Package, reachesOpenAI bool) (changes [
 		}
 		out, warn, ferr := finishFile(name, src, edits)
 		if ferr != nil {
-			return nil, nil, nil, false, ferr
+			return packagePlan{}, ferr
 		}
 		if warn != "" {
 			f.warns = append(f.warns, warn)
 		}
 		if !bytes.Equal(out, src) {
-			changes = append(changes, FileChange{Path: name, Old: src, New: out})
+			plan.changes = append(plan.changes, FileChange{Path: name, Old: src, New: out})
 		}
 	}
 	if f.hookFound {
-		glue = true
+		plan.glue = true
 	}
 	for _, fd := range f.out {
-		sites = append(sites, fd.site)
+		plan.sites = append(plan.sites, fd.site)
 	}
-	if glue {
-		want := glueSourceFor(p.Name, majors, wantsBridge(p.Module.GoMod, o.Replace))
+	if plan.glue {
+		want := glueSourceFor(p.Name, majors, wantsBridge(p.Module.GoMod, r.opts.Replace))
 		cur, rerr := os.ReadFile(gluePath)
 		if rerr != nil {
 			cur = nil
 		}
 		if !bytes.Equal(cur, want) {
-			changes = append(changes, FileChange{Path: gluePath, Old: cur, New: want})
+			plan.changes = append(plan.changes, FileChange{Path: gluePath, Old: cur, New: want})
 		}
 	}
-	return changes, sites, f.warns, glue, nil
+	plan.warns = f.warns
+	return plan, nil
 }
 
 // checkCollisions fails when the user's package declares a name the glue

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/wbinstrument/wbinstrument/internal/modproxy"
@@ -32,33 +31,13 @@ func releaseEnv(t *testing.T, versions ...string) map[string]string {
 		}
 		sums[v] = string(sum)
 	}
-	t.Setenv("GOPROXY", modproxy.Chain(machineGoEnv("GOPROXY"), machineGoEnv("GOMODCACHE"), proxy))
+	machineProxy, machineCache, _ := modproxy.MachineGoEnv()
+	t.Setenv("GOPROXY", modproxy.Chain(machineProxy, machineCache, proxy))
 	t.Setenv("GOMODCACHE", filepath.Join(t.TempDir(), "mod"))
 	t.Setenv("GONOSUMDB", "github.com/wbinstrument")
 	t.Setenv("GOFLAGS", "-modcacherw") // so that t.TempDir can remove the cache
 	t.Setenv("GOWORK", "off")
 	return sums
-}
-
-var machineEnv = struct {
-	once sync.Once
-	vars map[string]string
-}{}
-
-// machineGoEnv is the machine's own go env setting, read once before any
-// test changes the environment.
-func machineGoEnv(name string) string {
-	machineEnv.once.Do(func() {
-		machineEnv.vars = map[string]string{}
-		out, _ := exec.Command("go", "env", "GOPROXY", "GOMODCACHE").Output()
-		lines := strings.Split(string(out), "\n")
-		for i, n := range []string{"GOPROXY", "GOMODCACHE"} {
-			if i < len(lines) {
-				machineEnv.vars[n] = strings.TrimSpace(lines[i])
-			}
-		}
-	})
-	return machineEnv.vars[name]
 }
 
 // copyInput copies testdata/rewrite/NAME into a temp dir and returns it
@@ -181,7 +160,8 @@ func TestReleasedRewriteOffline(t *testing.T) {
 	releaseEnv(t)
 	// The machine's module cache serves go-openai, and nothing serves the
 	// runtime.
-	t.Setenv("GOPROXY", modproxy.Chain("off", machineGoEnv("GOMODCACHE")))
+	_, machineCache, _ := modproxy.MachineGoEnv()
+	t.Setenv("GOPROXY", modproxy.Chain("off", machineCache))
 	dir, before := copyInput(t, "direct")
 	_, err := rewriteAt(t, dir, "v0.1.0")
 	if err == nil {

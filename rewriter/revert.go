@@ -74,16 +74,7 @@ func Revert(ctx context.Context, opts Options) (*Report, error) {
 		}
 		rep.Files = append(rep.Files, vc...)
 	}
-	rep.sort()
-	if err := ctx.Err(); err != nil {
-		return nil, interrupted(err)
-	}
-	if !o.DryRun && len(rep.Files) > 0 {
-		if err := commit(rep.Files, nil); err != nil {
-			return nil, err
-		}
-	}
-	return rep, nil
+	return finish(ctx, rep, o.DryRun, nil)
 }
 
 // revertFiles lists the .go files and module roots the arguments cover:
@@ -99,11 +90,7 @@ func revertFiles(ctx context.Context, o *Options) (files, roots []string, err er
 	}
 	var patterns []string
 	for _, arg := range o.Patterns {
-		p := arg
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(o.Dir, p)
-		}
-		fi, serr := os.Stat(p)
+		p, fi, serr := o.statArg(arg)
 		if serr != nil || !fi.IsDir() || strings.Contains(arg, "...") {
 			if serr != nil && (filepath.IsAbs(arg) || strings.HasPrefix(arg, ".")) && !strings.Contains(arg, "...") {
 				return nil, nil, fmt.Errorf("%s: no such directory", arg)

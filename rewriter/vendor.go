@@ -19,15 +19,28 @@ func vendorDir(modRoot string) string {
 	return filepath.Join(modRoot, "vendor", filepath.FromSlash(RuntimeModule))
 }
 
+// readModulesTxt returns the path and contents of modRoot's
+// vendor/modules.txt; old is nil when the module is not vendored.
+func readModulesTxt(modRoot string) (path string, old []byte, err error) {
+	path = filepath.Join(modRoot, "vendor", "modules.txt")
+	old, err = os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return path, nil, nil
+	}
+	if err != nil {
+		return path, nil, err
+	}
+	if old == nil {
+		old = []byte{} // an empty modules.txt is still a vendored module
+	}
+	return path, old, nil
+}
+
 // rewriteVendor copies the runtime into modRoot/vendor and lists it in
 // modules.txt; nil when the module is not vendored.
 func rewriteVendor(modRoot string, o *Options) ([]FileChange, error) {
-	mt := filepath.Join(modRoot, "vendor", "modules.txt")
-	old, err := os.ReadFile(mt)
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
+	mt, old, err := readModulesTxt(modRoot)
+	if old == nil || err != nil {
 		return nil, err
 	}
 	// A development build copies its checkout's runtime, listed with the
@@ -158,12 +171,8 @@ func stripVendorBlock(data []byte) []byte {
 
 // revertVendor removes the runtime from vendor/ and modules.txt.
 func revertVendor(modRoot string) ([]FileChange, error) {
-	mt := filepath.Join(modRoot, "vendor", "modules.txt")
-	old, err := os.ReadFile(mt)
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
+	mt, old, err := readModulesTxt(modRoot)
+	if old == nil || err != nil {
 		return nil, err
 	}
 	var changes []FileChange

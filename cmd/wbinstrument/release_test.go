@@ -141,8 +141,10 @@ type user struct {
 
 func newUser(t *testing.T, tmp, proxy string) *user {
 	gopath := filepath.Join(tmp, "gopath")
-	machineProxy := goEnv(t, "GOPROXY")
-	machineCache := goEnv(t, "GOMODCACHE")
+	machineProxy, machineCache, err := modproxy.MachineGoEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var env []string
 	for _, kv := range os.Environ() {
 		switch name, _, _ := strings.Cut(kv, "="); name {
@@ -218,14 +220,6 @@ func (u *user) checkInstrumented(prog, version string, paths ...string) {
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
-
-func goEnv(t *testing.T, name string) string {
-	out, err := exec.Command("go", "env", name).Output()
-	if err != nil {
-		t.Fatalf("go env %s: %v", name, err)
-	}
-	return strings.TrimSpace(string(out))
-}
 
 func requiredVersion(t *testing.T, dir, path string) string {
 	t.Helper()

@@ -30,9 +30,7 @@ func syncedRun(t *testing.T, runDir string) (*wandb.RunData, fakewandb.Run) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := fakewandb.New(syncKey)
-	t.Cleanup(srv.Close)
-	syncEnv(t, srv, syncKey)
+	srv := syncServer(t)
 	if code, out, errs := runCLI("sync", runDir); code != 0 {
 		t.Fatalf("sync: exit %d\n%s%s", code, out, errs)
 	}

@@ -3,9 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/internal/runtest"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
 // TestSyncEstimatesMissingUsage logs a stream from a server that ignores
@@ -14,23 +12,9 @@ import (
 // itself stays as written.
 func TestSyncEstimatesMissingUsage(t *testing.T) {
 	runDir, _ := runtest.Streams(t, runtest.Ask("nousage-gpt-4o", "Why is the sky blue?"))
-	data, err := wandb.ReadRunDir(runDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data, run := syncedRun(t, runDir)
 	if len(data.History) != 1 || data.History[0]["usage/prompt_tokens"] != nil {
 		t.Fatalf("the run file should hold one row without usage: %v", data.History)
-	}
-
-	srv := fakewandb.New(syncKey)
-	defer srv.Close()
-	syncEnv(t, srv, syncKey)
-	if code, out, errs := runCLI("sync", runDir); code != 0 {
-		t.Fatalf("sync: exit %d\n%s%s", code, out, errs)
-	}
-	run, ok := srv.Run(fakewandb.DefaultEntity, data.Run.Project, data.Run.RunID)
-	if !ok {
-		t.Fatal("the server has no run")
 	}
 	rows, err := run.History()
 	if err != nil || len(rows) != 1 {

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
@@ -16,9 +15,7 @@ import (
 // sync must skip it with a message naming the process and -force, upload
 // nothing, and with -force upload it as crashed.
 func TestSyncSkipsLiveRunUnlessForced(t *testing.T) {
-	srv := fakewandb.New(syncKey)
-	defer srv.Close()
-	syncEnv(t, srv, syncKey)
+	srv := syncServer(t)
 	r, err := wandb.Init(wandb.Options{Project: "synced", Mode: "offline", Dir: t.TempDir(), Silent: true, FinishTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)

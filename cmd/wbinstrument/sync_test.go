@@ -28,6 +28,16 @@ func syncEnv(t *testing.T, srv *fakewandb.Server, key string) {
 	t.Setenv("WANDB_X_FILE_STREAM_RETRY_WAIT_MAX_SECONDS", "0.05")
 }
 
+// syncServer starts a fake W&B that accepts syncKey, closed when the test
+// ends, and points sync at it.
+func syncServer(t *testing.T) *fakewandb.Server {
+	t.Helper()
+	srv := fakewandb.New(syncKey)
+	t.Cleanup(srv.Close)
+	syncEnv(t, srv, syncKey)
+	return srv
+}
+
 // offlineRun writes an offline run of n rows under dir/wandb and returns
 // its run directory and id.
 func offlineRun(t *testing.T, dir string, n int) (string, string) {
@@ -100,9 +110,7 @@ func noSecret(t *testing.T, dir string, texts ...string) {
 }
 
 func TestSyncDefaultDirOnceThenSkipThenForce(t *testing.T) {
-	srv := fakewandb.New(syncKey)
-	defer srv.Close()
-	syncEnv(t, srv, syncKey)
+	srv := syncServer(t)
 	dir := t.TempDir()
 	runDir, id := offlineRun(t, dir, 1500)
 	t.Chdir(dir)
@@ -168,9 +176,7 @@ func TestSyncBadKey(t *testing.T) {
 }
 
 func TestSyncUnknownEntity(t *testing.T) {
-	srv := fakewandb.New(syncKey)
-	defer srv.Close()
-	syncEnv(t, srv, syncKey)
+	syncServer(t)
 	dir := t.TempDir()
 	runDir, _ := offlineRun(t, dir, 3)
 	code, _, errs := runCLI("sync", "-entity", "nobody", runDir)
@@ -188,9 +194,7 @@ func cutAt(t *testing.T, runDir, id string, off int64) {
 }
 
 func TestSyncTornLog(t *testing.T) {
-	srv := fakewandb.New(syncKey)
-	defer srv.Close()
-	syncEnv(t, srv, syncKey)
+	srv := syncServer(t)
 	dir := t.TempDir()
 	runDir, id := offlineRun(t, dir, 20)
 	data, err := wandb.ReadRunDir(runDir)
@@ -224,9 +228,7 @@ func TestSyncTornLog(t *testing.T) {
 }
 
 func TestSyncCrashedRun(t *testing.T) {
-	srv := fakewandb.New(syncKey)
-	defer srv.Close()
-	syncEnv(t, srv, syncKey)
+	srv := syncServer(t)
 	dir := t.TempDir()
 	runDir, id := offlineRun(t, dir, 8)
 	data, err := wandb.ReadRunDir(runDir)

@@ -133,8 +133,7 @@ func argsFor(prompt string) string {
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req chatRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "We could not parse the JSON body of your request: "+err.Error())
+	if !decodeBody(w, body, &req) {
 		return
 	}
 	if len(req.Messages) == 0 {

@@ -46,8 +46,7 @@ func promptText(raw json.RawMessage) string {
 
 func (s *Server) completions(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req completionRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "We could not parse the JSON body of your request: "+err.Error())
+	if !decodeBody(w, body, &req) {
 		return
 	}
 	if fault(r, w, req.Model) || rejectOptions(w, req.Model, req.StreamOptions != nil) {

@@ -10,12 +10,8 @@ import (
 const embeddingDims = 8
 
 func (s *Server) embeddings(w http.ResponseWriter, r *http.Request, body []byte) {
-	var req struct {
-		Model string          `json:"model"`
-		Input json.RawMessage `json:"input"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "We could not parse the JSON body of your request: "+err.Error())
+	var req inputRequest
+	if !decodeBody(w, body, &req) {
 		return
 	}
 	var inputs []string

@@ -35,12 +35,8 @@ func model(w http.ResponseWriter, id string) {
 }
 
 func moderations(w http.ResponseWriter, body []byte) {
-	var req struct {
-		Model string          `json:"model"`
-		Input json.RawMessage `json:"input"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "We could not parse the JSON body of your request: "+err.Error())
+	var req inputRequest
+	if !decodeBody(w, body, &req) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]interface{}{
@@ -58,8 +54,7 @@ func images(w http.ResponseWriter, body []byte) {
 		N              int    `json:"n"`
 		ResponseFormat string `json:"response_format"`
 	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "We could not parse the JSON body of your request: "+err.Error())
+	if !decodeBody(w, body, &req) {
 		return
 	}
 	if req.N <= 0 {

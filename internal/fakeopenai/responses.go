@@ -92,8 +92,7 @@ type responseEvent struct {
 
 func (s *Server) responses(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req responsesRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "We could not parse the JSON body of your request: "+err.Error())
+	if !decodeBody(w, body, &req) {
 		return
 	}
 	if fault(r, w, req.Model) {

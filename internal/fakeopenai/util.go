@@ -223,3 +223,20 @@ func mustJSON(v interface{}) []byte {
 	}
 	return b
 }
+
+// decodeBody decodes a request body into req, or answers 400 as OpenAI
+// does and returns false.
+func decodeBody(w http.ResponseWriter, body []byte, req interface{}) bool {
+	if err := json.Unmarshal(body, req); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "We could not parse the JSON body of your request: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// inputRequest is the body of the endpoints that take a model and an
+// input (embeddings, moderations).
+type inputRequest struct {
+	Model string          `json:"model"`
+	Input json.RawMessage `json:"input"`
+}

@@ -1,10 +1,8 @@
 package fakewandb_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
@@ -89,11 +87,7 @@ func TestSyncUploadsMetricDefinitions(t *testing.T) {
 	if err := r.Finish(); err != nil {
 		t.Fatalf("Finish: %v", err)
 	}
-	if _, err := wandb.Sync(context.Background(), r.Dir(), wandb.SyncOptions{
-		APIKey: key, BaseURL: srv.URL(), RetryBase: time.Millisecond, RetryMax: 10 * time.Millisecond,
-	}); err != nil {
-		t.Fatalf("Sync: %v", err)
-	}
+	syncRun(t, srv, r.Dir())
 	run := checkRun(t, srv, fakewandb.DefaultEntity, "proj", r.ID(), 10, 0)
 	checkUsageMetrics(t, metricEntries(t, run))
 }

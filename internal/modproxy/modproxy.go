@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/module"
@@ -106,4 +108,31 @@ func Chain(machineProxy, modCache string, proxyDirs ...string) string {
 		parts = append(parts, machineProxy)
 	}
 	return strings.Join(parts, ",")
+}
+
+// MachineGoEnv returns the machine's own GOPROXY and GOMODCACHE, as
+// `go env` reports them, for Chain: it asks once per process, so a test
+// that has already pointed the go command at its own proxy and cache
+// still gets the machine's.
+func MachineGoEnv() (goproxy, gomodcache string, err error) {
+	machine.once.Do(func() {
+		out, err := exec.Command("go", "env", "GOPROXY", "GOMODCACHE").Output()
+		if err != nil {
+			machine.err = fmt.Errorf("go env GOPROXY GOMODCACHE: %v", err)
+			return
+		}
+		lines := strings.Split(string(out), "\n")
+		if len(lines) < 2 {
+			machine.err = fmt.Errorf("go env GOPROXY GOMODCACHE: unexpected output %q", out)
+			return
+		}
+		machine.goproxy, machine.gomodcache = strings.TrimSpace(lines[0]), strings.TrimSpace(lines[1])
+	})
+	return machine.goproxy, machine.gomodcache, machine.err
+}
+
+var machine struct {
+	once                sync.Once
+	goproxy, gomodcache string
+	err                 error
 }

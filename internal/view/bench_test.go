@@ -39,6 +39,13 @@ func bigRun(tb testing.TB) string {
 	return d
 }
 
+// perOp reports the CPU time since c0 and the benchmark's wall time, in
+// milliseconds per iteration, as cpu-ms/unit and ms/unit.
+func perOp(b *testing.B, c0 time.Duration, unit string) {
+	b.ReportMetric(float64((cpuTime()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/"+unit)
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/"+unit)
+}
+
 // BenchmarkOpen100k is load and index of a 100k-call run: what
 // `wbinstrument view` does before serving (target < 2 s).
 func BenchmarkOpen100k(b *testing.B) {
@@ -57,8 +64,7 @@ func BenchmarkOpen100k(b *testing.B) {
 	if len(s.Calls) != bigN {
 		b.Fatalf("%d calls, want %d", len(s.Calls), bigN)
 	}
-	b.ReportMetric(float64((cpuTime()-c0).Milliseconds())/float64(b.N), "cpu-ms/open")
-	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/open")
+	perOp(b, c0, "open")
 }
 
 // BenchmarkPage100k is one table page of a 100k-call run, sorted and
@@ -92,8 +98,7 @@ func BenchmarkPage100k(b *testing.B) {
 			b.Fatal(total)
 		}
 	}
-	b.ReportMetric(float64((cpuTime()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/page")
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/page")
+	perOp(b, c0, "page")
 }
 
 // BenchmarkSearchText100k is what the first text query of a 100k-call run
@@ -113,8 +118,7 @@ func BenchmarkSearchText100k(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64((cpuTime()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
-	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+	perOp(b, c0, "op")
 }
 
 // BenchmarkModels100k is the models page of a 100k-call run on its
@@ -137,8 +141,7 @@ func BenchmarkModels100k(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64((cpuTime()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
-	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+	perOp(b, c0, "op")
 }
 
 // BenchmarkModelsPage100k is the models page of a 100k-call run once the
@@ -160,8 +163,7 @@ func BenchmarkModelsPage100k(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64((cpuTime()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
+	perOp(b, c0, "op")
 }
 
 // BenchmarkLiveRefresh100k is a live-mode refresh of a 100k-call run

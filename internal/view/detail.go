@@ -153,20 +153,24 @@ func requestParts(raw json.RawMessage) (msgs []Message, input string, params []K
 	return msgs, input, params
 }
 
+// wireToolCall is a tool call as OpenAI sends it, in a request's
+// messages and in a response's choices.
+type wireToolCall struct {
+	ID       string `json:"id"`
+	Function struct {
+		Name      string `json:"name"`
+		Arguments string `json:"arguments"`
+	} `json:"function"`
+}
+
 func decodeMessages(raw json.RawMessage) []Message {
 	var in []struct {
 		Role       string          `json:"role"`
 		Name       string          `json:"name"`
 		Content    json.RawMessage `json:"content"`
 		ToolCallID string          `json:"tool_call_id"`
-		ToolCalls  []struct {
-			ID       string `json:"id"`
-			Function struct {
-				Name      string `json:"name"`
-				Arguments string `json:"arguments"`
-			} `json:"function"`
-		} `json:"tool_calls"`
-		Type string `json:"type"`
+		ToolCalls  []wireToolCall  `json:"tool_calls"`
+		Type       string          `json:"type"`
 	}
 	if json.Unmarshal(raw, &in) != nil {
 		return nil
@@ -241,13 +245,7 @@ func responseParts(raw json.RawMessage) (text string, tools []ToolCall, finish [
 			Message      *struct {
 				Content   json.RawMessage `json:"content"`
 				Refusal   string          `json:"refusal"`
-				ToolCalls []struct {
-					ID       string `json:"id"`
-					Function struct {
-						Name      string `json:"name"`
-						Arguments string `json:"arguments"`
-					} `json:"function"`
-				} `json:"tool_calls"`
+				ToolCalls []wireToolCall  `json:"tool_calls"`
 			} `json:"message"`
 			Delta *struct {
 				Content string `json:"content"`

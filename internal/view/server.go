@@ -162,17 +162,26 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 // current returns the snapshot for an API request, or answers 503 with
 // the reason there is none.
 func (s *Server) current(w http.ResponseWriter) *Snapshot {
-	s.mu.Lock()
-	snap, err := s.snap, s.loadErr
-	s.mu.Unlock()
+	snap, msg, _ := s.loaded()
 	if snap == nil {
-		msg := "no run loaded"
-		if err != nil {
-			msg = err.Error()
-		}
 		writeError(w, http.StatusServiceUnavailable, msg)
 	}
 	return snap
+}
+
+// loaded returns the snapshot and the error of the last load; with no
+// snapshot, msg says why.
+func (s *Server) loaded() (snap *Snapshot, msg string, err error) {
+	s.mu.Lock()
+	snap, err = s.snap, s.loadErr
+	s.mu.Unlock()
+	if snap == nil {
+		msg = "no run loaded"
+		if err != nil {
+			msg = err.Error()
+		}
+	}
+	return snap, msg, err
 }
 
 func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
@@ -193,14 +202,8 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("refresh") == "1" {
 		s.Reload(false)
 	}
-	s.mu.Lock()
-	snap, err := s.snap, s.loadErr
-	s.mu.Unlock()
+	snap, msg, err := s.loaded()
 	if snap == nil {
-		msg := "no run loaded"
-		if err != nil {
-			msg = err.Error()
-		}
 		// 200: the page renders this as its error page.
 		writeJSON(w, http.StatusOK, map[string]string{"error": msg, "arg": s.arg})
 		return
