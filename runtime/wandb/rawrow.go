@@ -45,6 +45,9 @@ type RawRow struct {
 	// Written, when set, runs on the writer goroutine once the row is
 	// written; it must not wait.
 	Written StepHook
+	// Time is when the row was logged (its _timestamp); zero means when
+	// LogRowWait is called.
+	Time time.Time
 }
 
 // LogRowWait is LogFuncWait for a row encoded by its caller, which it
@@ -53,7 +56,11 @@ func (r *Run) LogRowWait(row *RawRow, deadline time.Time) bool {
 	if r == nil || r.disabled || row == nil {
 		return false
 	}
-	ok, full := r.q.pushWait(entry{kind: entryRow, t: r.h.now(), raw: row}, deadline)
+	t := row.Time
+	if t.IsZero() {
+		t = r.h.now()
+	}
+	ok, full := r.q.pushWait(entry{kind: entryRow, t: t, raw: row}, deadline)
 	if full {
 		atomic.AddUint64(&r.dropped, 1)
 	}

@@ -137,15 +137,10 @@ func breakdown(b *testing.B, n int, stream bool) {
 	deadline := time.Now().Add(time.Hour)
 	bodies := bodyPolicy{max: defaultMaxBody}
 
-	parse := measure(n, mk, func(_ int, ev *event) { analyze(ev) })
-	plain := &session{run: &fakeSink{}, id: "bench", bodies: bodies}
-	k := 0
-	logged := measure(n, mk, func(_ int, ev *event) {
-		plain.log(ev, deadline)
-		if k++; k%1000 == 0 {
-			plain.run = &fakeSink{}
-		}
-	})
+	var ci callInfo
+	parse := measure(n, mk, func(_ int, ev *event) { analyzeInto(&ci, ev) })
+	plain := &session{run: &nullSink{}, id: "bench", bodies: bodies}
+	logged := measure(n, mk, func(_ int, ev *event) { plain.logCall(ev, deadline) })
 	row := stageCost{logged.us - parse.us, logged.allocs - parse.allocs}
 
 	dir := b.TempDir()
@@ -158,13 +153,17 @@ func breakdown(b *testing.B, n int, stream bool) {
 		b.Fatal("no span export")
 	}
 	infos := make([]*callInfo, n)
+	var ss spanScratch
 	span := measure(n, func(i int) *event {
 		ev := mk(i)
 		infos[i] = analyze(ev)
 		return ev
 	}, func(i int, ev *event) {
 		c := infos[i]
-		x.emit(x.prepare(ev, c, c.reqBody, c.respBody, ""), nil)
+		var p preparedSpan
+		if x.prepareInto(&p, ev, c, c.reqBody, c.respBody, "", &ss) {
+			x.emit(&p, int64(i), true)
+		}
 	})
 	_ = r.FinishCode(0)
 	x.shutdown(time.Now().Add(time.Minute))
@@ -184,11 +183,15 @@ func breakdown(b *testing.B, n int, stream bool) {
 	time.Sleep(200 * time.Millisecond) // the run's environment is gathered at its start
 	runtime.GC()
 	c0, m0 := cpuNow(), mallocs()
-	for _, ev := range evList {
-		s.log(ev, deadline)
+	for i, ev := range evList {
+		s.logCall(ev, deadline)
 		ev.resp.release()
 		ev.resp = nil
+		if i%1000 == 999 {
+			s.flushHeld(deadline, false) // a drain's end, every 1,000 calls
+		}
 	}
+	s.flushHeld(deadline, true)
 	_ = r.FinishCode(0)
 	s.otel.shutdown(time.Now().Add(time.Minute))
 	total := stageCost{float64((cpuNow() - c0).Nanoseconds()) / 1e3 / float64(n), float64(mallocs()-m0) / float64(n)}
@@ -225,3 +228,8 @@ func countFiles(b *testing.B, dir string) int {
 	walk(dir)
 	return n
 }
+
+// nullSink takes rows and drops them.
+type nullSink struct{ fakeSink }
+
+func (*nullSink) LogRow(*wandb.RawRow, time.Time) bool { return true }
