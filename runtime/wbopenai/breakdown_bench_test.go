@@ -19,7 +19,7 @@ import (
 // a small chat call and a small stream as bench/testdata/loadprog makes
 // them, through the real path: a run written to a temp dir, spans kept in
 // its spool for Weave (the offline default). Each stage runs alone over
-// the same calls, single-threaded, so its wall time is its CPU time:
+// the same calls, on one goroutine, timed by the process's CPU time:
 //
 //	parse  analyze: the bodies scanned for model, usage, finish reasons
 //	row    the history row: usage keys, cost, trace, stats-table cells
@@ -112,19 +112,22 @@ type stageCost struct {
 	us, allocs float64
 }
 
-// measure runs f(i) for i < n and returns its wall time and allocations
-// per call, less those of making the events.
+// measure runs f(i) for i < n and returns the process's CPU time and
+// allocations per call, not counting the making of the events. The stages
+// run on one goroutine; the process's time also counts the collector's
+// work for them, which is theirs. CPU time, not wall time: on a loaded
+// machine the wall clock counts the time other processes ran.
 func measure(n int, mk func(i int) *event, f func(i int, ev *event)) stageCost {
 	evs := make([]*event, n)
 	for i := range evs {
 		evs[i] = mk(i)
 	}
 	runtime.GC()
-	m0, t0 := mallocs(), time.Now()
+	m0, t0 := mallocs(), cpuNow()
 	for i, ev := range evs {
 		f(i, ev)
 	}
-	d, m := time.Since(t0), mallocs()-m0
+	d, m := cpuNow()-t0, mallocs()-m0
 	for _, ev := range evs {
 		ev.resp.release()
 	}

@@ -37,11 +37,38 @@ type chunkToolCallJSON struct {
 	Function functionJSON `json:"function"`
 }
 
+const (
+	chunkID = iota
+	chunkModel
+	chunkUsage
+	chunkChoices
+	chunkError
+)
+
+const (
+	chunkChoiceIndex = iota
+	chunkChoiceText
+	chunkChoiceDelta
+	chunkChoiceFinishReason
+)
+
+const (
+	deltaContent = iota
+	deltaToolCalls
+)
+
+const (
+	chunkToolCallIndex = iota
+	chunkToolCallID
+	chunkToolCallFunction
+)
+
 var (
-	chunkKeys         = []string{"id", "model", "usage", "choices", "error"}
-	chunkChoiceKeys   = []string{"index", "text", "delta", "finish_reason"}
-	deltaKeys         = []string{"content", "tool_calls"}
-	chunkToolCallKeys = []string{"index", "id", "function"}
+	chunkKeys       = [...]string{chunkID: "id", chunkModel: "model", chunkUsage: "usage", chunkChoices: "choices", chunkError: "error"}
+	chunkChoiceKeys = [...]string{chunkChoiceIndex: "index", chunkChoiceText: "text", chunkChoiceDelta: "delta",
+		chunkChoiceFinishReason: "finish_reason"}
+	deltaKeys         = [...]string{deltaContent: "content", deltaToolCalls: "tool_calls"}
+	chunkToolCallKeys = [...]string{chunkToolCallIndex: "index", chunkToolCallID: "id", chunkToolCallFunction: "function"}
 )
 
 // rawUsage is the usage member of a chunk encoding/json decoded, as sent.
@@ -61,21 +88,21 @@ func rawUsage(payload []byte) []byte {
 func decodeChunk(payload []byte, ch *streamChunk, prev *streamChunk) error {
 	c := &jcur{b: payload}
 	c.ws()
-	c.object(chunkKeys, func(f int) {
+	c.object(chunkKeys[:], func(f int) {
 		switch f {
-		case 0:
+		case chunkID:
 			ch.ID = c.same(prev.ID)
-		case 1:
+		case chunkModel:
 			ch.Model = c.same(prev.Model)
-		case 2:
+		case chunkUsage:
 			start := c.i
 			ch.Usage = c.usage()
 			if ch.Usage != nil {
 				ch.usageRaw = bytes.TrimSpace(payload[start:c.i])
 			}
-		case 3:
+		case chunkChoices:
 			ch.Choices = objects(c, c.chunkChoice)
-		case 4:
+		case chunkError:
 			ch.Error = c.errorJSON()
 		}
 	})
@@ -93,37 +120,37 @@ func decodeChunk(payload []byte, ch *streamChunk, prev *streamChunk) error {
 }
 
 func (c *jcur) chunkChoice(ch *chunkChoiceJSON) {
-	c.object(chunkChoiceKeys, func(f int) {
+	c.object(chunkChoiceKeys[:], func(f int) {
 		switch f {
-		case 0:
+		case chunkChoiceIndex:
 			ch.Index, _ = c.integer()
-		case 1:
+		case chunkChoiceText:
 			ch.Text = c.string()
-		case 2:
+		case chunkChoiceDelta:
 			if !c.null() {
-				c.object(deltaKeys, func(f int) {
+				c.object(deltaKeys[:], func(f int) {
 					switch f {
-					case 0:
+					case deltaContent:
 						ch.Delta.Content = c.string()
-					case 1:
+					case deltaToolCalls:
 						ch.Delta.ToolCalls = objects(c, c.chunkToolCall)
 					}
 				})
 			}
-		case 3:
+		case chunkChoiceFinishReason:
 			ch.FinishReason = c.strPtr()
 		}
 	})
 }
 
 func (c *jcur) chunkToolCall(tc *chunkToolCallJSON) {
-	c.object(chunkToolCallKeys, func(f int) {
+	c.object(chunkToolCallKeys[:], func(f int) {
 		switch f {
-		case 0:
+		case chunkToolCallIndex:
 			tc.Index = c.intPtr()
-		case 1:
+		case chunkToolCallID:
 			tc.ID = c.string()
-		case 2:
+		case chunkToolCallFunction:
 			c.function(&tc.Function)
 		}
 	})
@@ -138,7 +165,15 @@ type responsesEvent struct {
 	Code     json.RawMessage `json:"code"`
 }
 
-var responsesEventKeys = []string{"type", "delta", "response", "message", "code"}
+const (
+	eventType = iota
+	eventDelta
+	eventResponse
+	eventMessage
+	eventCode
+)
+
+var responsesEventKeys = [...]string{eventType: "type", eventDelta: "delta", eventResponse: "response", eventMessage: "message", eventCode: "code"}
 
 // decodeResponsesEvent decodes a Responses API event into e as
 // json.Unmarshal does, with the scanner when it can. Response and Code
@@ -146,17 +181,17 @@ var responsesEventKeys = []string{"type", "delta", "response", "message", "code"
 func decodeResponsesEvent(payload []byte, e *responsesEvent) error {
 	c := &jcur{b: payload}
 	c.ws()
-	c.object(responsesEventKeys, func(f int) {
+	c.object(responsesEventKeys[:], func(f int) {
 		switch f {
-		case 0:
+		case eventType:
 			e.Type = c.string()
-		case 1:
+		case eventDelta:
 			e.Delta = c.string()
-		case 2:
+		case eventResponse:
 			e.Response = c.raw()
-		case 3:
+		case eventMessage:
 			e.Message = c.string()
-		case 4:
+		case eventCode:
 			e.Code = c.raw()
 		}
 	})
