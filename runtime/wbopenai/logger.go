@@ -356,9 +356,8 @@ func (s *session) drain(last bool) {
 		ev.resp.release()
 		ev.resp = nil
 	}
-	if last {
-		s.flushHeld(deadline, true)
-	}
+	// The table goes with the drain's last row once it is due.
+	s.flushHeld(deadline, last)
 	s.run.UpdateSummary(s.totals.summary())
 }
 

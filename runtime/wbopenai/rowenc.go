@@ -20,9 +20,10 @@ import (
 
 // Stats table batching: one table for every call since the previous
 // table, logged with the row of the batch's last call. The session keeps
-// that row back (held) until it knows whether it is the last: a table
-// goes out when the program pauses its calls (a drain finds none) and at
-// least statsEvery has passed since the previous table, when the batch
+// a drain's last row back (held) until it knows whether it is the
+// batch's last: a table goes out at the end of a drain (the last row of
+// the queue taken, or the row held while the program paused its calls)
+// once statsEvery has passed since the previous table, when the batch
 // reaches maxStatsRows calls or maxStatsBytes, and at Finish.
 const (
 	statsEvery    = time.Second
