@@ -606,6 +606,31 @@ func objects[T any](c *jcur, one func(v *T)) []T {
 	return s
 }
 
+// objectsInto is objects decoding into dst's array, reused: the result
+// aliases it.
+func objectsInto[T any](c *jcur, dst []T, one func(v *T)) []T {
+	if c.null() {
+		return nil
+	}
+	if c.peek() != '[' {
+		c.fail = true
+		return nil
+	}
+	c.enter()
+	s := dst[:0]
+	if s == nil {
+		s = []T{}
+	}
+	for first := true; c.next(']', first); first = false {
+		var zero T
+		s = append(s, zero)
+		if !c.null() {
+			one(&s[len(s)-1])
+		}
+	}
+	return s
+}
+
 // foldsTo reports whether k matches one of names only case-insensitively
 // (exact matches are the caller's): encoding/json would decode it into
 // that field, so the caller leaves the document to encoding/json.

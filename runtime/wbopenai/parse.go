@@ -25,6 +25,7 @@ type callInfo struct {
 	endpoint string // "POST /v1/chat/completions"
 	// endpoint was made from these, and is reused while they repeat.
 	endpointMethod, endpointURL string
+	streamBuf                   *streamScratch // parseStream's buffers, reused
 	kind                        kind
 	model                       string
 	requestID                   string
@@ -434,7 +435,8 @@ func analyze(ev *event) *callInfo { return analyzeInto(&callInfo{}, ev) }
 func analyzeInto(c *callInfo, ev *event) *callInfo {
 	ev.readHeader()
 	*c = callInfo{kind: ev.kind, stream: ev.stream, ttftMs: -1, httpStatus: ev.status, apiType: "openai",
-		finishReasons: c.finishReasons[:0], toolCalls: c.toolCalls[:0], endpointURL: c.endpointURL, endpointMethod: c.endpointMethod, endpoint: c.endpoint}
+		finishReasons: c.finishReasons[:0], toolCalls: c.toolCalls[:0], endpointURL: c.endpointURL, endpointMethod: c.endpointMethod, endpoint: c.endpoint,
+		streamBuf: c.streamBuf}
 	c.method = methodName(ev.fnPC)
 	c.site = ev.site
 	if ev.npc > 0 {
