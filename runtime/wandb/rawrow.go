@@ -26,6 +26,15 @@ type RawTable struct {
 	Columns []string
 	Rows    []byte
 	NRows   int
+	// Release, when set, gets Rows back on the writer goroutine once the
+	// table no longer needs them, for the caller to reuse: a batch's rows
+	// are megabytes, which a fresh allocation has to zero again.
+	Release RowsReleaser
+}
+
+// RowsReleaser takes back a RawTable's rows.
+type RowsReleaser interface {
+	ReleaseRows(rows []byte)
 }
 
 // StepHook is told the step of a RawRow once the row is in the log.
@@ -145,7 +154,10 @@ func (s *Step) rawTable(t *RawTable) ([]byte, error) {
 		return nil, err
 	}
 	w := s.w
-	body := appendRawTableJSON(w.tables.buffer(), t.Columns, t.Rows)
+	body := appendRawTableJSON(w.tables.bufferFor(len(t.Rows)+256), t.Columns, t.Rows)
+	if t.Release != nil {
+		t.Release.ReleaseRows(t.Rows)
+	}
 	ref, err := s.queueTable(t.Key, body, len(t.Columns), t.NRows)
 	if err != nil {
 		return nil, err

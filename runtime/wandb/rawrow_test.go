@@ -43,7 +43,7 @@ func TestRawRowSameBytes(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		row := &RawRow{Items: []RawItem{{"trace", []byte(`{"a":"<b>"}`)}, {"usage/total_tokens", []byte{'1', byte('0' + i)}}, {"zz", []byte("0.5")}}, Written: hook}
 		if i == 2 {
-			row.Table = &RawTable{Key: "stats", Columns: cols, Rows: []byte(`["{\"q\":1}",1,1.5],["a\u003cb",2,2.5]`), NRows: 2}
+			row.Table = &RawTable{Key: "stats", Columns: cols, Rows: []byte(`["{\"q\":1}",1,1.5],["a\u003cb",2,2.5]`), NRows: 2, Release: hook}
 		}
 		r.LogRowWait(row, time.Now().Add(time.Minute))
 	}
@@ -52,6 +52,9 @@ func TestRawRowSameBytes(t *testing.T) {
 	}
 	if len(hook.steps) != 3 || hook.steps[2] != 2 {
 		t.Errorf("steps written %v, want 0 1 2", hook.steps)
+	}
+	if len(hook.released) != 1 || !bytes.HasPrefix(hook.released[0], []byte(`["{`)) {
+		t.Errorf("rows given back: %q, want the table's", hook.released)
 	}
 	for _, rel := range []string{"run-t3strun0.wandb", "files/media/table"} {
 		a, b := listBytes(t, filepath.Join(m.Dir(), rel)), listBytes(t, filepath.Join(r.Dir(), rel))
@@ -70,9 +73,14 @@ func TestRawRowSameBytes(t *testing.T) {
 	}
 }
 
-type stepsSeen struct{ steps []int64 }
+type stepsSeen struct {
+	steps    []int64
+	released [][]byte
+}
 
 func (s *stepsSeen) RowWritten(step int64) { s.steps = append(s.steps, step) }
+
+func (s *stepsSeen) ReleaseRows(rows []byte) { s.released = append(s.released, rows) }
 
 // listBytes reads a file, or every file of a directory, by name.
 func listBytes(t *testing.T, p string) map[string][]byte {

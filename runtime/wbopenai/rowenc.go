@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/json"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/wbinstrument/wbinstrument/runtime/internal/jsonenc"
@@ -62,6 +63,36 @@ type statsBatch struct {
 	n      int
 	last   time.Time // when the last table went out
 	logged bool
+	free   *rowsPool // buffers the run gave back
+}
+
+// rowsPool holds the row buffers of tables the run has written, for the
+// next batches: a batch's rows are megabytes, which a fresh allocation
+// has to zero (and fault in) again. The run gives them back on its
+// writer goroutine.
+type rowsPool struct {
+	mu   sync.Mutex
+	bufs [][]byte
+}
+
+// ReleaseRows takes back a table's rows (wandb.RowsReleaser).
+func (p *rowsPool) ReleaseRows(rows []byte) {
+	p.mu.Lock()
+	if len(p.bufs) < 2 {
+		p.bufs = append(p.bufs, rows[:0])
+	}
+	p.mu.Unlock()
+}
+
+func (p *rowsPool) get() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.bufs); n > 0 {
+		b := p.bufs[n-1]
+		p.bufs = p.bufs[:n-1]
+		return b
+	}
+	return nil
 }
 
 // log turns one call into one history row and sends it with its table,
@@ -246,10 +277,17 @@ func (s *session) flushHeld(deadline time.Time, force bool) {
 	}
 	st := &s.stats
 	if st.n > 0 {
-		ra.row.Table = &wandb.RawTable{Key: "stats", Columns: statsColumns, Rows: st.rows, NRows: st.n}
-		// The run owns those bytes now; the next batch starts a buffer
-		// of about their size.
-		st.rows = make([]byte, 0, len(st.rows)+len(st.rows)/4)
+		if st.free == nil {
+			st.free = &rowsPool{}
+		}
+		ra.row.Table = &wandb.RawTable{Key: "stats", Columns: statsColumns, Rows: st.rows, NRows: st.n, Release: st.free}
+		// The run owns those bytes until it gives them back; the next
+		// batch takes a buffer it gave back, else one of about their size.
+		if b := st.free.get(); b != nil {
+			st.rows = b
+		} else {
+			st.rows = make([]byte, 0, len(st.rows)+len(st.rows)/4)
+		}
 		st.n = 0
 		st.last, st.logged = now, true
 	}
