@@ -20,7 +20,11 @@ import (
 // table's request and response cells).
 
 // Stats table batching: one table for every call since the previous
-// table, logged with the row of the batch's last call. The session keeps
+// table, logged with the row of the batch's last call, where the Python
+// autolog logs a one-row table per call: a file per call is a million
+// files (online, a million uploads) for a million calls, creating one
+// costs more than the rest of the call's logging, and W&B's table panel
+// shows the latest step's table, which a one-row table makes one call. The session keeps
 // a drain's last row back (held) until it knows whether it is the
 // batch's last: a table goes out at the end of a drain (the last row of
 // the queue taken, or the row held while the program paused its calls)
