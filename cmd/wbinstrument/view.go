@@ -22,6 +22,9 @@ const defaultViewPort = 6006
 // viewServe is the part of runView after the flags; tests stop it by
 // cancelling ctx and learn the URL through ready.
 func viewServe(ctx context.Context, arg string, port int, open bool, stdout, stderr io.Writer, ready func(url string)) int {
+	view.ReadProgress = func(read, size int64) {
+		fmt.Fprintf(stderr, "wbinstrument view: reading the run's log: %d of %d MiB\n", read>>20, size>>20)
+	}
 	srv, err := view.New(arg)
 	if srv.Snapshot() == nil {
 		if _, rerr := view.ResolveRunDir(arg); rerr != nil {

@@ -234,6 +234,26 @@ func TestFacets(t *testing.T) {
 	}
 }
 
+// TestCallDetailBatchTable: with one stats table per batch of calls,
+// logged with the batch's last call, a call's detail shows its own row of
+// its batch's table; a call whose batch has no table yet shows none.
+func TestCallDetailBatchTable(t *testing.T) {
+	_, hs := newTestServer(t, writeFixture(t, t.TempDir(), fixture{n: 23, batch: 5, finish: true}))
+	for _, i := range []int{0, 3, 4, 5, 19} {
+		var d Detail
+		getJSON(t, hs, fmt.Sprintf("/api/call?i=%d", i), 200, &d)
+		if d.Stats == nil || d.StatsError != "" || len(d.Stats.Data) != 1 || d.Stats.Data[0][0] != fmt.Sprintf("call %d", i) ||
+			d.Stats.Rows != 5 || d.Stats.Index != i%5 {
+			t.Errorf("call %d stats table: %+v (%s)", i, d.Stats, d.StatsError)
+		}
+	}
+	var d Detail
+	getJSON(t, hs, "/api/call?i=21", 200, &d)
+	if d.Stats != nil || d.StatsError != "" {
+		t.Errorf("call 21 has no table yet, got %+v (%s)", d.Stats, d.StatsError)
+	}
+}
+
 func TestCallDetail(t *testing.T) {
 	_, hs := newTestServer(t, smallRun(t))
 	var d Detail

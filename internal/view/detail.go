@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/wbinstrument/wbinstrument/internal/calls"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
 // Message is one request message, reduced to text for display.
@@ -69,11 +70,20 @@ type Detail struct {
 	Next          int             `json:"next"` // -1 at the last call
 }
 
-// StatsTable is the W&B table the runtime wrote for the call.
+// StatsTable is the call's row of the W&B stats table that holds it: the
+// runtime logs one table per batch of calls, with the batch's last call.
 type StatsTable struct {
 	Path    string          `json:"path"`
 	Columns []string        `json:"columns"`
-	Data    [][]interface{} `json:"data"`
+	Data    [][]interface{} `json:"data"`  // the call's row only
+	Rows    int             `json:"rows"`  // rows in the table
+	Index   int             `json:"index"` // the call's row in it, from 0
+}
+
+// TableRef is a history row that references a stats table.
+type TableRef struct {
+	Row    int   // history row number
+	Offset int64 // byte offset of its record in the .wandb file
 }
 
 // detail builds the call page for call i, reading the call from the log.
@@ -116,7 +126,7 @@ func (s *Snapshot) detail(i int) (*Detail, error) {
 		}
 	}
 	sort.Slice(d.Usage, func(a, b int) bool { return d.Usage[a].Key < d.Usage[b].Key })
-	d.Stats, d.StatsError = s.statsTable(c)
+	d.Stats, d.StatsError = s.statsTable(i, c)
 	return d, nil
 }
 
@@ -396,23 +406,35 @@ func callError(c *calls.Call) *CallError {
 	return e
 }
 
-// statsTable reads the call's W&B table file, if the row references one.
-// It never reads outside the run's files/ directory.
-func (s *Snapshot) statsTable(c *calls.Call) (*StatsTable, string) {
-	raw, ok := c.Row["stats"]
-	if !ok {
+// statsTable reads the call's row of the stats table that holds it: the
+// table of the first row at or after the call's that references one,
+// whose last row is that row's, one row per history row before it. It
+// never reads outside the run's files/ directory.
+func (s *Snapshot) statsTable(i int, c *calls.Call) (*StatsTable, string) {
+	callRow := s.Calls[i].Row
+	k := sort.Search(len(s.Tables), func(k int) bool { return s.Tables[k].Row >= callRow })
+	if k == len(s.Tables) {
 		return nil, ""
 	}
-	var ref struct {
-		Type string `json:"_type"`
-		Path string `json:"path"`
+	ref := s.Tables[k]
+	raw := c.Row["stats"]
+	if ref.Row != callRow {
+		var err error
+		if raw, err = s.rowValue(ref.Offset, "stats"); err != nil {
+			return nil, fmt.Sprintf("stats: %v", err)
+		}
 	}
-	if err := json.Unmarshal(raw, &ref); err != nil || ref.Path == "" {
+	var tref struct {
+		Type  string `json:"_type"`
+		Path  string `json:"path"`
+		NRows int    `json:"nrows"`
+	}
+	if err := json.Unmarshal(raw, &tref); err != nil || tref.Path == "" {
 		return nil, "stats: not a table-file reference"
 	}
-	rel := filepath.FromSlash(ref.Path)
+	rel := filepath.FromSlash(tref.Path)
 	if filepath.IsAbs(rel) || strings.HasPrefix(filepath.Clean(rel), "..") {
-		return nil, fmt.Sprintf("stats: table path %q leaves the run's files directory", ref.Path)
+		return nil, fmt.Sprintf("stats: table path %q leaves the run's files directory", tref.Path)
 	}
 	dir := filepath.Dir(s.Data.Path)
 	full := filepath.Join(dir, "files", rel)
@@ -420,12 +442,39 @@ func (s *Snapshot) statsTable(c *calls.Call) (*StatsTable, string) {
 	if err != nil {
 		return nil, fmt.Sprintf("stats: %v", err)
 	}
-	t := &StatsTable{Path: ref.Path}
+	t := &StatsTable{Path: tref.Path}
 	if err := json.Unmarshal(b, t); err != nil {
 		return nil, fmt.Sprintf("stats: %s: %v", full, err)
 	}
-	t.Path = ref.Path
+	t.Path, t.Rows = tref.Path, len(t.Data)
+	t.Index = len(t.Data) - 1 - (ref.Row - callRow)
+	if t.Index < 0 {
+		return nil, fmt.Sprintf("stats: %s has %d rows, not the call's (history row %d, the table's row is %d)", full, len(t.Data), callRow, ref.Row)
+	}
+	t.Data = t.Data[t.Index : t.Index+1]
 	return t, ""
+}
+
+// rowValue reads one value of the history row at offset.
+func (s *Snapshot) rowValue(offset int64, key string) (json.RawMessage, error) {
+	f, err := os.Open(s.Data.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	p, _, err := wandb.NewReaderAt(f, offset).NextPayload()
+	if err != nil {
+		return nil, fmt.Errorf("%s: byte %d: %v", s.Data.Path, offset, err)
+	}
+	var v json.RawMessage
+	if _, _, err := wandb.ScanHistory(p, func(k, val []byte) {
+		if string(k) == key {
+			v = append(json.RawMessage(nil), val...)
+		}
+	}); err != nil || v == nil {
+		return nil, fmt.Errorf("%s: byte %d: no %s in the row (%v)", s.Data.Path, offset, key, err)
+	}
+	return v, nil
 }
 
 // textOf shows a JSON value as text: strings unquoted, the rest compact.

@@ -21,6 +21,7 @@ const xssPrompt = `<script>alert(1)</script><img src=x onerror=alert(2)>`
 type fixture struct {
 	n      int
 	tables bool // write a stats table file per call (slow for 100k)
+	batch  int  // else write one table per batch of this many calls, with the batch's last call
 	finish bool // write the exit record
 }
 
@@ -143,6 +144,7 @@ func writeFixture(tb testing.TB, dir string, f fixture) string {
 	// block on logging); the fixture wants every row, so it keeps the
 	// number of rows not yet built well under the queue's capacity.
 	var built int64
+	var pending [][]interface{} // the batch's rows, on the writer goroutine
 	for k := 0; k < f.n; k++ {
 		k := k
 		for int64(k)-atomic.LoadInt64(&built) > 4000 {
@@ -150,7 +152,17 @@ func writeFixture(tb testing.TB, dir string, f fixture) string {
 		}
 		run.LogFunc(func(s *wandb.Step) map[string]interface{} {
 			atomic.AddInt64(&built, 1)
-			return fixtureCall(k, base, s, f.tables)
+			row := fixtureCall(k, base, s, f.tables)
+			if f.batch > 0 {
+				pending = append(pending, []interface{}{fmt.Sprintf("call %d", k), s.Num})
+				if len(pending) == f.batch {
+					if ref, err := s.Table("stats", []string{"call", "step"}, pending); err == nil {
+						row["stats"] = ref
+					}
+					pending = nil
+				}
+			}
+			return row
 		})
 	}
 	run.UpdateSummary(map[string]interface{}{"calls": f.n})

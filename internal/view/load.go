@@ -33,8 +33,11 @@ type Snapshot struct {
 	// Calls refers to each call's row in the log; Call reads one in full.
 	Calls       []CallRef
 	HistoryRows int
-	LoadedAt    time.Time
-	LoadTime    time.Duration
+	// Tables are the rows that reference a stats table, in order: each
+	// table holds one row per history row since the previous table.
+	Tables   []TableRef
+	LoadedAt time.Time
+	LoadTime time.Duration
 	// Size and ModTime of the .wandb file when read, to notice growth.
 	Size    int64
 	ModTime time.Time
@@ -158,6 +161,11 @@ func newSnapshot(runDir string, r *runRead, st os.FileInfo, corrupt *wandb.Corru
 	}
 	s := &Snapshot{RunDir: runDir, Data: r.data, Calls: refs, HistoryRows: r.historyRows, Records: r.records, Corrupt: corrupt,
 		Size: st.Size(), ModTime: st.ModTime(), file: st, end: r.end}
+	if prev != nil {
+		s.Tables = append(prev.Tables[:len(prev.Tables):len(prev.Tables)], r.tables...)
+	} else {
+		s.Tables = r.tables
+	}
 	if prev != nil {
 		s.RowErrors, s.FirstRowError = prev.RowErrors, prev.FirstRowError
 		s.idx = prev.idx.grow(r.cs)

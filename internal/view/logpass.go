@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
@@ -38,6 +39,10 @@ const (
 // reader's error: a *wandb.CorruptError for a torn or damaged tail (the
 // results before it are complete), another error when the log cannot be
 // read at all.
+// ReadProgress, when set, hears how far a read of a run's log has come
+// (bytes read of the log's size), about once a second while it lasts.
+var ReadProgress func(read, size int64)
+
 func logPass[R any](path string, from int64, newWorker func() func(off int64, payload []byte) R) (results [][]R, end int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -52,6 +57,13 @@ func logPass[R any](path string, from int64, newWorker func() func(off int64, pa
 	} else {
 		rd = wandb.NewReaderAt(f, from)
 	}
+
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	progress := ReadProgress
+	lastReport, nrec := time.Now(), 0
 
 	workers := runtime.GOMAXPROCS(0)
 	free := make(chan *passBatch, 2*workers+2)
@@ -90,6 +102,10 @@ func logPass[R any](path string, from int64, newWorker func() func(off int64, pa
 				err = rerr
 			}
 			break
+		}
+		if nrec++; progress != nil && nrec%4096 == 0 && time.Since(lastReport) >= time.Second {
+			progress(off, size)
+			lastReport = time.Now()
 		}
 		if b == nil {
 			b = <-free

@@ -22,6 +22,7 @@ type runRead struct {
 	cs                   []callSummary // calls of this read only
 	records, historyRows int
 	rowErrs              []rowError // rows of this read only
+	tables               []TableRef // rows of this read only
 	// end is the offset just after the last record read intact, where
 	// a later read continues.
 	end int64
@@ -71,6 +72,9 @@ func (r *runRead) fold(res *recResult) bool {
 	}
 	row := r.historyRows
 	r.historyRows++
+	if res.hasStats {
+		r.tables = append(r.tables, TableRef{Row: row, Offset: res.off})
+	}
 	switch {
 	case !res.hasTrace:
 	case res.callErr != nil:

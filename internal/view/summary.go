@@ -54,6 +54,7 @@ type recResult struct {
 	rec      *wandb.Record // a record other than a history row
 	history  bool
 	hasTrace bool
+	hasStats bool // the row references a stats table
 	call     callSummary
 	callErr  error // the row's trace cannot be read; the call is left out
 }
@@ -96,6 +97,8 @@ func (z *summarizer) record(off int64, payload []byte) recResult {
 			missing = string(v) == "true"
 		case "trace":
 			trace, r.hasTrace = v, true
+		case "stats":
+			r.hasStats = true
 		case "_step":
 			k = 0
 		case "_timestamp":

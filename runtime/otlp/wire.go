@@ -124,6 +124,18 @@ func (kv KeyValue) Value() interface{} {
 	return nil
 }
 
+// AppendStringBytes appends a string attribute whose value is in bytes,
+// as AppendKeyValue(b, field, String(key, string(v))) does without
+// copying v into a string first.
+func AppendStringBytes(b []byte, field int, key string, v []byte) []byte {
+	b, kvStart := beginMessage(b, field)
+	b = appendStringField(b, 1, key)
+	b, vStart := beginMessage(b, 2)
+	b = appendBytesField(b, 1, v)
+	b = endMessage(b, vStart)
+	return endMessage(b, kvStart)
+}
+
 // AppendKeyValue appends kv as a KeyValue message in field (attributes
 // are field 9 of Span, 1 of Resource).
 func AppendKeyValue(b []byte, field int, kv KeyValue) []byte {

@@ -46,6 +46,9 @@ var tableTiming = struct {
 // memory for good.
 const maxFreeTableBufs = 8
 
+// maxBigTableBufs bounds the free buffers over 1 MiB (batch tables).
+const maxBigTableBufs = 2
+
 // queuedTable is a table file waiting to be written.
 type queuedTable struct {
 	rel    string // path under files/, slash separated (the FilesItem path)
@@ -108,9 +111,39 @@ func (q *tableQueue) pop() queuedTable {
 }
 
 func (q *tableQueue) recycle(b []byte) {
-	if len(q.free) < maxFreeTableBufs && cap(b) <= 1<<20 {
-		q.free = append(q.free, b)
+	if len(q.free) >= maxFreeTableBufs {
+		return
 	}
+	if cap(b) > 1<<20 {
+		// Batch tables are megabytes: keep at most maxBigTableBufs of
+		// them, so that a run logging them reuses rather than zeroes
+		// fresh memory for each, and a burst's are let go.
+		big := 0
+		for _, f := range q.free {
+			if cap(f) > 1<<20 {
+				big++
+			}
+		}
+		if big >= maxBigTableBufs || cap(b) > 64<<20 {
+			return
+		}
+	}
+	q.free = append(q.free, b)
+}
+
+// bufferFor returns an empty buffer for a table of about n bytes: a free
+// one big enough if there is one.
+func (q *tableQueue) bufferFor(n int) []byte {
+	for i := len(q.free) - 1; i >= 0; i-- {
+		if b := q.free[i]; cap(b) >= n {
+			q.free = append(q.free[:i], q.free[i+1:]...)
+			return b[:0]
+		}
+	}
+	if n <= q.last+q.last/4+512 {
+		return q.buffer()
+	}
+	return make([]byte, 0, n+n/8)
 }
 
 // overBound reports whether the queue holds more than its limits allow.

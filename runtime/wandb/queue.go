@@ -23,6 +23,7 @@ type entry struct {
 	t      time.Time
 	values map[string]interface{}
 	build  func(*Step) map[string]interface{}
+	raw    *RawRow
 	metric *MetricRecord
 }
 

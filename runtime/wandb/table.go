@@ -44,6 +44,13 @@ func (s *Step) Table(key string, columns []string, data [][]interface{}) (map[st
 		w.tables.recycle(body)
 		return nil, fmt.Errorf("wandb: table %q: %w", key, err)
 	}
+	return s.queueTable(key, body, len(columns), len(data))
+}
+
+// queueTable names the encoded table body after its key, step and hash,
+// queues its file and returns the history value that references it.
+func (s *Step) queueTable(key string, body []byte, ncols, nrows int) (map[string]interface{}, error) {
+	w := s.w
 	sum := sha256.Sum256(body)
 	var digest [64]byte
 	hex.Encode(digest[:], sum[:])
@@ -77,8 +84,8 @@ func (s *Step) Table(key string, columns []string, data [][]interface{}) (map[st
 		"sha256":   string(digest[:]),
 		"size":     len(body),
 		"path":     rel,
-		"ncols":    len(columns),
-		"nrows":    len(data),
+		"ncols":    ncols,
+		"nrows":    nrows,
 		"log_mode": "IMMUTABLE",
 	}, nil
 }

@@ -52,6 +52,21 @@ func appendTableJSON(b []byte, columns []string, data [][]interface{}) ([]byte, 
 	return append(b, "]}"...), nil
 }
 
+// appendRawTableJSON appends a table whose rows are encoded already
+// (RawTable.Rows).
+func appendRawTableJSON(b []byte, columns []string, rows []byte) []byte {
+	b = append(b, `{"columns":[`...)
+	for i, c := range columns {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonenc.AppendString(b, c)
+	}
+	b = append(b, `],"data":[`...)
+	b = append(b, rows...)
+	return append(b, "]}"...)
+}
+
 // appendCellJSON appends one table cell. The common types are encoded
 // here; anything else, and every value json.Marshal refuses (NaN, an
 // invalid json.RawMessage), goes through json.Marshal, whose bytes inside

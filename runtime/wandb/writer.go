@@ -39,6 +39,7 @@ type writer struct {
 	// each row's JSON would cost more than the rest of the row. lastStep
 	// is the latest _step, or -1; its row's _runtime and _timestamp follow.
 	last                   map[string]interface{}
+	lastRaw                map[string][]byte // the same for RawRow values (rawrow.go)
 	lastStep               int64
 	lastRuntime, lastStamp float64
 	pendingFiles           []FilesItem
@@ -212,7 +213,11 @@ func (w *writer) process(items []entry) {
 			w.metrics.note(e.metric)
 			w.write(&Record{Metric: e.metric})
 		case entryRow:
-			w.writeRow(e)
+			if e.raw != nil {
+				w.writeRawRow(e)
+			} else {
+				w.writeRow(e)
+			}
 		}
 		if w.lw.pending() >= flushThreshold {
 			w.flush()
@@ -281,6 +286,9 @@ func (w *writer) writeRow(e *entry) {
 		}
 		b = appendHistoryItem(b, k, v)
 		w.last[k] = values[k]
+		if len(w.lastRaw) > 0 {
+			delete(w.lastRaw, k)
+		}
 	}
 	var num [40]byte
 	b = appendHistoryItem(b, "_step", strconv.AppendInt(num[:0], step.Num, 10))
@@ -397,7 +405,10 @@ func (w *writer) periodicSummary() {
 // (which win), sorted by key, plus W&B's "_wandb" runtime entry.
 func (w *writer) summaryItems(runtime int32) []Item {
 	r := w.run
-	merged := make(map[string][]byte, len(w.last)+4)
+	merged := make(map[string][]byte, len(w.last)+len(w.lastRaw)+4)
+	for k, v := range w.lastRaw {
+		merged[k] = v
+	}
 	for k, v := range w.last {
 		if b, ok := w.encodeValue(k, v); ok {
 			merged[k] = append([]byte(nil), b...)

@@ -159,9 +159,11 @@ func endCallSpan(ev *event) {
 	b.span.End(callEnd(ev))
 }
 
-// callEnd describes ev as the runtime's own span does. analyze and
-// genaiAttrs only read ev, so the logging goroutine decodes it again as
-// before: the work is paid twice, and only by traced programs.
+// callEnd describes ev as the runtime's own span does. analyze and the
+// span's attributes only read ev, so the logging goroutine reads it again
+// as before: the work is paid twice, and only by traced programs. A chat
+// call's attributes come from the scanner (spanScratch.genai), which
+// costs a few microseconds where encoding/json cost tens.
 func callEnd(ev *event) CallEnd {
 	bridge.contentOnce.Do(func() {
 		bridge.content = otlp.EnvFrom(getenv).CaptureContent && !bodyPolicyFromEnv().off
@@ -170,7 +172,8 @@ func callEnd(ev *event) CallEnd {
 	sc := scrubber(ev.secrets[:])
 	reqB, _ := sc.bytes(c.reqBody)
 	respB, _ := sc.bytes(c.respBody)
-	name, attrs, in, out := genaiAttrs(ev, c, reqB, respB, bridge.content && !ev.reqBinary)
+	var ss spanScratch // the span's attributes and content live in it
+	name, attrs, in, out := ss.genai(ev, c, reqB, respB, bridge.content && !ev.reqBinary)
 	if in != nil && len(in) <= maxContent {
 		attrs = append(attrs, otlp.String("gen_ai.input.messages", string(in)))
 	}

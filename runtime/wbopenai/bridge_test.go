@@ -203,15 +203,18 @@ func TestBridgedSpanIDs(t *testing.T) {
 	x := &spanExport{runID: "r", weave: weave, collector: coll}
 	ev := &event{kind: kindChat, start: time.Unix(1, 0), end: time.Unix(2, 0), site: "main.go:1 main.main"}
 	startSpan(context.Background(), ev.start, ev)
-	p := x.prepare(ev, analyze(ev), nil, nil, "")
+	p := &preparedSpan{}
+	if !x.prepareInto(p, ev, analyze(ev), nil, nil, "", &spanScratch{}) {
+		t.Fatal("no span prepared")
+	}
 	trace, span, _ := tr.spans[0].IDs()
-	if !p.bridged || !bytes.Contains(p.base, trace[:]) || !bytes.Contains(p.base, span[:]) {
+	if !p.bridged || !bytes.Contains(p.b, trace[:]) || !bytes.Contains(p.b, span[:]) {
 		t.Fatalf("prepared span does not carry the bridged ids")
 	}
 	if len(tr.spans[0].ends) != 1 {
 		t.Error("a span the call's end missed is ended when it is logged")
 	}
-	x.emit(p, nil)
+	x.emit(p, 0, false)
 	if w, c := weave.Stats().Added, coll.Stats().Added; w != 1 || c != 0 {
 		t.Errorf("weave got %d, collector %d; want 1 and 0", w, c)
 	}

@@ -1,7 +1,8 @@
 // Package wbopenai is what code rewritten by wbinstrument calls: it
 // observes every request a go-openai client makes and logs each call to a
 // Weights & Biases run, in the schema of W&B's Python OpenAI autolog
-// (usage/* metrics, a wb_trace_tree "trace" and a "stats" table).
+// (usage/* metrics, a wb_trace_tree "trace"), with a "stats" table per
+// batch of calls rather than per call (rowenc.go says why).
 //
 // It never imports go-openai, so that it cannot change the go-openai
 // version a program builds with: constructors are instrumented through

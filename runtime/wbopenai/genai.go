@@ -62,9 +62,20 @@ func operationName(k kind) string {
 	return ""
 }
 
+// genaiFields are what a span's attributes take from the bodies.
+type genaiFields struct {
+	reqModel, respModel, respID    string
+	temperature, topP, freq, pres  float64
+	hasTemp, hasTopP, hasFreq      bool
+	hasPres, hasMax, hasSeed, hasN bool
+	maxTokens, seed, n             int64
+	stop                           []string
+}
+
 // genaiAttrs are a call's GenAI, server, error and code attributes, and
 // with content its input and output messages as JSON. Each body is
-// decoded once.
+// decoded once, with encoding/json: spanScratch.genai reads the common
+// calls with the scanner instead, to the same results.
 func genaiAttrs(ev *event, c *callInfo, reqB, respB []byte, content bool) (name string, a []otlp.KeyValue, in, out []byte) {
 	var rq genaiRequest
 	if c.kind.isLLM() && reqB != nil && !ev.reqBinary {
@@ -77,13 +88,55 @@ func genaiAttrs(ev *event, c *callInfo, reqB, respB []byte, content bool) (name 
 	if content && c.kind.isLLM() && c.kind != kindEmbedding {
 		in, out = inputMessages(c.kind, &rq), outputMessages(c.kind, &rs)
 	}
+	f := genaiFields{reqModel: rq.Model, respModel: rs.Model, respID: rs.ID}
+	if rq.Temperature != nil {
+		f.temperature, f.hasTemp = *rq.Temperature, true
+	}
+	if rq.TopP != nil {
+		f.topP, f.hasTopP = *rq.TopP, true
+	}
+	for _, m := range []*int64{rq.MaxTokens, rq.MaxCompletionTokens, rq.MaxOutputTokens} {
+		if m != nil {
+			f.maxTokens, f.hasMax = *m, true
+			break
+		}
+	}
+	if rq.FrequencyPenalty != nil {
+		f.freq, f.hasFreq = *rq.FrequencyPenalty, true
+	}
+	if rq.PresencePenalty != nil {
+		f.pres, f.hasPres = *rq.PresencePenalty, true
+	}
+	if rq.Seed != nil {
+		f.seed, f.hasSeed = *rq.Seed, true
+	}
+	if rq.N != nil {
+		f.n, f.hasN = *rq.N, true
+	}
+	if len(rq.Stop) > 0 {
+		var one string
+		var many []string
+		if json.Unmarshal(rq.Stop, &one) == nil && one != "" {
+			f.stop = []string{one}
+		} else if json.Unmarshal(rq.Stop, &many) == nil && len(many) > 0 {
+			f.stop = many
+		}
+	}
+	name, a = genaiFromFields(ev, c, &f, nil, "")
+	return name, a, in, out
+}
+
+// genaiFromFields makes the attributes, appended to a. nameModel and
+// prevName are the span name made last time and the model it was made
+// for, reused when the model repeats.
+func genaiFromFields(ev *event, c *callInfo, f *genaiFields, a []otlp.KeyValue, prevName string) (name string, _ []otlp.KeyValue) {
 	provider := "openai"
 	if c.apiType == "azure" {
 		provider = "azure.ai.openai"
 	}
 	op := operationName(c.kind)
 	a = append(a, otlp.String("gen_ai.provider.name", provider), otlp.String("gen_ai.system", provider))
-	reqModel := rq.Model
+	reqModel := f.reqModel
 	if reqModel == "" && !c.kind.isLLM() {
 		reqModel = c.model
 	}
@@ -91,7 +144,11 @@ func genaiAttrs(ev *event, c *callInfo, reqB, respB []byte, content bool) (name 
 		a = append(a, otlp.String("gen_ai.operation.name", op))
 		name = op
 		if reqModel != "" {
-			name += " " + reqModel
+			if len(prevName) == len(op)+1+len(reqModel) && prevName[:len(op)] == op && prevName[len(op)+1:] == reqModel {
+				name = prevName
+			} else {
+				name += " " + reqModel
+			}
 		}
 	} else {
 		name = "openai " + spanName(c)
@@ -99,48 +156,39 @@ func genaiAttrs(ev *event, c *callInfo, reqB, respB []byte, content bool) (name 
 	if reqModel != "" {
 		a = append(a, otlp.String("gen_ai.request.model", reqModel))
 	}
-	respModel := rs.Model
-	if respModel == "" && c.kind.isLLM() && c.model != rq.Model {
+	respModel := f.respModel
+	if respModel == "" && c.kind.isLLM() && c.model != f.reqModel {
 		respModel = c.model // a stream's model, from its chunks
 	}
 	if respModel != "" {
 		a = append(a, otlp.String("gen_ai.response.model", respModel))
 	}
-	if rs.ID != "" {
-		a = append(a, otlp.String("gen_ai.response.id", rs.ID))
+	if f.respID != "" {
+		a = append(a, otlp.String("gen_ai.response.id", f.respID))
 	}
-	if rq.Temperature != nil {
-		a = append(a, otlp.Float("gen_ai.request.temperature", *rq.Temperature))
+	if f.hasTemp {
+		a = append(a, otlp.Float("gen_ai.request.temperature", f.temperature))
 	}
-	if rq.TopP != nil {
-		a = append(a, otlp.Float("gen_ai.request.top_p", *rq.TopP))
+	if f.hasTopP {
+		a = append(a, otlp.Float("gen_ai.request.top_p", f.topP))
 	}
-	for _, m := range []*int64{rq.MaxTokens, rq.MaxCompletionTokens, rq.MaxOutputTokens} {
-		if m != nil {
-			a = append(a, otlp.Int("gen_ai.request.max_tokens", *m))
-			break
-		}
+	if f.hasMax {
+		a = append(a, otlp.Int("gen_ai.request.max_tokens", f.maxTokens))
 	}
-	if rq.FrequencyPenalty != nil {
-		a = append(a, otlp.Float("gen_ai.request.frequency_penalty", *rq.FrequencyPenalty))
+	if f.hasFreq {
+		a = append(a, otlp.Float("gen_ai.request.frequency_penalty", f.freq))
 	}
-	if rq.PresencePenalty != nil {
-		a = append(a, otlp.Float("gen_ai.request.presence_penalty", *rq.PresencePenalty))
+	if f.hasPres {
+		a = append(a, otlp.Float("gen_ai.request.presence_penalty", f.pres))
 	}
-	if rq.Seed != nil {
-		a = append(a, otlp.Int("gen_ai.request.seed", *rq.Seed))
+	if f.hasSeed {
+		a = append(a, otlp.Int("gen_ai.request.seed", f.seed))
 	}
-	if rq.N != nil && *rq.N != 1 {
-		a = append(a, otlp.Int("gen_ai.request.choice.count", *rq.N))
+	if f.hasN && f.n != 1 {
+		a = append(a, otlp.Int("gen_ai.request.choice.count", f.n))
 	}
-	if len(rq.Stop) > 0 {
-		var one string
-		var many []string
-		if json.Unmarshal(rq.Stop, &one) == nil && one != "" {
-			a = append(a, otlp.Strings("gen_ai.request.stop_sequences", []string{one}))
-		} else if json.Unmarshal(rq.Stop, &many) == nil && len(many) > 0 {
-			a = append(a, otlp.Strings("gen_ai.request.stop_sequences", many))
-		}
+	if len(f.stop) > 0 {
+		a = append(a, otlp.Strings("gen_ai.request.stop_sequences", f.stop))
 	}
 	if c.kind.isLLM() {
 		a = append(a, otlp.Bool("gen_ai.request.stream", c.stream))
@@ -194,20 +242,21 @@ func genaiAttrs(ev *event, c *callInfo, reqB, respB []byte, content bool) (name 
 		a = append(a, otlp.String("error.type", et))
 	}
 	if c.site != "" {
-		a = append(a, siteAttrs(c.site)...)
+		a = appendSiteAttrs(a, c.site)
 	}
 	a = append(a, otlp.String("wbinstrument.method", spanName(c)))
-	return name, a, in, out
+	return name, a
 }
 
 // siteAttrs are the code.* attributes of a call site
 // "dir/file.go:42 pkg.(*T).Method".
-func siteAttrs(site string) []otlp.KeyValue {
+func siteAttrs(site string) []otlp.KeyValue { return appendSiteAttrs(nil, site) }
+
+func appendSiteAttrs(a []otlp.KeyValue, site string) []otlp.KeyValue {
 	loc, fn := site, ""
 	if i := strings.IndexByte(site, ' '); i >= 0 {
 		loc, fn = site[:i], site[i+1:]
 	}
-	var a []otlp.KeyValue
 	if i := strings.LastIndexByte(loc, ':'); i >= 0 {
 		if n, err := strconv.Atoi(loc[i+1:]); err == nil {
 			a = append(a, otlp.String("code.file.path", loc[:i]), otlp.Int("code.line.number", int64(n)))

@@ -1,6 +1,7 @@
 package wbopenai
 
 import (
+	"sync"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -394,6 +395,49 @@ func (c *jcur) string() string {
 	return unquote(raw, esc, high)
 }
 
+// interned holds the strings that repeat from call to call (models,
+// finish reasons), so decoding them costs no copy. It is bounded: a
+// program that names many models only copies the rest.
+var interned struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+const maxInterned = 256
+
+// interned is string for a value that is likely to repeat.
+func (c *jcur) interned() string {
+	if c.peek() != '"' {
+		return c.string()
+	}
+	start := c.i
+	raw, esc, high := c.str()
+	if c.fail || esc || high {
+		c.i = start
+		c.fail = false
+		return c.string()
+	}
+	interned.mu.Lock()
+	s, ok := interned.m[string(raw)]
+	if !ok {
+		s = string(raw)
+		if interned.m == nil {
+			interned.m = make(map[string]string)
+		}
+		if len(interned.m) < maxInterned {
+			interned.m[s] = s
+		}
+	}
+	interned.mu.Unlock()
+	return s
+}
+
+// model decodes a model name.
+func (c *jcur) model() string { return c.interned() }
+
+// finishReason decodes a finish reason.
+func (c *jcur) finishReason() string { return c.interned() }
+
 // strPtr decodes a value into a *string field: null leaves it nil.
 func (c *jcur) strPtr() *string {
 	if c.null() {
@@ -552,6 +596,31 @@ func objects[T any](c *jcur, one func(v *T)) []T {
 	}
 	c.enter()
 	s := []T{}
+	for first := true; c.next(']', first); first = false {
+		var zero T
+		s = append(s, zero)
+		if !c.null() {
+			one(&s[len(s)-1])
+		}
+	}
+	return s
+}
+
+// objectsInto is objects decoding into dst's array, reused: the result
+// aliases it.
+func objectsInto[T any](c *jcur, dst []T, one func(v *T)) []T {
+	if c.null() {
+		return nil
+	}
+	if c.peek() != '[' {
+		c.fail = true
+		return nil
+	}
+	c.enter()
+	s := dst[:0]
+	if s == nil {
+		s = []T{}
+	}
 	for first := true; c.next(']', first); first = false {
 		var zero T
 		s = append(s, zero)

@@ -210,8 +210,8 @@ func TestScannerReadsAPIShapes(t *testing.T) {
 		c := &jcur{b: []byte(s)}
 		var ch streamChunk
 		c.ws()
-		c.object(chunkKeys, func(f int) {
-			if f == 3 {
+		c.object(chunkKeys[:], func(f int) {
+			if f == chunkChoices {
 				ch.Choices = objects(c, c.chunkChoice)
 				return
 			}

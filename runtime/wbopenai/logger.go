@@ -11,16 +11,11 @@ import (
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 )
 
-// tabler writes a W&B table for the row being built (*wandb.Step).
-type tabler interface {
-	Table(key string, columns []string, data [][]interface{}) (map[string]interface{}, error)
-}
-
 // sink is what the logging goroutine needs from a W&B run.
 type sink interface {
-	// LogFunc queues a row built on the run's writer goroutine. While
-	// the run's queue is full it waits, but not past deadline.
-	LogFunc(build func(t tabler) map[string]interface{}, deadline time.Time) bool
+	// LogRow queues a row encoded by the session. While the run's queue
+	// is full it waits, but not past deadline.
+	LogRow(row *wandb.RawRow, deadline time.Time) bool
 	DefineMetric(name, stepMetric string)
 	UpdateSummary(values map[string]interface{})
 	FinishCode(code int) error
@@ -249,6 +244,11 @@ type session struct {
 	code    int       // the exit code Finish records, set before quit closes
 	cost    costState // loaded with the run: by Init, or before the first drain opens it
 	otel    *spanExport
+
+	scratch     rowScratch
+	spanScratch spanScratch
+	stats       statsBatch
+	held        *rowAlloc // the last row, until it is known whether the stats table goes with it
 }
 
 func startSession(opts *wandb.Options, run sink, cost costState) *session {
@@ -302,6 +302,15 @@ func (s *session) drain(last bool) {
 	state.dropped = 0
 	state.mu.Unlock()
 	if len(batch) == 0 && dropped == 0 {
+		if s.held != nil && s.run != nil {
+			// The program paused its calls: the held row takes the
+			// stats table, once it is due.
+			wait := drainWait
+			if last {
+				wait = s.run.FinishTimeout()
+			}
+			s.flushHeld(time.Now().Add(wait), last)
+		}
 		return
 	}
 	// Appending to a reused array spares the callers regrowing a new
@@ -349,10 +358,12 @@ func (s *session) drain(last bool) {
 	}
 	deadline := time.Now().Add(wait)
 	for _, ev := range batch {
-		s.log(ev, deadline)
+		s.logCall(ev, deadline)
 		ev.resp.release()
 		ev.resp = nil
 	}
+	// The table goes with the drain's last row once it is due.
+	s.flushHeld(deadline, last)
 	s.run.UpdateSummary(s.totals.summary())
 }
 

@@ -1,7 +1,10 @@
 package wbopenai
 
 import (
+	"encoding/json"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,17 +23,67 @@ type fakeSink struct {
 	code     int
 }
 
-func (f *fakeSink) LogFunc(build func(t tabler) map[string]interface{}, _ time.Time) bool {
-	row := build(f)
+func (f *fakeSink) LogRow(raw *wandb.RawRow, _ time.Time) bool {
+	row, _ := decodeRawRow(raw)
 	f.mu.Lock()
+	if raw.Table != nil {
+		f.tables++
+		row[raw.Table.Key] = map[string]interface{}{"_type": "table-file", "ncols": len(raw.Table.Columns), "nrows": raw.Table.NRows}
+	}
+	step := int64(len(f.rows))
 	f.rows = append(f.rows, row)
 	f.mu.Unlock()
+	if raw.Written != nil {
+		raw.Written.RowWritten(step)
+	}
 	return true
 }
 
-func (f *fakeSink) Table(key string, columns []string, data [][]interface{}) (map[string]interface{}, error) {
-	f.tables++
-	return map[string]interface{}{"_type": "table-file", "ncols": len(columns), "nrows": len(data)}, nil
+// decodeRawRow decodes a row as the tests read rows: integers as int,
+// other numbers as float64, booleans and strings as they are, objects as
+// wandb.RawJSON; and its table's rows, with the request and response
+// cells as wandb.RawJSON.
+func decodeRawRow(raw *wandb.RawRow) (map[string]interface{}, [][]interface{}) {
+	row := map[string]interface{}{}
+	for _, it := range raw.Items {
+		row[it.Key] = decodeValue(it.JSON)
+		if n, ok := row[it.Key].(int); ok && (strings.HasPrefix(it.Key, "cost/") || it.Key == "usage/elapsed_time") {
+			row[it.Key] = float64(n) // a float that happens to be whole
+		}
+	}
+	var data [][]interface{}
+	if t := raw.Table; t != nil {
+		var cells [][]json.RawMessage
+		if err := json.Unmarshal(append(append([]byte("["), t.Rows...), ']'), &cells); err != nil {
+			panic("stats table rows: " + err.Error())
+		}
+		for _, r := range cells {
+			out := make([]interface{}, len(r))
+			for i, c := range r {
+				if i < 2 {
+					out[i] = wandb.RawJSON(c)
+				} else {
+					out[i] = decodeValue(c)
+				}
+			}
+			data = append(data, out)
+		}
+	}
+	return row, data
+}
+
+func decodeValue(j []byte) interface{} {
+	if n, err := strconv.Atoi(string(j)); err == nil {
+		return n
+	}
+	var v interface{}
+	if json.Unmarshal(j, &v) == nil {
+		switch v.(type) {
+		case float64, bool, string:
+			return v
+		}
+	}
+	return wandb.RawJSON(j)
 }
 
 func (f *fakeSink) DefineMetric(name, step string) {

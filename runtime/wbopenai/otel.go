@@ -55,14 +55,20 @@ type spanExport struct {
 	collectContent bool
 }
 
-// preparedSpan is a call's span without its step, and the message
-// content, as Span message fields.
+// preparedSpan is a call's span without its step: its Span message
+// fields, the message content last (from content on), with room after
+// them for the step.
 type preparedSpan struct {
-	base, content []byte
+	x       *spanExport
+	b       []byte
+	content int
 	// bridged: the program's own TracerProvider exports this call's span
 	// (same ids, with its parent), so the collector does not get it twice.
 	bridged bool
 }
+
+// stepRoom is what the step's two attributes take at most.
+const stepRoom = 2 * 40
 
 var getenv = os.Getenv
 
@@ -140,15 +146,18 @@ func weaveOn() bool {
 	return true
 }
 
-// prepare builds a call's span on the logging goroutine. reqB and respB
-// are the bodies with credentials scrubbed.
-func (x *spanExport) prepare(ev *event, c *callInfo, reqB, respB []byte, errText string) *preparedSpan {
+// prepareInto builds a call's span on the logging goroutine, into p; it
+// reports false when there is no exporter. reqB and respB are the bodies
+// with credentials scrubbed.
+func (x *spanExport) prepareInto(p *preparedSpan, ev *event, c *callInfo, reqB, respB []byte, errText string, ss *spanScratch) bool {
+	// First, with or without an exporter: it also lets go of the call's
+	// span in the program's own tracing.
 	traceID, spanID, bridged := bridgedIDs(ev)
 	if x == nil {
-		return nil
+		return false
 	}
 	content := (x.weaveContent || x.collectContent) && !ev.reqBinary
-	name, attrs, in, out := genaiAttrs(ev, c, reqB, respB, content)
+	name, attrs, in, out := ss.genai(ev, c, reqB, respB, content)
 	attrs = append(attrs, otlp.String("wandb.wb_run_id", x.runID))
 	sp := otlp.Span{Name: name, Kind: otlp.KindClient, Start: ev.start, End: ev.end, Attributes: attrs}
 	sp.TraceID, sp.SpanID = otlp.NewIDs()
@@ -158,56 +167,52 @@ func (x *spanExport) prepare(ev *event, c *callInfo, reqB, respB []byte, errText
 	if c.failed {
 		sp.StatusCode, sp.StatusMessage = otlp.StatusError, errText
 	}
-	p := &preparedSpan{base: sp.Append(make([]byte, 0, 1024)), bridged: bridged}
+	b := sp.Append(ss.buf[:0])
+	n := len(b)
 	if in != nil && len(in) <= maxContent {
-		p.content = otlp.AppendKeyValue(p.content, otlp.SpanAttributes, otlp.String("gen_ai.input.messages", string(in)))
+		b = otlp.AppendStringBytes(b, otlp.SpanAttributes, "gen_ai.input.messages", in)
 	}
 	if out != nil && len(out) <= maxContent {
-		p.content = otlp.AppendKeyValue(p.content, otlp.SpanAttributes, otlp.String("gen_ai.output.messages", string(out)))
+		b = otlp.AppendStringBytes(b, otlp.SpanAttributes, "gen_ai.output.messages", out)
 	}
-	return p
+	ss.buf = b
+	p.x, p.content, p.bridged = x, n, bridged
+	p.b = append(make([]byte, 0, len(b)+stepRoom), b...)
+	return true
 }
 
 // emit hands a prepared span to the exporters with the row's step. It
 // runs on the run's writer goroutine and never waits.
-func (x *spanExport) emit(p *preparedSpan, t tabler) {
+func (x *spanExport) emit(p *preparedSpan, n int64, hasStep bool) {
 	if x == nil || p == nil {
 		return
 	}
-	var step []byte
-	if n, ok := stepOf(t); ok {
+	var stepBuf [stepRoom]byte
+	step := stepBuf[:0]
+	if hasStep {
 		step = otlp.AppendKeyValue(step, otlp.SpanAttributes, otlp.Int("wandb.wb_run_step", n))
 		step = otlp.AppendKeyValue(step, otlp.SpanAttributes, otlp.Int("wandb.wb_run_step_end", n))
 	}
-	build := func(content bool) []byte {
-		n := len(p.base) + len(step)
-		if content {
-			n += len(p.content)
+	build := func(content, last bool) []byte {
+		b := p.b
+		if !content {
+			b = b[:p.content]
 		}
-		b := make([]byte, 0, n)
-		b = append(b, p.base...)
-		if content {
-			b = append(b, p.content...)
+		if last && cap(b)-len(b) >= len(step) {
+			// The exporter takes p.b itself: nothing else uses it now.
+			return append(b, step...)
 		}
-		return append(b, step...)
+		out := make([]byte, 0, len(b)+len(step))
+		out = append(out, b...)
+		return append(out, step...)
 	}
+	collect := x.collector != nil && !p.bridged
 	if x.weave != nil {
-		x.weave.Add(build(x.weaveContent))
+		x.weave.Add(build(x.weaveContent, !collect))
 	}
-	if x.collector != nil && !p.bridged {
-		x.collector.Add(build(x.collectContent))
+	if collect {
+		x.collector.Add(build(x.collectContent, true))
 	}
-}
-
-// stepOf is the row's _step.
-func stepOf(t tabler) (int64, bool) {
-	switch s := t.(type) {
-	case *wandb.Step:
-		return s.Num, true
-	case interface{ stepNum() int64 }:
-		return s.stepNum(), true
-	}
-	return 0, false
 }
 
 // shutdown sends what is left until deadline.

@@ -34,8 +34,8 @@ func BenchmarkSpanAddedCost(b *testing.B) {
 			hdr := http.Header{"Content-Type": {ct}, "X-Request-Id": {"req_bench"}}
 			exp := otlp.NewExporter(otlp.Options{Spool: filepath.Join(b.TempDir(), "spans.otlp")})
 			defer exp.Shutdown(time.Now().Add(10 * time.Second))
-			plain := &session{run: &fakeSink{}, id: "bench", bodies: bodyPolicy{max: defaultMaxBody}}
-			spans := &session{run: &fakeSink{}, id: "bench", bodies: bodyPolicy{max: defaultMaxBody},
+			plain := &session{run: &nullSink{}, id: "bench", bodies: bodyPolicy{max: defaultMaxBody}}
+			spans := &session{run: &nullSink{}, id: "bench", bodies: bodyPolicy{max: defaultMaxBody},
 				otel: &spanExport{runID: "bench", weave: exp, weaveContent: true}}
 			one := func(s *session) time.Duration {
 				ev := &event{kind: kindChat, method: "POST", url: u, start: time.Unix(1700000000, 0), end: time.Unix(1700000001, 0),
@@ -56,7 +56,7 @@ func BenchmarkSpanAddedCost(b *testing.B) {
 				base += one(plain)
 				with += one(spans)
 				if i%1000 == 999 {
-					plain.run, spans.run = &fakeSink{}, &fakeSink{}
+					plain.run, spans.run = &nullSink{}, &nullSink{}
 				}
 			}
 			n := float64(b.N)

@@ -21,14 +21,17 @@ type toolCallInfo struct {
 
 // callInfo is an event decoded on the logging goroutine.
 type callInfo struct {
-	method    string // go-openai method, when known
-	endpoint  string // "POST /v1/chat/completions"
-	kind      kind
-	model     string
-	requestID string
-	rateLimit map[string]string
-	site      string
-	apiType   string
+	method   string // go-openai method, when known
+	endpoint string // "POST /v1/chat/completions"
+	// endpoint was made from these, and is reused while they repeat.
+	endpointMethod, endpointURL string
+	streamBuf                   *streamScratch // parseStream's buffers, reused
+	kind                        kind
+	model                       string
+	requestID                   string
+	rateLimit                   map[string]string
+	site                        string
+	apiType                     string
 
 	reqBody  []byte // raw, uncapped; nil when unknown or binary
 	respBody []byte // raw response (assembled for streams)
@@ -76,8 +79,25 @@ type reasoningJSON struct {
 	ReasoningTokens *int `json:"reasoning_tokens"`
 }
 
-var usageKeys = []string{"prompt_tokens", "completion_tokens", "total_tokens", "input_tokens", "output_tokens",
-	"prompt_tokens_details", "input_tokens_details", "completion_tokens_details", "output_tokens_details"}
+// The members the scanner reads, by index into their key lists.
+const (
+	usagePrompt = iota
+	usageCompletion
+	usageTotal
+	usageInput
+	usageOutput
+	usagePromptDetails
+	usageInputDetails
+	usageCompletionDetails
+	usageOutputDetails
+)
+
+var usageKeys = [...]string{
+	usagePrompt: "prompt_tokens", usageCompletion: "completion_tokens", usageTotal: "total_tokens",
+	usageInput: "input_tokens", usageOutput: "output_tokens",
+	usagePromptDetails: "prompt_tokens_details", usageInputDetails: "input_tokens_details",
+	usageCompletionDetails: "completion_tokens_details", usageOutputDetails: "output_tokens_details",
+}
 
 // usage decodes a *usageJSON field.
 func (c *jcur) usage() *usageJSON {
@@ -85,39 +105,39 @@ func (c *jcur) usage() *usageJSON {
 		return nil
 	}
 	u := &usageJSON{}
-	c.object(usageKeys, func(f int) {
+	c.object(usageKeys[:], func(f int) {
 		switch f {
-		case 0:
+		case usagePrompt:
 			u.PromptTokens = c.intPtr()
-		case 1:
+		case usageCompletion:
 			u.CompletionTokens = c.intPtr()
-		case 2:
+		case usageTotal:
 			u.TotalTokens = c.intPtr()
-		case 3:
+		case usageInput:
 			u.InputTokens = c.intPtr()
-		case 4:
+		case usageOutput:
 			u.OutputTokens = c.intPtr()
-		case 5:
+		case usagePromptDetails:
 			u.PromptTokensDetails = c.cached()
-		case 6:
+		case usageInputDetails:
 			u.InputTokensDetails = c.cached()
-		case 7:
+		case usageCompletionDetails:
 			u.CompletionTokensDetails = c.reasoning()
-		case 8:
+		case usageOutputDetails:
 			u.OutputTokensDetails = c.reasoning()
 		}
 	})
 	return u
 }
 
-var cachedKeys, reasoningKeys = []string{"cached_tokens"}, []string{"reasoning_tokens"}
+var cachedKeys, reasoningKeys = [...]string{"cached_tokens"}, [...]string{"reasoning_tokens"}
 
 func (c *jcur) cached() *cachedJSON {
 	if c.null() {
 		return nil
 	}
 	d := &cachedJSON{}
-	c.object(cachedKeys, func(f int) { d.CachedTokens = c.intPtr() })
+	c.object(cachedKeys[:], func(f int) { d.CachedTokens = c.intPtr() })
 	return d
 }
 
@@ -126,7 +146,7 @@ func (c *jcur) reasoning() *reasoningJSON {
 		return nil
 	}
 	d := &reasoningJSON{}
-	c.object(reasoningKeys, func(f int) { d.ReasoningTokens = c.intPtr() })
+	c.object(reasoningKeys[:], func(f int) { d.ReasoningTokens = c.intPtr() })
 	return d
 }
 
@@ -209,14 +229,53 @@ type errorJSON struct {
 	Code    json.RawMessage `json:"code"`
 }
 
+const (
+	respID = iota
+	respModel
+	respUsage
+	respChoices
+	respOutput
+	respStatus
+	respError
+)
+
+const (
+	choiceFinishReason = iota
+	choiceMessage
+)
+
+const (
+	toolCallID = iota
+	toolCallFunction
+)
+
+const (
+	functionName = iota
+	functionArguments
+)
+
+const (
+	outputType = iota
+	outputCallID
+	outputName
+	outputArguments
+)
+
+const (
+	errorMessage = iota
+	errorType
+	errorCode
+)
+
 var (
-	responseKeys = []string{"id", "model", "usage", "choices", "output", "status", "error"}
-	choiceKeys   = []string{"finish_reason", "message"}
-	messageKeys  = []string{"tool_calls"}
-	toolCallKeys = []string{"id", "function"}
-	functionKeys = []string{"name", "arguments"}
-	outputKeys   = []string{"type", "call_id", "name", "arguments"}
-	errorKeys    = []string{"message", "type", "code"}
+	responseKeys = [...]string{respID: "id", respModel: "model", respUsage: "usage", respChoices: "choices",
+		respOutput: "output", respStatus: "status", respError: "error"}
+	choiceKeys   = [...]string{choiceFinishReason: "finish_reason", choiceMessage: "message"}
+	messageKeys  = [...]string{"tool_calls"}
+	toolCallKeys = [...]string{toolCallID: "id", toolCallFunction: "function"}
+	functionKeys = [...]string{functionName: "name", functionArguments: "arguments"}
+	outputKeys   = [...]string{outputType: "type", outputCallID: "call_id", outputName: "name", outputArguments: "arguments"}
+	errorKeys    = [...]string{errorMessage: "message", errorType: "type", errorCode: "code"}
 )
 
 // decodeResponse decodes body into r as json.Unmarshal does. It reports
@@ -239,32 +298,32 @@ func decodeResponse(body []byte, r *responseJSON) (scanned bool, err error) {
 // response decodes a responseJSON, leaving ID and Status empty (their
 // types are checked).
 func (c *jcur) response(r *responseJSON) {
-	c.object(responseKeys, func(f int) {
+	c.object(responseKeys[:], func(f int) {
 		switch f {
-		case 0, 5:
+		case respID, respStatus:
 			c.checkString()
-		case 1:
-			r.Model = c.string()
-		case 2:
+		case respModel:
+			r.Model = c.model()
+		case respUsage:
 			r.Usage = c.usage()
-		case 3:
+		case respChoices:
 			r.Choices = objects(c, c.choice)
-		case 4:
+		case respOutput:
 			r.Output = objects(c, c.output)
-		case 6:
+		case respError:
 			r.Error = c.errorJSON()
 		}
 	})
 }
 
 func (c *jcur) choice(ch *choiceJSON) {
-	c.object(choiceKeys, func(f int) {
+	c.object(choiceKeys[:], func(f int) {
 		switch f {
-		case 0:
-			ch.FinishReason = c.string()
-		case 1:
+		case choiceFinishReason:
+			ch.FinishReason = c.finishReason()
+		case choiceMessage:
 			if !c.null() {
-				c.object(messageKeys, func(f int) {
+				c.object(messageKeys[:], func(f int) {
 					ch.Message.ToolCalls = objects(c, c.toolCall)
 				})
 			}
@@ -273,11 +332,11 @@ func (c *jcur) choice(ch *choiceJSON) {
 }
 
 func (c *jcur) toolCall(tc *toolCallJSON) {
-	c.object(toolCallKeys, func(f int) {
+	c.object(toolCallKeys[:], func(f int) {
 		switch f {
-		case 0:
+		case toolCallID:
 			tc.ID = c.string()
-		case 1:
+		case toolCallFunction:
 			c.function(&tc.Function)
 		}
 	})
@@ -289,26 +348,26 @@ func (c *jcur) function(fn *functionJSON) {
 	if c.null() {
 		return
 	}
-	c.object(functionKeys, func(f int) {
+	c.object(functionKeys[:], func(f int) {
 		switch f {
-		case 0:
+		case functionName:
 			fn.Name = c.string()
-		case 1:
+		case functionArguments:
 			fn.Arguments = c.string()
 		}
 	})
 }
 
 func (c *jcur) output(o *outputJSON) {
-	c.object(outputKeys, func(f int) {
+	c.object(outputKeys[:], func(f int) {
 		switch f {
-		case 0:
+		case outputType:
 			o.Type = c.string()
-		case 1:
+		case outputCallID:
 			o.CallID = c.string()
-		case 2:
+		case outputName:
 			o.Name = c.string()
-		case 3:
+		case outputArguments:
 			o.Arguments = c.string()
 		}
 	})
@@ -319,13 +378,13 @@ func (c *jcur) errorJSON() *errorJSON {
 		return nil
 	}
 	e := &errorJSON{}
-	c.object(errorKeys, func(f int) {
+	c.object(errorKeys[:], func(f int) {
 		switch f {
-		case 0:
+		case errorMessage:
 			e.Message = c.string()
-		case 1:
+		case errorType:
 			e.Type = c.string()
-		case 2:
+		case errorCode:
 			e.Code = c.raw()
 		}
 	})
@@ -337,7 +396,7 @@ func (c *jcur) errorJSON() *errorJSON {
 func requestModel(body []byte) (model string, scanned bool) {
 	c := &jcur{b: body}
 	c.ws()
-	c.object(modelKeys, func(f int) { model = c.string() })
+	c.object(modelKeys[:], func(f int) { model = c.model() })
 	if c.end() {
 		return model, true
 	}
@@ -348,7 +407,7 @@ func requestModel(body []byte) (model string, scanned bool) {
 	return req.Model, false
 }
 
-var modelKeys = []string{"model"}
+var modelKeys = [...]string{"model"}
 
 // rateLimitHeaders are the response headers copied into span attributes,
 // under their lower-case names.
@@ -369,9 +428,15 @@ var rateLimitKeys = func() []string {
 }()
 
 // analyze decodes an event. It runs on the logging goroutine.
-func analyze(ev *event) *callInfo {
+func analyze(ev *event) *callInfo { return analyzeInto(&callInfo{}, ev) }
+
+// analyzeInto is analyze into a callInfo reused from call to call: its
+// lists keep their arrays.
+func analyzeInto(c *callInfo, ev *event) *callInfo {
 	ev.readHeader()
-	c := &callInfo{kind: ev.kind, stream: ev.stream, ttftMs: -1, httpStatus: ev.status, apiType: "openai"}
+	*c = callInfo{kind: ev.kind, stream: ev.stream, ttftMs: -1, httpStatus: ev.status, apiType: "openai",
+		finishReasons: c.finishReasons[:0], toolCalls: c.toolCalls[:0], endpointURL: c.endpointURL, endpointMethod: c.endpointMethod, endpoint: c.endpoint,
+		streamBuf: c.streamBuf}
 	c.method = methodName(ev.fnPC)
 	c.site = ev.site
 	if ev.npc > 0 {
@@ -383,8 +448,14 @@ func analyze(ev *event) *callInfo {
 			c.method = m
 		}
 	}
-	if ev.url != nil {
-		c.endpoint = ev.method + " " + ev.url.Path
+	if ev.url == nil {
+		c.endpoint, c.endpointMethod = "", "\x00" // matches no request
+	} else {
+		// go-openai makes a URL per request, but its path repeats.
+		if c.endpointMethod != ev.method || c.endpointURL != ev.url.Path {
+			c.endpoint = ev.method + " " + ev.url.Path
+			c.endpointMethod, c.endpointURL = ev.method, ev.url.Path
+		}
 		// Query parses (and allocates) anew on every call: only an Azure
 		// URL has a query at all.
 		if strings.Contains(ev.url.Path, "/openai/") || (ev.url.RawQuery != "" && ev.url.Query().Get("api-version") != "") {

@@ -43,7 +43,7 @@ func benchStream() (req, resp []byte) {
 // table (the fake sink writes no file): analysis, trace and table cells.
 func benchLog(b *testing.B, stream bool, req, resp []byte) {
 	u, _ := url.Parse("https://api.openai.com/v1/chat/completions")
-	s := &session{run: &fakeSink{}, id: "bench", bodies: bodyPolicy{max: defaultMaxBody}}
+	s := &session{run: &nullSink{}, id: "bench", bodies: bodyPolicy{max: defaultMaxBody}}
 	ct := "application/json"
 	if stream {
 		ct = "text/event-stream"
@@ -60,7 +60,7 @@ func benchLog(b *testing.B, stream bool, req, resp []byte) {
 		s.log(ev, time.Now().Add(time.Minute))
 		ev.resp.release()
 		if i%1000 == 999 {
-			s.run = &fakeSink{}
+			s.run = &nullSink{}
 		}
 	}
 }

@@ -17,14 +17,12 @@ type tableSink struct {
 	data [][]interface{}
 }
 
-func (t *tableSink) LogFunc(build func(t tabler) map[string]interface{}, _ time.Time) bool {
-	t.rows = append(t.rows, build(t))
-	return true
-}
-
-func (t *tableSink) Table(key string, columns []string, data [][]interface{}) (map[string]interface{}, error) {
-	t.data = data
-	return map[string]interface{}{"_type": "table-file"}, nil
+func (t *tableSink) LogRow(raw *wandb.RawRow, deadline time.Time) bool {
+	_, data := decodeRawRow(raw)
+	if data != nil {
+		t.data = data
+	}
+	return t.fakeSink.LogRow(raw, deadline)
 }
 
 // logOne logs one chat call through a session and returns its row and

@@ -9,10 +9,10 @@ import (
 // wandbSink adapts *wandb.Run to sink.
 type wandbSink struct{ r *wandb.Run }
 
-func (w wandbSink) LogFunc(build func(t tabler) map[string]interface{}, deadline time.Time) bool {
+func (w wandbSink) LogRow(row *wandb.RawRow, deadline time.Time) bool {
 	// The session bounds and counts what it drops; the run must not drop
 	// behind its back when the writer falls behind a burst.
-	return w.r.LogFuncWait(func(s *wandb.Step) map[string]interface{} { return build(s) }, deadline)
+	return w.r.LogRowWait(row, deadline)
 }
 
 func (w wandbSink) DefineMetric(name, stepMetric string) { w.r.DefineMetric(name, stepMetric) }

@@ -19,6 +19,7 @@ import (
 // spanInfo is the root span without its results.
 type spanInfo struct {
 	id            string
+	seq           int64 // when > 0, the id is id-seq
 	name          string
 	startMs       int64
 	endMs         int64
@@ -133,7 +134,7 @@ func sortAttrs(a []attr) []attr {
 // appendSpan appends the root span's JSON.
 func appendSpan(b []byte, sp *spanInfo, attrs []attr) ([]byte, error) {
 	b = append(b, `{"span_id":`...)
-	b = appendString(b, sp.id)
+	b = appendSpanID(b, sp, 0)
 	b = append(b, `,"name":`...)
 	b = appendString(b, sp.name)
 	b = append(b, `,"start_time_ms":`...)
@@ -238,6 +239,20 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 	return jsonenc.AppendFloat(b, f), nil
 }
 
+// appendSpanID appends the span's id as a JSON string, with "-attempt"
+// after it when attempt > 0, without making the id a string first.
+func appendSpanID(b []byte, sp *spanInfo, attempt int) []byte {
+	var buf [96]byte
+	id := append(buf[:0], sp.id...)
+	if sp.seq > 0 {
+		id = strconv.AppendInt(append(id, '-'), sp.seq, 10)
+	}
+	if attempt > 0 {
+		id = strconv.AppendInt(append(id, '-'), int64(attempt), 10)
+	}
+	return jsonenc.AppendString(b, id)
+}
+
 // appendAttempt appends the child span of attempt i of an openai-go call:
 // its timing, status and HTTP status, in the span schema of the root.
 func appendAttempt(b []byte, sp *spanInfo, i int) []byte {
@@ -251,7 +266,7 @@ func appendAttempt(b []byte, sp *spanInfo, i int) []byte {
 		}
 	}
 	b = append(b, `{"span_id":`...)
-	b = appendString(b, sp.id+"-"+strconv.Itoa(i+1))
+	b = appendSpanID(b, sp, i+1)
 	b = append(b, `,"name":`...)
 	b = appendString(b, "attempt "+strconv.Itoa(i+1))
 	b = append(b, `,"start_time_ms":`...)

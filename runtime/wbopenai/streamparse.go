@@ -3,6 +3,7 @@ package wbopenai
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/wbinstrument/wbinstrument/runtime/internal/jsonenc"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +20,9 @@ type streamChunk struct {
 	// usageRaw is the usage object as the server sent it, details and
 	// all, when the scanner decoded the chunk.
 	usageRaw []byte
+	// choicesBuf is the array decodeChunk reuses for the next chunk's
+	// choices (set on the previous chunk it is given).
+	choicesBuf []chunkChoiceJSON
 }
 
 type chunkChoiceJSON struct {
@@ -37,11 +41,38 @@ type chunkToolCallJSON struct {
 	Function functionJSON `json:"function"`
 }
 
+const (
+	chunkID = iota
+	chunkModel
+	chunkUsage
+	chunkChoices
+	chunkError
+)
+
+const (
+	chunkChoiceIndex = iota
+	chunkChoiceText
+	chunkChoiceDelta
+	chunkChoiceFinishReason
+)
+
+const (
+	deltaContent = iota
+	deltaToolCalls
+)
+
+const (
+	chunkToolCallIndex = iota
+	chunkToolCallID
+	chunkToolCallFunction
+)
+
 var (
-	chunkKeys         = []string{"id", "model", "usage", "choices", "error"}
-	chunkChoiceKeys   = []string{"index", "text", "delta", "finish_reason"}
-	deltaKeys         = []string{"content", "tool_calls"}
-	chunkToolCallKeys = []string{"index", "id", "function"}
+	chunkKeys       = [...]string{chunkID: "id", chunkModel: "model", chunkUsage: "usage", chunkChoices: "choices", chunkError: "error"}
+	chunkChoiceKeys = [...]string{chunkChoiceIndex: "index", chunkChoiceText: "text", chunkChoiceDelta: "delta",
+		chunkChoiceFinishReason: "finish_reason"}
+	deltaKeys         = [...]string{deltaContent: "content", deltaToolCalls: "tool_calls"}
+	chunkToolCallKeys = [...]string{chunkToolCallIndex: "index", chunkToolCallID: "id", chunkToolCallFunction: "function"}
 )
 
 // rawUsage is the usage member of a chunk encoding/json decoded, as sent.
@@ -61,21 +92,24 @@ func rawUsage(payload []byte) []byte {
 func decodeChunk(payload []byte, ch *streamChunk, prev *streamChunk) error {
 	c := &jcur{b: payload}
 	c.ws()
-	c.object(chunkKeys, func(f int) {
+	c.object(chunkKeys[:], func(f int) {
 		switch f {
-		case 0:
+		case chunkID:
 			ch.ID = c.same(prev.ID)
-		case 1:
+		case chunkModel:
 			ch.Model = c.same(prev.Model)
-		case 2:
+		case chunkUsage:
 			start := c.i
 			ch.Usage = c.usage()
 			if ch.Usage != nil {
 				ch.usageRaw = bytes.TrimSpace(payload[start:c.i])
 			}
-		case 3:
-			ch.Choices = objects(c, c.chunkChoice)
-		case 4:
+		case chunkChoices:
+			// Into prev's buffer: a chunk's choices are read before the
+			// next chunk is decoded.
+			ch.Choices = objectsInto(c, prev.choicesBuf, c.chunkChoice)
+			prev.choicesBuf = ch.Choices
+		case chunkError:
 			ch.Error = c.errorJSON()
 		}
 	})
@@ -93,37 +127,37 @@ func decodeChunk(payload []byte, ch *streamChunk, prev *streamChunk) error {
 }
 
 func (c *jcur) chunkChoice(ch *chunkChoiceJSON) {
-	c.object(chunkChoiceKeys, func(f int) {
+	c.object(chunkChoiceKeys[:], func(f int) {
 		switch f {
-		case 0:
+		case chunkChoiceIndex:
 			ch.Index, _ = c.integer()
-		case 1:
+		case chunkChoiceText:
 			ch.Text = c.string()
-		case 2:
+		case chunkChoiceDelta:
 			if !c.null() {
-				c.object(deltaKeys, func(f int) {
+				c.object(deltaKeys[:], func(f int) {
 					switch f {
-					case 0:
+					case deltaContent:
 						ch.Delta.Content = c.string()
-					case 1:
+					case deltaToolCalls:
 						ch.Delta.ToolCalls = objects(c, c.chunkToolCall)
 					}
 				})
 			}
-		case 3:
+		case chunkChoiceFinishReason:
 			ch.FinishReason = c.strPtr()
 		}
 	})
 }
 
 func (c *jcur) chunkToolCall(tc *chunkToolCallJSON) {
-	c.object(chunkToolCallKeys, func(f int) {
+	c.object(chunkToolCallKeys[:], func(f int) {
 		switch f {
-		case 0:
+		case chunkToolCallIndex:
 			tc.Index = c.intPtr()
-		case 1:
+		case chunkToolCallID:
 			tc.ID = c.string()
-		case 2:
+		case chunkToolCallFunction:
 			c.function(&tc.Function)
 		}
 	})
@@ -138,7 +172,15 @@ type responsesEvent struct {
 	Code     json.RawMessage `json:"code"`
 }
 
-var responsesEventKeys = []string{"type", "delta", "response", "message", "code"}
+const (
+	eventType = iota
+	eventDelta
+	eventResponse
+	eventMessage
+	eventCode
+)
+
+var responsesEventKeys = [...]string{eventType: "type", eventDelta: "delta", eventResponse: "response", eventMessage: "message", eventCode: "code"}
 
 // decodeResponsesEvent decodes a Responses API event into e as
 // json.Unmarshal does, with the scanner when it can. Response and Code
@@ -146,17 +188,17 @@ var responsesEventKeys = []string{"type", "delta", "response", "message", "code"
 func decodeResponsesEvent(payload []byte, e *responsesEvent) error {
 	c := &jcur{b: payload}
 	c.ws()
-	c.object(responsesEventKeys, func(f int) {
+	c.object(responsesEventKeys[:], func(f int) {
 		switch f {
-		case 0:
+		case eventType:
 			e.Type = c.string()
-		case 1:
+		case eventDelta:
 			e.Delta = c.string()
-		case 2:
+		case eventResponse:
 			e.Response = c.raw()
-		case 3:
+		case eventMessage:
 			e.Message = c.string()
-		case 4:
+		case eventCode:
 			e.Code = c.raw()
 		}
 	})
@@ -171,9 +213,35 @@ func decodeResponsesEvent(payload []byte, e *responsesEvent) error {
 
 type choiceAcc struct {
 	index  int
-	text   strings.Builder
+	text   []byte
 	finish string
 	tools  map[int]*toolCallInfo
+}
+
+// streamScratch is what parseStream reuses from stream to stream (it
+// lives in the session's callInfo): the choices' accumulators, their
+// text buffers, the chunks' choice lists.
+type streamScratch struct {
+	accs    []choiceAcc
+	choices []chunkChoiceJSON
+}
+
+// acc is the accumulator of choice index, added if new.
+func (sc *streamScratch) acc(index int) *choiceAcc {
+	for i := range sc.accs {
+		if sc.accs[i].index == index {
+			return &sc.accs[i]
+		}
+	}
+	n := len(sc.accs)
+	if n < cap(sc.accs) {
+		sc.accs = sc.accs[:n+1] // its text buffer is kept for reuse
+	} else {
+		sc.accs = append(sc.accs, choiceAcc{})
+	}
+	a := &sc.accs[n]
+	a.index, a.text, a.finish, a.tools = index, a.text[:0], "", nil
+	return a
 }
 
 // parseStream assembles a streamed answer (content, tool-call arguments,
@@ -189,7 +257,12 @@ func parseStream(c *callInfo, ev *event) {
 	}
 	var id string
 	var prev streamChunk
-	choices := map[int]*choiceAcc{}
+	if c.streamBuf == nil {
+		c.streamBuf = &streamScratch{}
+	}
+	sc := c.streamBuf
+	sc.accs = sc.accs[:0]
+	prev.choicesBuf = sc.choices
 	done, badChunk := false, false
 	for len(data) > 0 {
 		var line []byte
@@ -229,13 +302,9 @@ func parseStream(c *callInfo, ev *event) {
 			c.usageRaw = ch.usageRaw
 		}
 		for _, d := range ch.Choices {
-			acc := choices[d.Index]
-			if acc == nil {
-				acc = &choiceAcc{index: d.Index}
-				choices[d.Index] = acc
-			}
-			acc.text.WriteString(d.Delta.Content)
-			acc.text.WriteString(d.Text)
+			acc := sc.acc(d.Index)
+			acc.text = append(acc.text, d.Delta.Content...)
+			acc.text = append(acc.text, d.Text...)
 			if d.FinishReason != nil && *d.FinishReason != "" {
 				acc.finish = *d.FinishReason
 			}
@@ -278,7 +347,7 @@ func parseStream(c *callInfo, ev *event) {
 		c.failed = true
 		c.errType = "invalid_stream"
 		c.errMessage = "the server sent a stream event that is not valid JSON"
-	case !done && whole && !ev.closedEarly && !ev.abandoned && !finished(choices):
+	case !done && whole && !ev.closedEarly && !ev.abandoned && !finished(sc.accs):
 		// The body ended without [DONE] or a finish reason: the user
 		// got io.EOF from a stream that was cut short.
 		c.failed = true
@@ -287,24 +356,30 @@ func parseStream(c *callInfo, ev *event) {
 	case !done:
 		c.note("stream_incomplete", true)
 	}
-	c.respBody = assembled(c, id, choices)
+	sc.choices = prev.choicesBuf
+	c.respBody = assembled(c, id, sc.accs)
 	c.respValid = c.respBody != nil // json.Marshal wrote it
 }
 
 // assembled builds the response a non-streamed call would have returned,
 // for the trace. It writes the bytes json.Marshal wrote for the struct
 // (and maps) this was once built as, without their reflection and maps.
-func assembled(c *callInfo, id string, choices map[int]*choiceAcc) []byte {
-	idx := make([]int, 0, len(choices))
+func assembled(c *callInfo, id string, accs []choiceAcc) []byte {
+	// By index, as the map this was once built from was sorted: accs
+	// are few, in the order their chunks came.
+	for i := 1; i < len(accs); i++ {
+		for j := i; j > 0 && accs[j].index < accs[j-1].index; j-- {
+			accs[j], accs[j-1] = accs[j-1], accs[j]
+		}
+	}
 	size := 256
-	for i, acc := range choices {
-		idx = append(idx, i)
-		size += acc.text.Len() + acc.text.Len()/8 + 64
+	for i := range accs {
+		acc := &accs[i]
+		size += len(acc.text) + len(acc.text)/8 + 64
 		for _, t := range acc.tools {
 			size += len(t.Arguments) + len(t.Arguments)/4 + len(t.ID) + len(t.Name) + 64
 		}
 	}
-	sort.Ints(idx)
 	b := make([]byte, 0, size)
 	b = append(b, '{')
 	if id != "" {
@@ -313,7 +388,7 @@ func assembled(c *callInfo, id string, choices map[int]*choiceAcc) []byte {
 		b = append(b, ',')
 	}
 	object := ""
-	if len(idx) > 0 {
+	if len(accs) > 0 {
 		object = "chat.completion"
 		if c.kind == kindCompletion {
 			object = "text_completion"
@@ -326,8 +401,9 @@ func assembled(c *callInfo, id string, choices map[int]*choiceAcc) []byte {
 		b = appendString(b, c.model)
 	}
 	b = append(b, `,"choices":[`...)
-	for n, i := range idx {
-		acc := choices[i]
+	for n := range accs {
+		acc := &accs[n]
+		i := acc.index
 		if acc.finish != "" {
 			c.finishReasons = append(c.finishReasons, acc.finish)
 		}
@@ -338,10 +414,10 @@ func assembled(c *callInfo, id string, choices map[int]*choiceAcc) []byte {
 		b = strconv.AppendInt(b, int64(i), 10)
 		if c.kind == kindCompletion {
 			b = append(b, `,"text":`...)
-			b = appendString(b, acc.text.String())
+			b = jsonenc.AppendString(b, acc.text)
 		} else {
 			b = append(b, `,"message":{"role":"assistant","content":`...)
-			b = appendString(b, acc.text.String())
+			b = jsonenc.AppendString(b, acc.text)
 			tidx := make([]int, 0, len(acc.tools))
 			for j := range acc.tools {
 				tidx = append(tidx, j)
@@ -454,9 +530,9 @@ func parseResponsesStream(c *callInfo, data []byte) {
 }
 
 // finished reports whether any choice of a stream got a finish reason.
-func finished(choices map[int]*choiceAcc) bool {
-	for _, acc := range choices {
-		if acc.finish != "" {
+func finished(accs []choiceAcc) bool {
+	for i := range accs {
+		if accs[i].finish != "" {
 			return true
 		}
 	}

@@ -41,11 +41,11 @@ func oracleAssembled(c *callInfo, id string, choices map[int]*choiceAcc) []byte 
 		}
 		if c.kind == kindCompletion {
 			out.Object = "text_completion"
-			t := acc.text.String()
+			t := string(acc.text)
 			ch.Text = &t
 		} else {
 			out.Object = "chat.completion"
-			m := &message{Role: "assistant", Content: acc.text.String()}
+			m := &message{Role: "assistant", Content: string(acc.text)}
 			tidx := make([]int, 0, len(acc.tools))
 			for j := range acc.tools {
 				tidx = append(tidx, j)
@@ -80,9 +80,7 @@ func oracleAssembled(c *callInfo, id string, choices map[int]*choiceAcc) []byte 
 // escapes.
 func TestAssembledBytesAreJSONMarshals(t *testing.T) {
 	mk := func(text, finish string, tools map[int]*toolCallInfo) *choiceAcc {
-		acc := &choiceAcc{finish: finish, tools: tools}
-		acc.text.WriteString(text)
-		return acc
+		return &choiceAcc{finish: finish, tools: tools, text: []byte(text)}
 	}
 	for _, k := range []kind{kindChat, kindCompletion} {
 		for _, tc := range []struct {
@@ -100,7 +98,13 @@ func TestAssembledBytesAreJSONMarshals(t *testing.T) {
 		} {
 			c1 := &callInfo{kind: k, model: tc.model, usage: tc.usage}
 			c2 := &callInfo{kind: k, model: tc.model, usage: tc.usage}
-			got, want := assembled(c1, tc.id, tc.choices), oracleAssembled(c2, tc.id, tc.choices)
+			var accs []choiceAcc
+			for i, acc := range tc.choices {
+				a := *acc
+				a.index = i
+				accs = append(accs, a)
+			}
+			got, want := assembled(c1, tc.id, accs), oracleAssembled(c2, tc.id, tc.choices)
 			if string(got) != string(want) {
 				t.Errorf("assembled = %s\njson.Marshal %s", got, want)
 			}
