@@ -128,8 +128,8 @@ func TestRewriteJSON(t *testing.T) {
 		}
 		actions[s.Action]++
 	}
-	if actions["rewritten"] != 1 || actions["skipped by directive"] != 4 {
-		t.Errorf("actions = %v, want 1 rewritten and 4 skipped by directive", actions)
+	if actions["rewritten"] != 2 || actions["skipped by directive"] != 5 {
+		t.Errorf("actions = %v, want 2 rewritten and 5 skipped by directive", actions)
 	}
 }
 
