@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/rand"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,7 +24,7 @@ import (
 // runEnvironment is what gathering finds: the record, and the Go facts
 // W&B's record has no field for, which go into the run config.
 type runEnvironment struct {
-	record *EnvironmentRecord
+	record *wandbfile.EnvironmentRecord
 	config map[string]interface{} // the config's "wbinstrument" entry; nil for none
 }
 
@@ -36,7 +37,7 @@ func gatherEnvironment(r *Run) (env *runEnvironment) {
 		}
 	}()
 	host, _ := r.h.hostname()
-	e := &EnvironmentRecord{
+	e := &wandbfile.EnvironmentRecord{
 		OS:              platformName(),
 		StartedAt:       r.start,
 		Host:            host,

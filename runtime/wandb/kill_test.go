@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"io"
 	"os"
 	"os/exec"
@@ -60,8 +61,8 @@ func TestKilledProgramLeavesReadableLog(t *testing.T) {
 	if len(runs) != 1 {
 		t.Fatalf("run dirs %v", runs)
 	}
-	data, err := ReadRunDir(runs[0])
-	var ce *CorruptError
+	data, err := wandbfile.ReadRunDir(runs[0])
+	var ce *wandbfile.CorruptError
 	if errors.As(err, &ce) {
 		t.Fatalf("killed program left a torn log: %v", err)
 	}

@@ -1,6 +1,7 @@
 package wandb
 
 import (
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"os"
 	"time"
 )
@@ -177,7 +178,7 @@ func (w *writer) writeTable(t queuedTable) {
 	if err := os.WriteFile(t.full, t.body, 0o644); err != nil {
 		w.run.con.warnOnce("disk", "writing tables: %v; logging to this run may be incomplete, the program continues", err)
 	} else {
-		w.pendingFiles = append(w.pendingFiles, FilesItem{Path: t.rel, Policy: PolicyNow, Type: FileMedia})
+		w.pendingFiles = append(w.pendingFiles, wandbfile.FilesItem{Path: t.rel, Policy: wandbfile.PolicyNow, Type: wandbfile.FileMedia})
 	}
 	w.tables.recycle(t.body)
 }

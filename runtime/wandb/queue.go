@@ -1,6 +1,7 @@
 package wandb
 
 import (
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"sync"
 	"time"
 )
@@ -24,7 +25,7 @@ type entry struct {
 	values map[string]interface{}
 	build  func(*Step) map[string]interface{}
 	raw    *RawRow
-	metric *MetricRecord
+	metric *wandbfile.MetricRecord
 }
 
 // queue is a bounded FIFO between the callers and the writer goroutine: a

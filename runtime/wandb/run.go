@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -280,7 +281,7 @@ func (r *Run) DefineMetric(name, stepMetric string) {
 	if r == nil || r.disabled || name == "" {
 		return
 	}
-	m := &MetricRecord{StepMetric: stepMetric, Options: MetricOptions{Defined: true}}
+	m := &wandbfile.MetricRecord{StepMetric: stepMetric, Options: wandbfile.MetricOptions{Defined: true}}
 	if stepMetric != "" {
 		m.Options.StepSync = true
 	}

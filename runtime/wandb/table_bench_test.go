@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"io"
 	"os"
 	"path"
@@ -55,7 +56,7 @@ func oldTable(s *Step, key string, columns []string, data [][]interface{}) (map[
 	if err := os.WriteFile(full, body, 0o644); err != nil {
 		return nil, err
 	}
-	w.pendingFiles = append(w.pendingFiles, FilesItem{Path: rel, Policy: PolicyNow, Type: FileMedia})
+	w.pendingFiles = append(w.pendingFiles, wandbfile.FilesItem{Path: rel, Policy: wandbfile.PolicyNow, Type: wandbfile.FileMedia})
 	return map[string]interface{}{
 		"_type": "table-file", "sha256": digest, "size": len(body), "path": rel,
 		"ncols": len(columns), "nrows": len(data), "log_mode": "IMMUTABLE",
