@@ -11,7 +11,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/rand"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,6 +18,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // runEnvironment is what gathering finds: the record, and the Go facts

@@ -1,7 +1,16 @@
 package wandb
 
 // The two JSON forms W&B's sender makes of the run's EnvironmentRecord
-// (wandbfile/environment.go has the record and the sources it follows).
+// (wandbfile/environment.go has the record), read from
+// github.com/wandb/wandb:
+//
+//   - core/internal/stream/sender.go: sendEnvironment and
+//     uploadMetadataFile, which upload wandb-metadata.json as soon as the
+//     record arrives;
+//   - core/internal/runenvironment/runenvironment.go: ToJSON (protojson
+//     with a two-space indent: that is wandb-metadata.json) and
+//     ToRunConfigData (the same JSON, parsed, under the writer id, which
+//     runconfig.AddInternalData stores at _wandb.e of the run config).
 
 import (
 	"encoding/json"

@@ -2,13 +2,14 @@ package wandb
 
 import (
 	"encoding/json"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"io"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // TestConfigYAMLMatchesYAMLv3 pins config.yaml for a config with W&B's

@@ -1,9 +1,10 @@
 package wandb
 
 import (
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"os"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // Table files are written late. Creating a file costs 25-250 µs of kernel

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // setTableTiming replaces the table queue's limits for one test; runs

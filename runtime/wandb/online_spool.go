@@ -7,9 +7,10 @@ package wandb
 import (
 	"errors"
 	"fmt"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"io"
 	"os"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // spoolReader reads a run log that the writer may still be appending to.

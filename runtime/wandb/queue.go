@@ -1,9 +1,10 @@
 package wandb
 
 import (
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"sync"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // defaultQueueCap bounds the entries waiting for the writer goroutine; at

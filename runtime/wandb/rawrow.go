@@ -2,10 +2,11 @@ package wandb
 
 import (
 	"fmt"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // A logging goroutine that writes many rows of the same shape (wbopenai's,

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden .wandb files in testdata/")

@@ -3,10 +3,11 @@ package wandb
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // runDirName is "offline-run-YYYYMMDD_HHMMSS-<id>" (UTC start), the name

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // File names of the file_stream protocol.

@@ -27,8 +27,9 @@ package wandb
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"strings"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // definedMetric is W&B's definedMetric, less the summary settings, which

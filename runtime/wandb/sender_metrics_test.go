@@ -2,8 +2,9 @@ package wandb
 
 import (
 	"encoding/json"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"testing"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 func usageRow(keys ...string) *wandbfile.HistoryRecord {

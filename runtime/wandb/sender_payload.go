@@ -8,12 +8,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"sort"
 	"strconv"
 	"time"
 
 	"github.com/wbinstrument/wbinstrument/runtime/internal/jsonenc"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // upsertBucketQuery is W&B's UpsertBucket mutation, trimmed to the inputs

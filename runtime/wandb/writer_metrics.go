@@ -12,8 +12,9 @@ package wandb
 // globs, and the usage charts lose their _timestamp axis.
 
 import (
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"strings"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // writerMetrics is the writer's view of the run's metric definitions:

@@ -2,10 +2,11 @@ package wandb
 
 import (
 	"encoding/hex"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"io"
 	"reflect"
 	"testing"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // TestExpandedMetricBytes pins the record W&B's handler writes for a key

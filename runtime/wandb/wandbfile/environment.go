@@ -1,31 +1,24 @@
 package wandbfile
 
-// The run's environment: W&B's EnvironmentRecord (record type 26), its
-// wire encoding, and the two forms W&B's sender makes of it, read from
-// github.com/wandb/wandb:
+// The run's environment: W&B's EnvironmentRecord (record type 26) and its
+// wire encoding, read from github.com/wandb/wandb:
 //
 //   - wandb/proto/wandb_internal.proto: EnvironmentRecord, GitRepoRecord,
 //     MemoryInfo (field numbers and json_name options);
 //   - core/internal/monitor/monitor.go: probeExecutionContext and
-//     probeResources, what W&B's own client fills in;
-//   - core/internal/stream/sender.go: sendEnvironment and
-//     uploadMetadataFile, which upload wandb-metadata.json as soon as the
-//     record arrives;
-//   - core/internal/runenvironment/runenvironment.go: ToJSON (protojson
-//     with a two-space indent: that is wandb-metadata.json) and
-//     ToRunConfigData (the same JSON, parsed, under the writer id, which
-//     runconfig.AddInternalData stores at _wandb.e of the run config).
+//     probeResources, what W&B's own client fills in.
+//
+// The two JSON forms W&B's sender makes of it are runtime/wandb's
+// (environment_json.go).
 
-import (
-	"time"
-)
+import "time"
 
-// EnvironmentRecord is the part of W&B's EnvironmentRecord this package
-// writes and reads: where and how the program runs. Empty fields are left
-// out, as W&B leaves out what it could not find.
+// EnvironmentRecord is the part of W&B's EnvironmentRecord runtime/wandb
+// writes and this package reads: where and how the program runs. Empty
+// fields are left out, as W&B leaves out what it could not find.
 type EnvironmentRecord struct {
 	OS              string    // 1: e.g. "Linux-6.1.0-18-amd64-x86_64"
-	Python          string    // 2: never set by this package
+	Python          string    // 2: never set by runtime/wandb
 	StartedAt       time.Time // 3: when the writer started
 	Args            []string  // 5: command-line arguments after the program
 	Program         string    // 6: what was run

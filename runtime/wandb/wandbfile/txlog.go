@@ -106,7 +106,8 @@ func (lw *LogWriter) Add(payload []byte) int64 {
 // Pending is the number of framed bytes not yet handed to the OS.
 func (lw *LogWriter) Pending() int { return len(lw.buf) }
 
-// Err is the first write error; once set, Add and Flush do nothing.
+// Err is the first write error Flush met; after it the log is unusable
+// and Flush keeps returning it.
 func (lw *LogWriter) Err() error { return lw.err }
 
 // Flush hands every buffered (whole) record to the OS. After a failed
