@@ -18,6 +18,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
@@ -129,7 +130,7 @@ func BenchmarkLoggingThroughput(b *testing.B) {
 		if len(dirs) != 1 {
 			b.Fatalf("want one run under %s, found %v", dir, dirs)
 		}
-		rd, err := wandb.ReadRunDir(dirs[0])
+		rd, err := wandbfile.ReadRunDir(dirs[0])
 		if err != nil {
 			b.Fatalf("reading the run: %v", err)
 		}

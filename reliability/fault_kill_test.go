@@ -14,6 +14,7 @@ import (
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // TestFaultKill9 kills an instrumented program with SIGKILL halfway
@@ -68,8 +69,8 @@ func TestFaultKill9(t *testing.T) {
 	rate := float64(len(done)) / killed.Sub(done[0]).Seconds()
 
 	runDir := onlyRunDir(t, dir)
-	rd, rerr := wandb.ReadRunDir(runDir)
-	var ce *wandb.CorruptError
+	rd, rerr := wandbfile.ReadRunDir(runDir)
+	var ce *wandbfile.CorruptError
 	tail := "clean end"
 	if rerr != nil {
 		if !errors.As(rerr, &ce) || !ce.Torn {

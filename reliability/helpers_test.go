@@ -18,7 +18,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/checkout"
 	"github.com/wbinstrument/wbinstrument/internal/demo"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // root is the wbinstrument checkout.
@@ -327,9 +327,9 @@ func onlyRunDir(t testing.TB, dir string) string {
 }
 
 // readRun reads a run directory and fails on anything but a clean log.
-func readRun(t testing.TB, dir string) *wandb.RunData {
+func readRun(t testing.TB, dir string) *wandbfile.RunData {
 	t.Helper()
-	rd, err := wandb.ReadRunDir(dir)
+	rd, err := wandbfile.ReadRunDir(dir)
 	if err != nil {
 		t.Fatalf("reading %s: %v", dir, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/wbinstrument/wbinstrument/internal/tokens"
 	"github.com/wbinstrument/wbinstrument/runtime/prices"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // progressMinRows is the run size from which sync reports progress: small
@@ -175,9 +176,9 @@ func displayPath(log string) string {
 // syncEdit is what sync changes in a run as it uploads it: token counts
 // estimated for calls the server reported none for, then costs for the
 // rows logged without one (see cost.SyncPricer).
-func syncEdit(table *prices.Table) func(*wandb.Record) []*wandb.Record {
+func syncEdit(table *prices.Table) func(*wandbfile.Record) []*wandbfile.Record {
 	pricer := &cost.SyncPricer{Table: table}
-	return func(rec *wandb.Record) []*wandb.Record {
+	return func(rec *wandbfile.Record) []*wandbfile.Record {
 		if rec.History != nil {
 			estimateUsage(rec.History)
 		}
@@ -188,7 +189,7 @@ func syncEdit(table *prices.Table) func(*wandb.Record) []*wandb.Record {
 // estimateUsage adds token counts, marked usage/estimated, to a row whose
 // call the server answered without usage (a stream from a server that
 // ignores stream_options), so that W&B's usage charts count it.
-func estimateUsage(h *wandb.HistoryRecord) {
+func estimateUsage(h *wandbfile.HistoryRecord) {
 	row := make(map[string]json.RawMessage, len(h.Items))
 	for i := range h.Items {
 		row[h.Items[i].FullKey()] = h.Items[i].ValueJSON
@@ -198,6 +199,6 @@ func estimateUsage(h *wandb.HistoryRecord) {
 		return
 	}
 	for _, k := range []string{"usage/prompt_tokens", "usage/completion_tokens", "usage/total_tokens", "usage/estimated"} {
-		h.Items = append(h.Items, wandb.Item{NestedKey: []string{k}, ValueJSON: est[k]})
+		h.Items = append(h.Items, wandbfile.Item{NestedKey: []string{k}, ValueJSON: est[k]})
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/internal/runtest"
 	"github.com/wbinstrument/wbinstrument/runtime/prices"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 func jsonNum(t *testing.T, raw json.RawMessage) float64 {
@@ -24,9 +24,9 @@ func jsonNum(t *testing.T, raw json.RawMessage) float64 {
 }
 
 // syncedRun syncs runDir to a fake W&B and returns the server's run.
-func syncedRun(t *testing.T, runDir string) (*wandb.RunData, fakewandb.Run) {
+func syncedRun(t *testing.T, runDir string) (*wandbfile.RunData, fakewandb.Run) {
 	t.Helper()
-	data, err := wandb.ReadRunDir(runDir)
+	data, err := wandbfile.ReadRunDir(runDir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // TestSyncSkipsLiveRunUnlessForced leaves a run open in this process:
@@ -27,7 +28,7 @@ func TestSyncSkipsLiveRunUnlessForced(t *testing.T) {
 	}
 	// Wait for the rows to reach the log, so -force has them to upload.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if d, err := wandb.ReadRunDir(r.Dir()); err == nil && len(d.History) == n {
+		if d, err := wandbfile.ReadRunDir(r.Dir()); err == nil && len(d.History) == n {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
@@ -58,7 +59,7 @@ func recordedTarget(log string) (entity, project string) {
 		return "", ""
 	}
 	defer f.Close()
-	rd, err := wandb.NewReader(f)
+	rd, err := wandbfile.NewReader(f)
 	if err != nil {
 		return "", ""
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 const syncKey = "sync-test-key-9a8b7c6d5e4f"
@@ -197,7 +198,7 @@ func TestSyncTornLog(t *testing.T) {
 	srv := syncServer(t)
 	dir := t.TempDir()
 	runDir, id := offlineRun(t, dir, 20)
-	data, err := wandb.ReadRunDir(runDir)
+	data, err := wandbfile.ReadRunDir(runDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +232,7 @@ func TestSyncCrashedRun(t *testing.T) {
 	srv := syncServer(t)
 	dir := t.TempDir()
 	runDir, id := offlineRun(t, dir, 8)
-	data, err := wandb.ReadRunDir(runDir)
+	data, err := wandbfile.ReadRunDir(runDir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // Call is one logged API call.
@@ -71,7 +71,7 @@ type Span struct {
 }
 
 // FromRun decodes every history row of run that carries a trace.
-func FromRun(run *wandb.RunData) ([]Call, error) {
+func FromRun(run *wandbfile.RunData) ([]Call, error) {
 	var out []Call
 	for i, row := range run.History {
 		if _, ok := row["trace"]; !ok {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/calls"
 	"github.com/wbinstrument/wbinstrument/runtime/prices"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // SyncPricer prices, record by record as `sync` uploads them, the rows
@@ -35,7 +35,7 @@ type SyncPricer struct {
 
 // Edit is a wandb.SyncOptions.Edit: it prices history rows and updates
 // summary records, and returns the records to send before a row.
-func (p *SyncPricer) Edit(rec *wandb.Record) []*wandb.Record {
+func (p *SyncPricer) Edit(rec *wandbfile.Record) []*wandbfile.Record {
 	switch {
 	case rec.History != nil:
 		return p.history(rec.History)
@@ -45,7 +45,7 @@ func (p *SyncPricer) Edit(rec *wandb.Record) []*wandb.Record {
 	return nil
 }
 
-func (p *SyncPricer) history(h *wandb.HistoryRecord) []*wandb.Record {
+func (p *SyncPricer) history(h *wandbfile.HistoryRecord) []*wandbfile.Record {
 	if p.Table == nil {
 		return nil
 	}
@@ -105,17 +105,17 @@ func (p *SyncPricer) history(h *wandb.HistoryRecord) []*wandb.Record {
 	desc := p.Table.Describe()
 	desc["priced_at"] = now().UTC().Format(time.RFC3339)
 	cfg, _ := json.Marshal(desc)
-	return []*wandb.Record{
-		{Metric: &wandb.MetricRecord{GlobName: prices.Glob, StepMetric: "_timestamp",
-			Options: wandb.MetricOptions{StepSync: true, Defined: true}}},
-		{Config: &wandb.ConfigRecord{Update: []wandb.Item{item(prices.ConfigKeyAtSync, cfg)}}},
+	return []*wandbfile.Record{
+		{Metric: &wandbfile.MetricRecord{GlobName: prices.Glob, StepMetric: "_timestamp",
+			Options: wandbfile.MetricOptions{StepSync: true, Defined: true}}},
+		{Config: &wandbfile.ConfigRecord{Update: []wandbfile.Item{item(prices.ConfigKeyAtSync, cfg)}}},
 	}
 }
 
 // summary brings a summary record's totals up to date with the rows
 // priced so far: the runtime's totals (when it priced the run) plus what
 // sync priced, with the calls sync priced no longer counted unpriced.
-func (p *SyncPricer) summary(s *wandb.SummaryRecord) {
+func (p *SyncPricer) summary(s *wandbfile.SummaryRecord) {
 	if !p.began {
 		return
 	}
@@ -161,7 +161,7 @@ func (p *SyncPricer) summary(s *wandb.SummaryRecord) {
 	set(prices.KeyUnpriced, json.RawMessage(strconv.FormatInt(unpriced, 10)))
 }
 
-func item(k string, v json.RawMessage) wandb.Item { return wandb.Item{Key: k, ValueJSON: v} }
+func item(k string, v json.RawMessage) wandbfile.Item { return wandbfile.Item{Key: k, ValueJSON: v} }
 
 func floatJSON(f float64) json.RawMessage {
 	b, _ := json.Marshal(f)

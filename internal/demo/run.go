@@ -16,7 +16,7 @@ import (
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
 	"github.com/wbinstrument/wbinstrument/rewriter"
 	"github.com/wbinstrument/wbinstrument/runtime/otlp"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
@@ -34,11 +34,11 @@ type Options struct {
 
 // Result is what one demo run produced.
 type Result struct {
-	Output []byte           // the instrumented program's stdout
-	Report *rewriter.Report // what the rewrite did
-	RunDir string           // the offline run directory the program wrote
-	Run    *wandb.RunData   // the run, read back from its .wandb file
-	Calls  []calls.Call     // the run's rows, decoded
+	Output []byte             // the instrumented program's stdout
+	Report *rewriter.Report   // what the rewrite did
+	RunDir string             // the offline run directory the program wrote
+	Run    *wandbfile.RunData // the run, read back from its .wandb file
+	Calls  []calls.Call       // the run's rows, decoded
 	// Command is how the user runs wbinstrument, for the hints printed
 	// after the summary: "go run ./cmd/wbinstrument" or "wbinstrument".
 	Command string
@@ -83,7 +83,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if runDir == "" || runDir == before {
 		return nil, fmt.Errorf("the program wrote no new run under %s", filepath.Join(opts.WandbDir, "wandb"))
 	}
-	data, err := wandb.ReadRunDir(runDir)
+	data, err := wandbfile.ReadRunDir(runDir)
 	if err != nil {
 		return nil, fmt.Errorf("reading the run back: %v", err)
 	}

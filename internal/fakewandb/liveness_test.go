@@ -14,6 +14,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 const liveRows = 20
@@ -61,7 +62,7 @@ func TestSyncSkipsLiveRunThenSyncsItKilled(t *testing.T) {
 	// The rows reach the log within the writer's flush delay (~1 s).
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		d, err := wandb.ReadRunDir(runDir)
+		d, err := wandbfile.ReadRunDir(runDir)
 		if err == nil && len(d.History) == liveRows {
 			if d.Exit != nil {
 				t.Fatal("a live run has an exit record")

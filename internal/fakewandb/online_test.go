@@ -18,6 +18,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 const key = "fake-key-5f3b2a9c8d7e6f10aa"
@@ -326,7 +327,7 @@ func TestOnlineServerDownThenSync(t *testing.T) {
 	if _, err := os.Stat(log + ".synced"); err == nil {
 		t.Fatal(".synced marker written although nothing was uploaded")
 	}
-	data, err := wandb.ReadRunDir(r.Dir())
+	data, err := wandbfile.ReadRunDir(r.Dir())
 	if err != nil {
 		t.Fatalf("the spool is not readable: %v", err)
 	}

@@ -43,7 +43,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // SyncState is a run as a server holds it after a sync.
@@ -103,7 +103,7 @@ func plainJSON(t testing.TB, raw []byte) interface{} {
 	return v
 }
 
-func itemPath(it wandb.Item) []string {
+func itemPath(it wandbfile.Item) []string {
 	if len(it.NestedKey) > 0 {
 		return it.NestedKey
 	}
@@ -154,7 +154,7 @@ type modelMetric struct {
 	goal                       int32
 }
 
-func (m modelMetric) with(r *wandb.MetricRecord) modelMetric {
+func (m modelMetric) with(r *wandbfile.MetricRecord) modelMetric {
 	m.syncStep = m.syncStep || r.Options.StepSync
 	m.hidden = m.hidden || r.Options.Hidden
 	if r.StepMetric != "" {
@@ -172,7 +172,7 @@ func (m modelMetric) with(r *wandb.MetricRecord) modelMetric {
 // metadataModel is wandb-metadata.json as protojson writes an
 // EnvironmentRecord: JSON names, field-number order, zero values left
 // out, uint64 as a string, a two-space indent.
-func metadataModel(t testing.TB, e *wandb.EnvironmentRecord) []byte {
+func metadataModel(t testing.TB, e *wandbfile.EnvironmentRecord) []byte {
 	t.Helper()
 	type git struct {
 		Remote string `json:"remote,omitempty"`
@@ -241,7 +241,7 @@ func metadataModel(t testing.TB, e *wandb.EnvironmentRecord) []byte {
 // sync would leave it on a server that expands globs or not.
 func WandbSyncModel(t testing.TB, dir string, serverExpandsGlobs bool) SyncState {
 	t.Helper()
-	data, err := wandb.ReadRunDir(dir)
+	data, err := wandbfile.ReadRunDir(dir)
 	if err != nil {
 		t.Fatalf("reading %s: %v", dir, err)
 	}
@@ -250,9 +250,9 @@ func WandbSyncModel(t testing.TB, dir string, serverExpandsGlobs bool) SyncState
 	summary := map[string]interface{}{}
 	defined := map[string]modelMetric{}
 	globs := map[string]modelMetric{}
-	var env *wandb.EnvironmentRecord
+	var env *wandbfile.EnvironmentRecord
 	seenRun, exited := false, false
-	apply := func(tree map[string]interface{}, update, remove []wandb.Item) {
+	apply := func(tree map[string]interface{}, update, remove []wandbfile.Item) {
 		for _, it := range update {
 			setPath(tree, itemPath(it), simpleJSON(t, it.ValueJSON))
 		}
@@ -293,7 +293,7 @@ func WandbSyncModel(t testing.TB, dir string, serverExpandsGlobs bool) SyncState
 			}
 		case rec.Environment != nil:
 			if env == nil {
-				env = &wandb.EnvironmentRecord{}
+				env = &wandbfile.EnvironmentRecord{}
 			}
 			merged := *env
 			e := rec.Environment

@@ -14,7 +14,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
 	"github.com/wbinstrument/wbinstrument/rewriter"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // secretKey is the key the program sends; no logged byte may hold it.
@@ -140,7 +140,7 @@ func endToEnd(t *testing.T, program string) {
 	if len(dirs) != 1 {
 		t.Fatalf("run dirs %v", dirs)
 	}
-	rd, err := wandb.ReadRunDir(dirs[0])
+	rd, err := wandbfile.ReadRunDir(dirs[0])
 	if err != nil {
 		t.Fatal(err)
 	}

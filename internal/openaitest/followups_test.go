@@ -11,7 +11,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
@@ -22,7 +22,7 @@ func (e *env) liveRows() []row {
 	if len(dirs) != 1 {
 		return nil
 	}
-	rd, err := wandb.ReadRunDir(dirs[0])
+	rd, err := wandbfile.ReadRunDir(dirs[0])
 	if rd == nil {
 		e.t.Logf("reading the live run: %v", err)
 		return nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
@@ -54,14 +55,14 @@ func (e *env) plain() *openai.Client {
 }
 
 // finish ends the run and reads it back.
-func (e *env) finish() *wandb.RunData {
+func (e *env) finish() *wandbfile.RunData {
 	e.t.Helper()
 	wbopenai.Finish()
 	dirs, _ := filepath.Glob(filepath.Join(e.dir, "wandb", "offline-run-*"))
 	if len(dirs) != 1 {
 		e.t.Fatalf("want one run dir in %s, found %v", e.dir, dirs)
 	}
-	rd, err := wandb.ReadRunDir(dirs[0])
+	rd, err := wandbfile.ReadRunDir(dirs[0])
 	if err != nil {
 		e.t.Fatalf("reading the run: %v", err)
 	}
@@ -149,7 +150,7 @@ func (r row) trace(t *testing.T) (*spanOf, map[string]json.RawMessage) {
 }
 
 // rows returns the history rows that log calls.
-func rows(rd *wandb.RunData) []row {
+func rows(rd *wandbfile.RunData) []row {
 	var out []row
 	for _, h := range rd.History {
 		if _, ok := h["trace"]; ok {
@@ -159,7 +160,7 @@ func rows(rd *wandb.RunData) []row {
 	return out
 }
 
-func summaryInt(t *testing.T, rd *wandb.RunData, key string) int {
+func summaryInt(t *testing.T, rd *wandbfile.RunData, key string) int {
 	t.Helper()
 	var n int
 	if err := json.Unmarshal(rd.Summary[key], &n); err != nil {

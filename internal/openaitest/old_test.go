@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // TestOldGoOpenAI runs the v120 module's test (go-openai v1.20, the
@@ -35,7 +35,7 @@ func TestOldGoOpenAI(t *testing.T) {
 	if len(runs) != 1 {
 		t.Fatalf("runs %v", runs)
 	}
-	rd, err := wandb.ReadRunDir(runs[0])
+	rd, err := wandbfile.ReadRunDir(runs[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/wbinstrument/wbinstrument/internal/fakeweave"
 	"github.com/wbinstrument/wbinstrument/runtime/otlp"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
@@ -218,7 +219,7 @@ func TestSpansToWeave(t *testing.T) {
 	if len(runs) != 1 {
 		t.Fatalf("run dirs %v", runs)
 	}
-	rd, err := wandb.ReadRunDir(runs[0])
+	rd, err := wandbfile.ReadRunDir(runs[0])
 	if err != nil {
 		t.Fatal(err)
 	}

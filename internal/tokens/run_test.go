@@ -5,7 +5,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/calls"
 	"github.com/wbinstrument/wbinstrument/internal/runtest"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // TestRunWithoutUsage logs streams from a server that ignores
@@ -18,7 +18,7 @@ func TestRunWithoutUsage(t *testing.T) {
 		{Role: "user", Name: "alice", Content: "Why is the sky blue?"},
 	}
 	runDir, texts := runtest.Streams(t, runtest.Request{Model: model, Messages: msgs})
-	rd, err := wandb.ReadRunDir(runDir)
+	rd, err := wandbfile.ReadRunDir(runDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestRunWithoutUsage(t *testing.T) {
 	}
 }
 
-func indexOfTrace(rd *wandb.RunData) int {
+func indexOfTrace(rd *wandbfile.RunData) int {
 	for i, h := range rd.History {
 		if _, ok := h["trace"]; ok {
 			return i

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 var sharedDir string
@@ -571,11 +572,11 @@ func TestBadInput(t *testing.T) {
 // history record, as a power loss would.
 func tornCopy(t *testing.T, src string) (dir string, keep int) {
 	t.Helper()
-	d, err := wandb.ReadRunDir(src)
+	d, err := wandbfile.ReadRunDir(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var hist []*wandb.Record
+	var hist []*wandbfile.Record
 	for _, r := range d.Records {
 		if r.History != nil {
 			hist = append(hist, r)
@@ -685,7 +686,7 @@ func waitRows(t *testing.T, dir string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if d, _ := wandb.ReadRunDir(dir); d != nil && len(d.History) >= n {
+		if d, _ := wandbfile.ReadRunDir(dir); d != nil && len(d.History) >= n {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)

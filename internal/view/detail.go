@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/wbinstrument/wbinstrument/internal/calls"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // Message is one request message, reduced to text for display.
@@ -462,12 +462,12 @@ func (s *Snapshot) rowValue(offset int64, key string) (json.RawMessage, error) {
 		return nil, err
 	}
 	defer f.Close()
-	p, _, err := wandb.NewReaderAt(f, offset).NextPayload()
+	p, _, err := wandbfile.NewReaderAt(f, offset).NextPayload()
 	if err != nil {
 		return nil, fmt.Errorf("%s: byte %d: %v", s.Data.Path, offset, err)
 	}
 	var v json.RawMessage
-	if _, _, err := wandb.ScanHistory(p, func(k, val []byte) {
+	if _, _, err := wandbfile.ScanHistory(p, func(k, val []byte) {
 		if string(k) == key {
 			v = append(json.RawMessage(nil), val...)
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // xssPrompt must show up on the page as text, never as markup.
@@ -175,7 +176,7 @@ func writeFixture(tb testing.TB, dir string, f fixture) string {
 		// wait for the rows to reach the file without an exit record.
 		deadline := time.Now().Add(20 * time.Second)
 		for {
-			d, _ := wandb.ReadRunDir(run.Dir())
+			d, _ := wandbfile.ReadRunDir(run.Dir())
 			if d != nil && len(d.History) == f.n || time.Now().After(deadline) {
 				break
 			}

@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wbinstrument/wbinstrument/internal/calls"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // What the load leaves out is read from the log again when it is needed:
@@ -33,12 +33,12 @@ func (s *Snapshot) Call(i int) (calls.Call, error) {
 		return calls.Call{}, err
 	}
 	defer f.Close()
-	p, _, err := wandb.NewReaderAt(f, ref.Offset).NextPayload()
+	p, _, err := wandbfile.NewReaderAt(f, ref.Offset).NextPayload()
 	if err != nil {
 		return calls.Call{}, fmt.Errorf("%s: %v", where, err)
 	}
 	row := map[string]json.RawMessage{}
-	isHist, _, err := wandb.ScanHistory(p, func(k, v []byte) {
+	isHist, _, err := wandbfile.ScanHistory(p, func(k, v []byte) {
 		row[string(k)] = append(json.RawMessage(nil), v...)
 	})
 	if err != nil {
@@ -108,7 +108,7 @@ func (s *Snapshot) eachDict(from int, start int64, newFn func() func(i int, hash
 			}
 			var trace []byte
 			step := -1.0
-			_, _, err := wandb.ScanHistory(p, func(k, v []byte) {
+			_, _, err := wandbfile.ScanHistory(p, func(k, v []byte) {
 				switch string(k) {
 				case "trace":
 					trace = v
@@ -125,7 +125,7 @@ func (s *Snapshot) eachDict(from int, start int64, newFn func() func(i int, hash
 			return struct{}{}
 		}
 	})
-	var corrupt *wandb.CorruptError
+	var corrupt *wandbfile.CorruptError
 	if errors.As(err, &corrupt) {
 		// The load stopped at the same place, or the run grew and is
 		// being written: every call of the snapshot was visited.

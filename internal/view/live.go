@@ -5,7 +5,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // Live mode follows a run that is still being written. The .wandb log
@@ -30,7 +30,7 @@ func (s *Snapshot) extend() *Snapshot {
 	}
 	r := &runRead{data: cloneRunData(s.Data), records: s.Records, historyRows: s.HistoryRows, end: s.end}
 	err = r.read()
-	var corrupt *wandb.CorruptError
+	var corrupt *wandbfile.CorruptError
 	if err != nil && !errors.As(err, &corrupt) {
 		return nil
 	}

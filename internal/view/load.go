@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // Snapshot is one load of a run: the run's config, summary and other
@@ -29,7 +29,7 @@ type Snapshot struct {
 	RunDir string // the run directory (or .wandb file) that was read
 	// Data holds the run's records other than history rows; Records and
 	// History are left empty to spare the memory of every row.
-	Data *wandb.RunData
+	Data *wandbfile.RunData
 	// Calls refers to each call's row in the log; Call reads one in full.
 	Calls       []CallRef
 	HistoryRows int
@@ -47,7 +47,7 @@ type Snapshot struct {
 	// Corrupt is set when the log has a torn or damaged tail: everything
 	// before it was read. RowErrors counts history rows whose trace could
 	// not be decoded (they are left out), FirstRowError describes the first.
-	Corrupt       *wandb.CorruptError
+	Corrupt       *wandbfile.CorruptError
 	RowErrors     int
 	FirstRowError string
 
@@ -135,7 +135,7 @@ func Load(runDir string) (*Snapshot, error) {
 	}
 	r := &runRead{data: newRunData(file)}
 	err = r.read()
-	var corrupt *wandb.CorruptError
+	var corrupt *wandbfile.CorruptError
 	if err != nil && !errors.As(err, &corrupt) {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func Load(runDir string) (*Snapshot, error) {
 // newSnapshot indexes what r read of the log; st is the log as it was
 // before the read. prev is the snapshot r continues (nil for a first
 // read): r's calls follow its calls.
-func newSnapshot(runDir string, r *runRead, st os.FileInfo, corrupt *wandb.CorruptError, prev *Snapshot) *Snapshot {
+func newSnapshot(runDir string, r *runRead, st os.FileInfo, corrupt *wandbfile.CorruptError, prev *Snapshot) *Snapshot {
 	var refs []CallRef
 	if prev != nil {
 		refs = make([]CallRef, len(prev.Calls), len(prev.Calls)+len(r.cs))

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // passBatch is a run of record payloads copied back to back into one
@@ -36,7 +36,7 @@ const (
 // offset; the payload is only valid during the call. It returns the
 // results of work in log order, in batches; end, the offset just after
 // the last record read intact (where a later pass continues); and the
-// reader's error: a *wandb.CorruptError for a torn or damaged tail (the
+// reader's error: a *wandbfile.CorruptError for a torn or damaged tail (the
 // results before it are complete), another error when the log cannot be
 // read at all.
 // ReadProgress, when set, hears how far a read of a run's log has come
@@ -49,13 +49,13 @@ func logPass[R any](path string, from int64, newWorker func() func(off int64, pa
 		return nil, 0, err
 	}
 	defer f.Close()
-	var rd *wandb.Reader
+	var rd *wandbfile.Reader
 	if from == 0 {
-		if rd, err = wandb.NewReader(f); err != nil {
+		if rd, err = wandbfile.NewReader(f); err != nil {
 			return nil, 0, fmt.Errorf("%s: %w", path, err)
 		}
 	} else {
-		rd = wandb.NewReaderAt(f, from)
+		rd = wandbfile.NewReaderAt(f, from)
 	}
 
 	var size int64

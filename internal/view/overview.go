@@ -10,7 +10,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/runtime/otlp"
 	"github.com/wbinstrument/wbinstrument/runtime/prices"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
@@ -168,7 +168,7 @@ func (s *Snapshot) overview() *Overview {
 // (OS, command, git state, host, hardware) and the Go facts the run's
 // config keeps under "wbinstrument", in reading order, leaving out what
 // is unknown.
-func environmentKVs(e *wandb.EnvironmentRecord, goInfo json.RawMessage) []KV {
+func environmentKVs(e *wandbfile.EnvironmentRecord, goInfo json.RawMessage) []KV {
 	out := []KV{}
 	add := func(k, v string) {
 		if v != "" {

@@ -8,17 +8,17 @@ import (
 	"path/filepath"
 	"runtime/debug"
 
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
-// runRead is what reading a run's log gathered: wandb.ReadRunDir made fit
+// runRead is what reading a run's log gathered: wandbfile.ReadRunDir made fit
 // for 100k-call runs. It keeps no record and no row (data.Records and
 // History stay nil), only a summary of each call read with jscan on every
 // core while the log is still being read (see logPass). The log is
 // append-only, so live mode continues a runRead from where it ended
 // rather than read the log again (see Snapshot.extend).
 type runRead struct {
-	data                 *wandb.RunData
+	data                 *wandbfile.RunData
 	cs                   []callSummary // calls of this read only
 	records, historyRows int
 	rowErrs              []rowError // rows of this read only
@@ -29,14 +29,14 @@ type runRead struct {
 }
 
 // read reads the log from r.end on and folds what it finds into r. It
-// returns a *wandb.CorruptError for a torn or damaged tail (what comes
+// returns a *wandbfile.CorruptError for a torn or damaged tail (what comes
 // before it is read), another error when the log cannot be read at all.
 func (r *runRead) read() error {
 	// The read allocates little that outlives it, and collecting less
 	// often saves a tenth of its time. The viewer is a process of its own.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	batches, end, err := logPass(r.data.Path, r.end, newSummarizer)
-	var corrupt *wandb.CorruptError
+	var corrupt *wandbfile.CorruptError
 	if err != nil && !errors.As(err, &corrupt) {
 		return err
 	}
@@ -52,7 +52,7 @@ func (r *runRead) read() error {
 		for i := range b {
 			if !r.fold(&b[i]) {
 				// Next would have stopped here: the rest is not trusted.
-				return &wandb.CorruptError{Offset: b[i].off, Reason: "record payload: " + b[i].err.Error()}
+				return &wandbfile.CorruptError{Offset: b[i].off, Reason: "record payload: " + b[i].err.Error()}
 			}
 		}
 	}
@@ -87,13 +87,13 @@ func (r *runRead) fold(res *recResult) bool {
 }
 
 // newRunData is the RunData of a log not read yet.
-func newRunData(file string) *wandb.RunData {
-	return &wandb.RunData{Path: file, Config: map[string]json.RawMessage{}, Summary: map[string]json.RawMessage{}}
+func newRunData(file string) *wandbfile.RunData {
+	return &wandbfile.RunData{Path: file, Config: map[string]json.RawMessage{}, Summary: map[string]json.RawMessage{}}
 }
 
 // cloneRunData copies d for a read that continues it: the snapshot that
 // holds d is being served and must not change.
-func cloneRunData(d *wandb.RunData) *wandb.RunData {
+func cloneRunData(d *wandbfile.RunData) *wandbfile.RunData {
 	c := *d
 	c.Config = make(map[string]json.RawMessage, len(d.Config))
 	for k, v := range d.Config {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/calls"
 	"github.com/wbinstrument/wbinstrument/internal/tokens"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // CallRef is what a snapshot keeps of each call besides its index entry:
@@ -50,8 +50,8 @@ type callSummary struct {
 // recResult is what a load worker makes of one record.
 type recResult struct {
 	off      int64
-	err      error         // the payload does not decode: the log is damaged here
-	rec      *wandb.Record // a record other than a history row
+	err      error             // the payload does not decode: the log is damaged here
+	rec      *wandbfile.Record // a record other than a history row
 	history  bool
 	hasTrace bool
 	hasStats bool // the row references a stats table
@@ -90,7 +90,7 @@ func (z *summarizer) record(off int64, payload []byte) recResult {
 	var nums [8]float64
 	hasCost := false
 	missing := false
-	isHist, _, err := wandb.ScanHistory(payload, func(key, v []byte) {
+	isHist, _, err := wandbfile.ScanHistory(payload, func(key, v []byte) {
 		k := -1
 		switch string(key) {
 		case "usage_missing":
@@ -126,7 +126,7 @@ func (z *summarizer) record(off int64, payload []byte) recResult {
 		return r
 	}
 	if !isHist {
-		rec, err := wandb.DecodeRecord(payload)
+		rec, err := wandbfile.DecodeRecord(payload)
 		if err != nil {
 			r.err = err
 			return r
@@ -157,7 +157,7 @@ func (z *summarizer) record(off int64, payload []byte) recResult {
 // stream_options), so decoding them in full here costs little.
 func estimate(payload []byte, c *callSummary) {
 	row := map[string]json.RawMessage{}
-	if _, _, err := wandb.ScanHistory(payload, func(k, v []byte) {
+	if _, _, err := wandbfile.ScanHistory(payload, func(k, v []byte) {
 		row[string(k)] = append(json.RawMessage(nil), v...)
 	}); err != nil {
 		return

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/calls"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // The load reads rows with jscan (summary.go) instead of calls.FromRow.
@@ -93,14 +94,14 @@ func (s *Snapshot) loaded(i int) refEntry {
 }
 
 // compareWithFromRow loads runDir and checks every call, and every row
-// left out, against calls.FromRow over wandb.ReadRunDir's rows.
+// left out, against calls.FromRow over wandbfile.ReadRunDir's rows.
 func compareWithFromRow(t *testing.T, runDir string, wantErrRows map[int]string) *Snapshot {
 	t.Helper()
 	snap, err := Load(runDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := wandb.ReadRunDir(runDir)
+	data, err := wandbfile.ReadRunDir(runDir)
 	if err != nil {
 		t.Fatal(err)
 	}

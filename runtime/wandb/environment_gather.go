@@ -18,12 +18,14 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // runEnvironment is what gathering finds: the record, and the Go facts
 // W&B's record has no field for, which go into the run config.
 type runEnvironment struct {
-	record *EnvironmentRecord
+	record *wandbfile.EnvironmentRecord
 	config map[string]interface{} // the config's "wbinstrument" entry; nil for none
 }
 
@@ -36,7 +38,7 @@ func gatherEnvironment(r *Run) (env *runEnvironment) {
 		}
 	}()
 	host, _ := r.h.hostname()
-	e := &EnvironmentRecord{
+	e := &wandbfile.EnvironmentRecord{
 		OS:              platformName(),
 		StartedAt:       r.start,
 		Host:            host,

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // TestConfigYAMLMatchesYAMLv3 pins config.yaml for a config with W&B's
@@ -78,7 +80,7 @@ v:
 // options, field-number order, uint64 as a string).
 func TestMetadataJSON(t *testing.T) {
 	r := &Run{start: time.Date(2024, 3, 1, 12, 30, 45, 1e6, time.UTC)}
-	got := string(fixedEnvironment(r).record.metadataJSON())
+	got := string(metadataJSON(fixedEnvironment(r).record))
 	want := `{
   "os": "Linux-6.1.0-18-amd64-x86_64",
   "startedAt": "2024-03-01T12:30:45.001Z",
@@ -106,7 +108,7 @@ func TestMetadataJSON(t *testing.T) {
 	if got != want {
 		t.Errorf("metadata\n%s\nwant\n%s", got, want)
 	}
-	if got := string((&EnvironmentRecord{}).metadataJSON()); got != "{}" {
+	if got := string(metadataJSON(&wandbfile.EnvironmentRecord{})); got != "{}" {
 		t.Errorf("empty record: %s", got)
 	}
 	for ns, want := range map[int]string{0: "12:30:45Z", 1e6: "12:30:45.001Z", 1500: "12:30:45.000001500Z", 2000: "12:30:45.000002Z"} {
@@ -121,18 +123,18 @@ func TestMetadataJSON(t *testing.T) {
 func TestEnvironmentRoundTrip(t *testing.T) {
 	r := &Run{start: time.Date(2024, 3, 1, 12, 30, 45, 1e6, time.UTC)}
 	env := fixedEnvironment(r).record
-	b, err := appendRecord(nil, &Record{Num: 4, Environment: env})
+	b, err := wandbfile.AppendRecord(nil, &wandbfile.Record{Num: 4, Environment: env})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := decodeRecord(b)
+	rec, err := wandbfile.DecodeRecord(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Type != TypeEnvironment || !reflect.DeepEqual(rec.Environment, env) {
+	if rec.Type != wandbfile.TypeEnvironment || !reflect.DeepEqual(rec.Environment, env) {
 		t.Errorf("decoded %+v, want %+v", rec.Environment, env)
 	}
-	data, err := ReadRunDir("testdata/environment.wandb")
+	data, err := wandbfile.ReadRunDir("testdata/environment.wandb")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +144,7 @@ func TestEnvironmentRoundTrip(t *testing.T) {
 	}
 	// Header, run, config; then the writer's first records: the Go facts
 	// and the environment; then the glob.
-	if want := []int{TypeHeader, TypeRun, TypeConfig, TypeConfig, TypeEnvironment, TypeMetric}; !reflect.DeepEqual(types, want) {
+	if want := []int{wandbfile.TypeHeader, wandbfile.TypeRun, wandbfile.TypeConfig, wandbfile.TypeConfig, wandbfile.TypeEnvironment, wandbfile.TypeMetric}; !reflect.DeepEqual(types, want) {
 		t.Errorf("record types %v, want %v", types, want)
 	}
 	if e := data.Records[4].Environment; e == nil || e.GitCommit != env.GitCommit || e.Host != "testhost" {
@@ -232,12 +234,12 @@ func TestGatherEnvironment(t *testing.T) {
 	if _, ok := env.config["modules"]; ok {
 		t.Errorf("a module the binary does not contain was reported: %v", env.config)
 	}
-	if strings.Contains(string(e.metadataJSON()), "wandb-key-0123456789") {
+	if strings.Contains(string(metadataJSON(e)), "wandb-key-0123456789") {
 		t.Error("the API key reached the environment")
 	}
 	// The run's log holds it, after the run's own records.
 	data := readRun(t, r)
-	if data.Records[2].Type != TypeConfig || data.Records[3].Environment == nil {
+	if data.Records[2].Type != wandbfile.TypeConfig || data.Records[3].Environment == nil {
 		t.Errorf("record types %v", recordTypes(data))
 	}
 }

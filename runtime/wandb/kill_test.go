@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // TestKilledProgramLeavesReadableLog runs a child process that logs rows
@@ -60,8 +62,8 @@ func TestKilledProgramLeavesReadableLog(t *testing.T) {
 	if len(runs) != 1 {
 		t.Fatalf("run dirs %v", runs)
 	}
-	data, err := ReadRunDir(runs[0])
-	var ce *CorruptError
+	data, err := wandbfile.ReadRunDir(runs[0])
+	var ce *wandbfile.CorruptError
 	if errors.As(err, &ce) {
 		t.Fatalf("killed program left a torn log: %v", err)
 	}

@@ -3,6 +3,8 @@ package wandb
 import (
 	"os"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // Table files are written late. Creating a file costs 25-250 µs of kernel
@@ -177,7 +179,7 @@ func (w *writer) writeTable(t queuedTable) {
 	if err := os.WriteFile(t.full, t.body, 0o644); err != nil {
 		w.run.con.warnOnce("disk", "writing tables: %v; logging to this run may be incomplete, the program continues", err)
 	} else {
-		w.pendingFiles = append(w.pendingFiles, FilesItem{Path: t.rel, Policy: PolicyNow, Type: FileMedia})
+		w.pendingFiles = append(w.pendingFiles, wandbfile.FilesItem{Path: t.rel, Policy: wandbfile.PolicyNow, Type: wandbfile.FileMedia})
 	}
 	w.tables.recycle(t.body)
 }

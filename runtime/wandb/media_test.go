@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // setTableTiming replaces the table queue's limits for one test; runs
@@ -65,12 +67,12 @@ func tableFiles(t *testing.T, r *Run) map[string]bool {
 
 // announced lists the paths of every FilesRecord in the log, in order,
 // with the index of the record that announced each.
-func announced(data *RunData) (paths []string, at map[string]int) {
+func announced(data *wandbfile.RunData) (paths []string, at map[string]int) {
 	at = map[string]int{}
 	for i, rec := range data.Records {
 		if rec.Files != nil {
 			for _, f := range rec.Files.Files {
-				if f.Policy != PolicyNow || f.Type != FileMedia {
+				if f.Policy != wandbfile.PolicyNow || f.Type != wandbfile.FileMedia {
 					panic(fmt.Sprintf("files item %+v", f))
 				}
 				paths = append(paths, f.Path)
@@ -143,7 +145,7 @@ func TestTableFilesByFinish(t *testing.T) {
 			t.Errorf("row %d: %s never announced", i, ref.Path)
 		}
 	}
-	want := fmt.Sprint(append(append([]int{TypeHeader, TypeRun}, repeatType(TypeHistory, n)...), TypeFiles, TypeSummary, TypeExit))
+	want := fmt.Sprint(append(append([]int{wandbfile.TypeHeader, wandbfile.TypeRun}, repeatType(wandbfile.TypeHistory, n)...), wandbfile.TypeFiles, wandbfile.TypeSummary, wandbfile.TypeExit))
 	if got := fmt.Sprint(recordTypes(data)); got != want {
 		t.Errorf("record types %s\nwant %s", got, want)
 	}
@@ -179,9 +181,9 @@ func TestTableQueueBounds(t *testing.T) {
 			logTables(t, r, 0, n)
 			// Wait until the writer has written all rows (they reach
 			// the disk within the flush delay).
-			var data *RunData
+			var data *wandbfile.RunData
 			waitFor(t, "the rows on disk", func() bool {
-				d, err := ReadRunDir(r.Dir())
+				d, err := wandbfile.ReadRunDir(r.Dir())
 				data = d
 				return err == nil && len(d.History) == n
 			})
@@ -220,7 +222,7 @@ func TestTableFilesWhenIdle(t *testing.T) {
 			r := mustInit(t, Options{Dir: t.TempDir()}, testHooks(io.Discard))
 			logTables(t, r, 0, 3)
 			waitFor(t, "the files announced", func() bool {
-				d, err := ReadRunDir(r.Dir())
+				d, err := wandbfile.ReadRunDir(r.Dir())
 				if err != nil {
 					return false
 				}
@@ -252,7 +254,7 @@ type checkingSink struct {
 func (s *checkingSink) StartLine() string { return "" }
 
 func (s *checkingSink) Record(num int64, payload []byte) {
-	rec, err := decodeRecord(payload)
+	rec, err := wandbfile.DecodeRecord(payload)
 	if err != nil || rec.Files == nil {
 		return
 	}

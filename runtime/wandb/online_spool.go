@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // spoolReader reads a run log that the writer may still be appending to.
@@ -19,13 +21,13 @@ import (
 type spoolReader struct {
 	path   string
 	f      *os.File
-	rd     *Reader
+	rd     *wandbfile.Reader
 	off    int64 // just after the last complete record read
 	broken error // the log cannot be read on: a damaged record, an I/O error
 }
 
 // next returns the next complete record, or nil when there is none yet.
-func (s *spoolReader) next() *Record {
+func (s *spoolReader) next() *wandbfile.Record {
 	if s.broken != nil {
 		return nil
 	}
@@ -36,11 +38,11 @@ func (s *spoolReader) next() *Record {
 			return nil
 		}
 		s.f = f
-		s.off = fileHeaderSize // the writer wrote the header before any record
+		s.off = wandbfile.HeaderSize // the writer wrote the header before any record
 	}
 	fresh := s.rd == nil
 	if fresh {
-		s.rd = NewReaderAt(s.f, s.off)
+		s.rd = wandbfile.NewReaderAt(s.f, s.off)
 	}
 	rec, err := s.rd.Next()
 	if err == nil {
@@ -54,7 +56,7 @@ func (s *spoolReader) next() *Record {
 		// fresh one tells.
 		return s.next()
 	}
-	var ce *CorruptError
+	var ce *wandbfile.CorruptError
 	if err != io.EOF && !(errors.As(err, &ce) && ce.Torn) {
 		s.broken = err
 	}
@@ -147,7 +149,7 @@ func (o *onlineSender) advance(final bool) error {
 // feedRaw decodes a kept record into the uploader.
 func (o *onlineSender) feedRaw(r rawRecord) {
 	o.fedNum = r.num
-	if rec, err := decodeRecord(r.payload); err == nil { // cannot fail for records the writer encoded
+	if rec, err := wandbfile.DecodeRecord(r.payload); err == nil { // cannot fail for records the writer encoded
 		o.u.add(rec)
 	}
 }

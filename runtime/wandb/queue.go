@@ -3,6 +3,8 @@ package wandb
 import (
 	"sync"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // defaultQueueCap bounds the entries waiting for the writer goroutine; at
@@ -24,7 +26,7 @@ type entry struct {
 	values map[string]interface{}
 	build  func(*Step) map[string]interface{}
 	raw    *RawRow
-	metric *MetricRecord
+	metric *wandbfile.MetricRecord
 }
 
 // queue is a bounded FIFO between the callers and the writer goroutine: a

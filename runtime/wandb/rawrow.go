@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // A logging goroutine that writes many rows of the same shape (wbopenai's,
@@ -93,39 +95,37 @@ func (w *writer) writeRawRow(e *entry) {
 	}
 	for i := range row.Items {
 		if m := w.metrics.expand(row.Items[i].Key); m != nil {
-			w.write(&Record{Metric: m})
+			w.write(&wandbfile.Record{Metric: m})
 		}
 	}
 	if table != nil {
 		if m := w.metrics.expand(tableKey); m != nil {
-			w.write(&Record{Metric: m})
+			w.write(&wandbfile.Record{Metric: m})
 		}
 	}
 
 	w.num++
-	b := appendInt64(w.rec[:0], 1, w.num)
-	b, start := beginMessage(b, TypeHistory)
+	b, start := wandbfile.BeginHistory(w.rec[:0], w.num)
 	for i := range row.Items {
 		it := &row.Items[i]
 		if table != nil && tableKey < it.Key {
-			b = appendHistoryItem(b, tableKey, table)
+			b = wandbfile.AppendHistoryItem(b, tableKey, table)
 			w.keepRaw(tableKey, table)
 			table = nil
 		}
-		b = appendHistoryItem(b, it.Key, it.JSON)
+		b = wandbfile.AppendHistoryItem(b, it.Key, it.JSON)
 		w.keepRaw(it.Key, it.JSON)
 	}
 	if table != nil {
-		b = appendHistoryItem(b, tableKey, table)
+		b = wandbfile.AppendHistoryItem(b, tableKey, table)
 		w.keepRaw(tableKey, table)
 	}
 	var num [40]byte
-	b = appendHistoryItem(b, "_step", strconv.AppendInt(num[:0], step.Num, 10))
-	b = appendHistoryItem(b, "_runtime", appendFloatJSON(num[:0], step.Runtime))
-	b = appendHistoryItem(b, "_timestamp", appendFloatJSON(num[:0], step.Timestamp))
+	b = wandbfile.AppendHistoryItem(b, "_step", strconv.AppendInt(num[:0], step.Num, 10))
+	b = wandbfile.AppendHistoryItem(b, "_runtime", appendFloatJSON(num[:0], step.Runtime))
+	b = wandbfile.AppendHistoryItem(b, "_timestamp", appendFloatJSON(num[:0], step.Timestamp))
 	w.lastStep, w.lastRuntime, w.lastStamp = step.Num, step.Runtime, step.Timestamp
-	b = appendHistoryStep(b, step.Num)
-	b = endMessage(b, start)
+	b = wandbfile.EndHistory(b, start, step.Num)
 	w.rec = b
 	w.frame(b)
 	w.step++

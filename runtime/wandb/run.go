@@ -6,6 +6,13 @@
 // A Run never blocks its callers on I/O and never panics on disk errors:
 // calls enqueue into a bounded queue drained by one writer goroutine, which
 // encodes values, frames records and hands whole records to the OS.
+//
+// The file format itself (framing, record codec, reader) is package
+// wandbfile, which tools that read logs use on their own. Here: the Run and
+// its options (run.go, settings.go), the writer goroutine (queue.go,
+// writer*.go, rawrow.go, media.go, table*.go), the run directory and its
+// lock (rundir.go, runlock*.go), the environment (environment*.go), and the
+// online sender and sync (online*.go, sender*.go).
 package wandb
 
 import (
@@ -19,6 +26,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // Version is written into every log's HeaderRecord as
@@ -280,7 +289,7 @@ func (r *Run) DefineMetric(name, stepMetric string) {
 	if r == nil || r.disabled || name == "" {
 		return
 	}
-	m := &MetricRecord{StepMetric: stepMetric, Options: MetricOptions{Defined: true}}
+	m := &wandbfile.MetricRecord{StepMetric: stepMetric, Options: wandbfile.MetricOptions{Defined: true}}
 	if stepMetric != "" {
 		m.Options.StepSync = true
 	}

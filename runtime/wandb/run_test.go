@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden .wandb files in testdata/")
@@ -67,16 +69,16 @@ func mustInit(t *testing.T, opts Options, h hooks) *Run {
 	return r
 }
 
-func readRun(t *testing.T, r *Run) *RunData {
+func readRun(t *testing.T, r *Run) *wandbfile.RunData {
 	t.Helper()
-	data, err := ReadRunDir(r.Dir())
+	data, err := wandbfile.ReadRunDir(r.Dir())
 	if err != nil {
 		t.Fatalf("ReadRunDir: %v", err)
 	}
 	return data
 }
 
-func recordTypes(data *RunData) []int {
+func recordTypes(data *wandbfile.RunData) []int {
 	var types []int
 	for _, rec := range data.Records {
 		types = append(types, rec.Type)
@@ -126,7 +128,7 @@ func TestRunRoundTrip(t *testing.T) {
 	data := readRun(t, r)
 	// The usage/* glob is expanded once, before the first row with
 	// usage/total_tokens (writer_metrics.go).
-	want := []int{TypeHeader, TypeRun, TypeConfig, TypeMetric, TypeMetric, TypeHistory, TypeHistory, TypeHistory, TypeHistory, TypeFiles, TypeSummary, TypeExit}
+	want := []int{wandbfile.TypeHeader, wandbfile.TypeRun, wandbfile.TypeConfig, wandbfile.TypeMetric, wandbfile.TypeMetric, wandbfile.TypeHistory, wandbfile.TypeHistory, wandbfile.TypeHistory, wandbfile.TypeHistory, wandbfile.TypeFiles, wandbfile.TypeSummary, wandbfile.TypeExit}
 	if got := recordTypes(data); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("record types %v, want %v", got, want)
 	}
@@ -193,7 +195,7 @@ func TestRunRoundTrip(t *testing.T) {
 	if tableValue["path"] != rel {
 		t.Errorf("Table returned %v", tableValue)
 	}
-	if len(data.Files) != 1 || data.Files[0] != (FilesItem{Path: rel, Policy: PolicyNow, Type: FileMedia}) {
+	if len(data.Files) != 1 || data.Files[0] != (wandbfile.FilesItem{Path: rel, Policy: wandbfile.PolicyNow, Type: wandbfile.FileMedia}) {
 		t.Errorf("files %+v", data.Files)
 	}
 
@@ -284,7 +286,7 @@ var goldenRuns = []struct {
 // fixedEnvironment is a deterministic environment hook.
 func fixedEnvironment(r *Run) *runEnvironment {
 	return &runEnvironment{
-		record: &EnvironmentRecord{
+		record: &wandbfile.EnvironmentRecord{
 			OS: "Linux-6.1.0-18-amd64-x86_64", StartedAt: r.start,
 			Args: []string{"-n", "3"}, Program: "example.com/bot/cmd/bot", CodePath: "cmd/bot",
 			GitRemote: "https://github.com/example/bot", GitCommit: "0123456789abcdef0123456789abcdef01234567",
@@ -330,7 +332,7 @@ func TestGoldenFiles(t *testing.T) {
 				}
 				t.Fatalf("%s: %d bytes written, %d pinned; first difference at byte %d", path, len(got), len(want), i)
 			}
-			data, err := ReadRunDir(path)
+			data, err := wandbfile.ReadRunDir(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -776,8 +778,8 @@ func TestDiskFull(t *testing.T) {
 		t.Errorf("want one warning (plus the finish line), got:\n%s", stderr.String())
 	}
 	// What reached the disk is readable up to the torn tail.
-	data, err := ReadRunDir(r.Dir())
-	var ce *CorruptError
+	data, err := wandbfile.ReadRunDir(r.Dir())
+	var ce *wandbfile.CorruptError
 	if !errors.As(err, &ce) || !ce.Torn || data.Run == nil {
 		t.Fatalf("reading the full-disk log: %v", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // runDirName is "offline-run-YYYYMMDD_HHMMSS-<id>" (UTC start), the name
@@ -74,8 +76,8 @@ func (r *Run) open() error {
 	w.sink = sink
 
 	host, _ := r.h.hostname()
-	w.write(&Record{Header: &HeaderRecord{Producer: "wbinstrument " + Version, MinConsumer: minConsumer}})
-	w.write(&Record{Run: &RunRecord{
+	w.write(&wandbfile.Record{Header: &wandbfile.HeaderRecord{Producer: "wbinstrument " + Version, MinConsumer: minConsumer}})
+	w.write(&wandbfile.Record{Run: &wandbfile.RunRecord{
 		RunID:       r.id,
 		Entity:      r.opts.Entity,
 		Project:     r.opts.Project,
@@ -88,9 +90,9 @@ func (r *Run) open() error {
 		StartTime:   r.start,
 	}})
 	if items := configItems(r.opts.Config, r.con); len(items) > 0 {
-		w.write(&Record{Config: &ConfigRecord{Update: items}})
+		w.write(&wandbfile.Record{Config: &wandbfile.ConfigRecord{Update: items}})
 	}
-	if err := w.lw.flush(); err != nil {
+	if err := w.lw.Flush(); err != nil {
 		f.Close()
 		os.RemoveAll(r.dir)
 		return fmt.Errorf("wandb: writing %s: %w", logPath, err)
@@ -121,20 +123,20 @@ func (r *Run) open() error {
 
 // configItems encodes the run config, sorted by key so the log is
 // deterministic. A value that cannot be encoded is left out with a warning.
-func configItems(config map[string]interface{}, con *console) []Item {
+func configItems(config map[string]interface{}, con *console) []wandbfile.Item {
 	keys := make([]string, 0, len(config))
 	for k := range config {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	items := make([]Item, 0, len(keys))
+	items := make([]wandbfile.Item, 0, len(keys))
 	for _, k := range keys {
 		v, err := json.Marshal(config[k])
 		if err != nil {
 			con.warnOnce("config:"+k, "config key %q left out: %v", k, err)
 			continue
 		}
-		items = append(items, Item{Key: k, ValueJSON: v})
+		items = append(items, wandbfile.Item{Key: k, ValueJSON: v})
 	}
 	return items
 }

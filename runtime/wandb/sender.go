@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // File names of the file_stream protocol.
@@ -84,7 +86,7 @@ type uploader struct {
 	// file_stream request names them all (see complete).
 	done []string
 
-	env *EnvironmentRecord // the writer's environment, merged; nil if none
+	env *wandbfile.EnvironmentRecord // the writer's environment, merged; nil if none
 
 	exited   bool
 	exitCode int
@@ -118,7 +120,7 @@ func newUploader(api *apiClient, filesDir string) *uploader {
 
 // add takes one record of the run. Records after the exit record are
 // ignored, as W&B's sync drops them.
-func (u *uploader) add(rec *Record) {
+func (u *uploader) add(rec *wandbfile.Record) {
 	if u.exited {
 		return
 	}
@@ -144,15 +146,15 @@ func (u *uploader) add(rec *Record) {
 			u.info.Project = u.defaultProject
 		}
 		if r.Config != nil {
-			foldItems(u.config, r.Config.Update, r.Config.Remove)
+			wandbfile.FoldItems(u.config, r.Config.Update, r.Config.Remove)
 		}
 		u.configDirty = true
 		if r.Summary != nil && len(r.Summary.Update)+len(r.Summary.Remove) > 0 {
-			foldItems(u.summary, r.Summary.Update, r.Summary.Remove)
+			wandbfile.FoldItems(u.summary, r.Summary.Update, r.Summary.Remove)
 			u.summaryDirty = true
 		}
 	case rec.Config != nil:
-		foldItems(u.config, rec.Config.Update, rec.Config.Remove)
+		wandbfile.FoldItems(u.config, rec.Config.Update, rec.Config.Remove)
 		u.configDirty = true
 	case rec.Metric != nil:
 		u.metrics.process(rec.Metric)
@@ -165,7 +167,7 @@ func (u *uploader) add(rec *Record) {
 		u.history = append(u.history, l)
 		u.historyBytes += len(l)
 	case rec.Summary != nil:
-		foldItems(u.summary, rec.Summary.Update, rec.Summary.Remove)
+		wandbfile.FoldItems(u.summary, rec.Summary.Update, rec.Summary.Remove)
 		u.summaryDirty = true
 	case rec.OutputRaw != nil:
 		l := outputLine(rec.OutputRaw)
@@ -184,11 +186,11 @@ func (u *uploader) add(rec *Record) {
 		// As W&B's sendEnvironment: the environment goes into the config
 		// (_wandb.e) and wandb-metadata.json is uploaded right away.
 		if u.env == nil {
-			u.env = &EnvironmentRecord{}
+			u.env = &wandbfile.EnvironmentRecord{}
 		}
-		u.env.merge(rec.Environment)
+		u.env.Merge(rec.Environment)
 		u.configDirty = true
-		u.generate(metadataFile, u.env.metadataJSON())
+		u.generate(metadataFile, metadataJSON(u.env))
 	case rec.Exit != nil:
 		u.exited = true
 		u.exitCode = int(rec.Exit.ExitCode)
@@ -342,7 +344,7 @@ func (u *uploader) internalConfig() error {
 	if id == "" {
 		id = "wbinstrument"
 	}
-	e := u.env.configValue(id)
+	e := configValue(u.env, id)
 	if e == nil {
 		return nil
 	}

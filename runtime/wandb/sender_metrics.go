@@ -28,6 +28,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // definedMetric is W&B's definedMetric, less the summary settings, which
@@ -43,7 +45,7 @@ type definedMetric struct {
 // with applies a record to a definition, as definedMetric.With does:
 // flags only ever turn on, a step or goal replaces the old one, and a
 // record naming the metric makes it explicit.
-func (m definedMetric) with(r *MetricRecord) definedMetric {
+func (m definedMetric) with(r *wandbfile.MetricRecord) definedMetric {
 	m.syncStep = m.syncStep || r.Options.StepSync
 	m.hidden = m.hidden || r.Options.Hidden
 	if r.StepMetric != "" {
@@ -77,7 +79,7 @@ func newRunMetrics() *runMetrics {
 // process takes a MetricRecord, as MetricHandler.ProcessRecord does.
 // A record with neither name, glob nor step metric is ignored, as W&B
 // reports and drops it.
-func (rm *runMetrics) process(r *MetricRecord) {
+func (rm *runMetrics) process(r *wandbfile.MetricRecord) {
 	// _control.overwrite replaces the definition instead of updating it
 	// (MetricHandler.ProcessRecord).
 	prev := func(m map[string]definedMetric, key string) definedMetric {
@@ -111,7 +113,7 @@ func (rm *runMetrics) process(r *MetricRecord) {
 // keys that start with its text before the "*". The new definition is
 // the glob's, sent as a record that names the key, which makes it
 // explicit in the config (W&B's sender applies With to that record).
-func (rm *runMetrics) expand(h *HistoryRecord) bool {
+func (rm *runMetrics) expand(h *wandbfile.HistoryRecord) bool {
 	if len(rm.globs) == 0 {
 		return false
 	}
@@ -127,8 +129,8 @@ func (rm *runMetrics) expand(h *HistoryRecord) bool {
 		for _, g := range rm.globOrd {
 			if strings.HasPrefix(key, strings.TrimSuffix(g, "*")) {
 				m := rm.globs[g]
-				rec := &MetricRecord{Name: key, StepMetric: m.step, Goal: m.goal,
-					Options: MetricOptions{StepSync: m.syncStep, Hidden: m.hidden}}
+				rec := &wandbfile.MetricRecord{Name: key, StepMetric: m.step, Goal: m.goal,
+					Options: wandbfile.MetricOptions{StepSync: m.syncStep, Hidden: m.hidden}}
 				rm.defined[key] = definedMetric{}.with(rec)
 				rm.order = append(rm.order, key)
 				added = true

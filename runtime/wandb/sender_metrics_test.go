@@ -3,12 +3,14 @@ package wandb
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
-func usageRow(keys ...string) *HistoryRecord {
-	h := &HistoryRecord{}
+func usageRow(keys ...string) *wandbfile.HistoryRecord {
+	h := &wandbfile.HistoryRecord{}
 	for _, k := range keys {
-		h.Items = append(h.Items, Item{NestedKey: []string{k}, ValueJSON: json.RawMessage(`1`)})
+		h.Items = append(h.Items, wandbfile.Item{NestedKey: []string{k}, ValueJSON: json.RawMessage(`1`)})
 	}
 	return h
 }
@@ -32,8 +34,8 @@ func usageRow(keys ...string) *HistoryRecord {
 // run; this is one of the orders it produces, and the one we always do.
 func TestMetricConfigMatchesWandbCore(t *testing.T) {
 	u := newUploader(nil, "")
-	u.add(&Record{Metric: &MetricRecord{GlobName: "usage/*", StepMetric: "_timestamp",
-		Options: MetricOptions{StepSync: true, Defined: true}}})
+	u.add(&wandbfile.Record{Metric: &wandbfile.MetricRecord{GlobName: "usage/*", StepMetric: "_timestamp",
+		Options: wandbfile.MetricOptions{StepSync: true, Defined: true}}})
 	if !u.configDirty {
 		t.Error("a metric record did not mark the config for upload")
 	}
@@ -48,13 +50,13 @@ func TestMetricConfigMatchesWandbCore(t *testing.T) {
 	}
 
 	u.configDirty = false
-	u.add(&Record{History: usageRow("usage/prompt_tokens", "usage/completion_tokens", "usage/total_tokens",
+	u.add(&wandbfile.Record{History: usageRow("usage/prompt_tokens", "usage/completion_tokens", "usage/total_tokens",
 		"usage/elapsed_time", "trace", "_step", "_runtime", "_timestamp")})
 	if !u.configDirty {
 		t.Error("a row defining new metrics did not mark the config for upload")
 	}
 	u.configDirty = false
-	u.add(&Record{History: usageRow("usage/prompt_tokens", "usage/total_tokens", "_timestamp")})
+	u.add(&wandbfile.Record{History: usageRow("usage/prompt_tokens", "usage/total_tokens", "_timestamp")})
 	if u.configDirty {
 		t.Error("a row with only known keys marked the config for upload again")
 	}
@@ -84,13 +86,13 @@ func TestMetricConfigMatchesWandbCore(t *testing.T) {
 // defined, hidden and goal, and a _wandb the config already had.
 func TestMetricConfigExplicitAndSharedSteps(t *testing.T) {
 	rm := newRunMetrics()
-	rm.process(&MetricRecord{Name: "epoch", Options: MetricOptions{Hidden: true, Defined: true}})
-	rm.process(&MetricRecord{Name: "loss", StepMetric: "epoch", Goal: 1, Options: MetricOptions{StepSync: true, Defined: true}})
-	rm.process(&MetricRecord{Name: "acc", StepMetric: "batch", Goal: 2})
+	rm.process(&wandbfile.MetricRecord{Name: "epoch", Options: wandbfile.MetricOptions{Hidden: true, Defined: true}})
+	rm.process(&wandbfile.MetricRecord{Name: "loss", StepMetric: "epoch", Goal: 1, Options: wandbfile.MetricOptions{StepSync: true, Defined: true}})
+	rm.process(&wandbfile.MetricRecord{Name: "acc", StepMetric: "batch", Goal: 2})
 	// A later record updates: flags stay on, the step is replaced.
-	rm.process(&MetricRecord{Name: "acc", StepMetric: "epoch"})
-	rm.process(&MetricRecord{StepMetric: "x"}) // an x axis alone: nothing listed
-	rm.process(&MetricRecord{})                // invalid: ignored
+	rm.process(&wandbfile.MetricRecord{Name: "acc", StepMetric: "epoch"})
+	rm.process(&wandbfile.MetricRecord{StepMetric: "x"}) // an x axis alone: nothing listed
+	rm.process(&wandbfile.MetricRecord{})                // invalid: ignored
 	cfg := map[string]json.RawMessage{"_wandb": json.RawMessage(`{"t":{"1":[2]},"m":"old"}`)}
 	if err := rm.applyTo(cfg); err != nil {
 		t.Fatal(err)
@@ -111,7 +113,7 @@ func TestMetricConfigExplicitAndSharedSteps(t *testing.T) {
 
 func TestMetricConfigAbsentWithoutDefinitions(t *testing.T) {
 	u := newUploader(nil, "")
-	u.add(&Record{History: usageRow("usage/total_tokens")})
+	u.add(&wandbfile.Record{History: usageRow("usage/total_tokens")})
 	cfg := map[string]json.RawMessage{}
 	if err := u.metrics.applyTo(cfg); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wbinstrument/wbinstrument/runtime/internal/jsonenc"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // upsertBucketQuery is W&B's UpsertBucket mutation, trimmed to the inputs
@@ -112,7 +113,7 @@ func configJSON(config map[string]json.RawMessage) (string, error) {
 // JSON object of the row's items in record order, values verbatim. A value
 // that is not valid JSON becomes null rather than breaking the line; a row
 // without _step gets it from the record's step.
-func historyLine(h *HistoryRecord) []byte {
+func historyLine(h *wandbfile.HistoryRecord) []byte {
 	b := make([]byte, 0, 64+32*len(h.Items))
 	b = append(b, '{')
 	seen := false
@@ -183,7 +184,7 @@ func summaryJSON(summary map[string]json.RawMessage) (string, error) {
 
 // outputLine formats a console line as W&B's output.log holds it: an
 // ISO timestamp, and "ERROR " in front for stderr.
-func outputLine(o *OutputRawRecord) string {
+func outputLine(o *wandbfile.OutputRawRecord) string {
 	ts := o.Timestamp
 	if ts == "" {
 		ts = time.Now().UTC().Format("2006-01-02T15:04:05.000000")

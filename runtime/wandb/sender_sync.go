@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // SyncOptions configures Sync.
@@ -38,7 +40,7 @@ type SyncOptions struct {
 	// tokens needs a tokenizer this module cannot import, and prices the
 	// rows of runs logged before costs were (with a metric definition
 	// and a config record ahead of the first row it prices).
-	Edit func(*Record) (before []*Record)
+	Edit func(*wandbfile.Record) (before []*wandbfile.Record)
 }
 
 // SyncResult says what Sync did with one run.
@@ -85,7 +87,7 @@ func SyncTargets(args []string) ([]string, error) {
 			out = append(out, a)
 			continue
 		}
-		if log, err := findRunLog(a); err == nil {
+		if log, err := wandbfile.FindRunLog(a); err == nil {
 			out = append(out, log)
 			continue
 		}
@@ -105,7 +107,7 @@ func SyncTargets(args []string) ([]string, error) {
 		sort.Strings(names)
 		found := 0
 		for _, n := range names {
-			if log, err := findRunLog(filepath.Join(a, n)); err == nil {
+			if log, err := wandbfile.FindRunLog(filepath.Join(a, n)); err == nil {
 				out = append(out, log)
 				found++
 			}
@@ -134,7 +136,7 @@ func Synced(log string) bool {
 // leaves no marker. A run without an exit record is completed with exit
 // code 1, as W&B's sync does.
 func Sync(ctx context.Context, path string, opts SyncOptions) (*SyncResult, error) {
-	log, err := findRunLog(path)
+	log, err := wandbfile.FindRunLog(path)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +188,7 @@ func Sync(ctx context.Context, path string, opts SyncOptions) (*SyncResult, erro
 		return res, fmt.Errorf("wandb: %w", err)
 	}
 	defer f.Close()
-	rd, err := NewReader(f)
+	rd, err := wandbfile.NewReader(f)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", log, err)
 	}
@@ -212,7 +214,7 @@ func Sync(ctx context.Context, path string, opts SyncOptions) (*SyncResult, erro
 			}
 		}
 	}
-	var ce *CorruptError
+	var ce *wandbfile.CorruptError
 	if readErr != nil && !errors.As(readErr, &ce) {
 		return res, fmt.Errorf("%s: %w", log, readErr)
 	}
@@ -258,7 +260,7 @@ func countRows(log string) (rows int, exited bool, err error) {
 		return 0, false, fmt.Errorf("wandb: %w", err)
 	}
 	defer f.Close()
-	rd, err := NewReader(f)
+	rd, err := wandbfile.NewReader(f)
 	if err != nil {
 		return 0, false, fmt.Errorf("%s: %w", log, err)
 	}

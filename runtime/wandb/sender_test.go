@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 func TestRetryableStatus(t *testing.T) {
@@ -69,7 +71,7 @@ func TestRetryAfter(t *testing.T) {
 }
 
 func TestHistoryLine(t *testing.T) {
-	h := &HistoryRecord{Step: 7, Items: []Item{
+	h := &wandbfile.HistoryRecord{Step: 7, Items: []wandbfile.Item{
 		{NestedKey: []string{"usage/total_tokens"}, ValueJSON: json.RawMessage(`12`)},
 		{Key: "trace", ValueJSON: json.RawMessage("{\n  \"a\": [1, 2]\n}")},
 		{Key: "bad", ValueJSON: json.RawMessage(`{nope`)},
@@ -80,7 +82,7 @@ func TestHistoryLine(t *testing.T) {
 	if got != want {
 		t.Fatalf("historyLine:\n got %s\nwant %s", got, want)
 	}
-	h.Items = append(h.Items, Item{Key: "_step", ValueJSON: json.RawMessage(`7`)})
+	h.Items = append(h.Items, wandbfile.Item{Key: "_step", ValueJSON: json.RawMessage(`7`)})
 	if got := string(historyLine(h)); strings.Count(got, `"_step"`) != 1 {
 		t.Errorf("a row with _step got a second one: %s", got)
 	}
@@ -142,10 +144,10 @@ func TestFileStreamBodyAndSummary(t *testing.T) {
 }
 
 func TestOutputLine(t *testing.T) {
-	if got := outputLine(&OutputRawRecord{OutputType: 1, Timestamp: "T", Line: "hi\n"}); got != "T hi" {
+	if got := outputLine(&wandbfile.OutputRawRecord{OutputType: 1, Timestamp: "T", Line: "hi\n"}); got != "T hi" {
 		t.Errorf("stdout line = %q", got)
 	}
-	if got := outputLine(&OutputRawRecord{OutputType: 0, Timestamp: "T", Line: "oops"}); got != "ERROR T oops" {
+	if got := outputLine(&wandbfile.OutputRawRecord{OutputType: 0, Timestamp: "T", Line: "oops"}); got != "ERROR T oops" {
 		t.Errorf("stderr line = %q", got)
 	}
 }

@@ -25,7 +25,7 @@ type recordSink interface {
 	StartLine() string
 	// Record receives each record's number and protobuf payload right
 	// after it was framed into the log, in file order. payload is only
-	// valid during the call; decode it with decodeRecord or copy it.
+	// valid during the call; decode it with wandbfile.DecodeRecord or copy it.
 	Record(num int64, payload []byte)
 	// Finish is called once, after the exit record was written and the log
 	// flushed. It uploads what is left until deadline and reports what it

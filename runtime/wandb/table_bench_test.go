@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // statsTable is a per-call stats table as the wbopenai session logs it:
@@ -55,7 +57,7 @@ func oldTable(s *Step, key string, columns []string, data [][]interface{}) (map[
 	if err := os.WriteFile(full, body, 0o644); err != nil {
 		return nil, err
 	}
-	w.pendingFiles = append(w.pendingFiles, FilesItem{Path: rel, Policy: PolicyNow, Type: FileMedia})
+	w.pendingFiles = append(w.pendingFiles, wandbfile.FilesItem{Path: rel, Policy: wandbfile.PolicyNow, Type: wandbfile.FileMedia})
 	return map[string]interface{}{
 		"_type": "table-file", "sha256": digest, "size": len(body), "path": rel,
 		"ncols": len(columns), "nrows": len(data), "log_mode": "IMMUTABLE",

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // flushThreshold hands buffered records to the OS early under load, so
@@ -23,7 +25,7 @@ const flushThreshold = 256 << 10
 type writer struct {
 	run  *Run
 	f    *os.File
-	lw   *logWriter
+	lw   *wandbfile.LogWriter
 	sink recordSink
 
 	num  int64 // last Record.num written
@@ -42,7 +44,7 @@ type writer struct {
 	lastRaw                map[string][]byte // the same for RawRow values (rawrow.go)
 	lastStep               int64
 	lastRuntime, lastStamp float64
-	pendingFiles           []FilesItem
+	pendingFiles           []wandbfile.FilesItem
 	tableDirs              map[string]bool // directories Step.Table has made
 	tables                 tableQueue      // table files not yet written (media.go)
 	busyAt                 time.Time       // when the loop last had entries to process
@@ -59,7 +61,7 @@ func newWriter(r *Run, f *os.File) *writer {
 	if r.h.wrapLog != nil {
 		out = r.h.wrapLog(f)
 	}
-	w := &writer{run: r, f: f, lw: newLogWriter(out), last: map[string]interface{}{}, lastStep: -1, lastSummary: time.Now()}
+	w := &writer{run: r, f: f, lw: wandbfile.NewLogWriter(out), last: map[string]interface{}{}, lastStep: -1, lastSummary: time.Now()}
 	w.enc = json.NewEncoder(&w.jbuf)
 	// Python's json.dumps, which W&B's SDK uses, does not escape <, >, &.
 	w.enc.SetEscapeHTML(false)
@@ -67,10 +69,10 @@ func newWriter(r *Run, f *os.File) *writer {
 }
 
 // write numbers, encodes and frames one record.
-func (w *writer) write(rec *Record) {
+func (w *writer) write(rec *wandbfile.Record) {
 	w.num++
 	rec.Num = w.num
-	b, err := appendRecord(w.rec[:0], rec)
+	b, err := wandbfile.AppendRecord(w.rec[:0], rec)
 	if err != nil {
 		// Only a record without a type fails: a bug here, but never one
 		// worth crashing the program or corrupting the log for.
@@ -83,7 +85,7 @@ func (w *writer) write(rec *Record) {
 }
 
 func (w *writer) frame(payload []byte) {
-	w.lw.add(payload)
+	w.lw.Add(payload)
 	if w.sink != nil {
 		w.sink.Record(w.num, payload)
 	}
@@ -91,7 +93,7 @@ func (w *writer) frame(payload []byte) {
 
 // failed reports whether the log can no longer be written (a disk error
 // was seen); the writer then only counts what it could not write.
-func (w *writer) failed() bool { return w.lw.err != nil }
+func (w *writer) failed() bool { return w.lw.Err() != nil }
 
 // loop drains the queue until Finish asks it to stop: while rows come in it
 // takes them every drainEvery, when idle it sleeps until a push wakes it.
@@ -111,12 +113,12 @@ func (w *writer) loop() {
 				w.writeDueTables(w.busyAt)
 				w.writeFiles()
 			}
-			if w.lw.pending() >= flushThreshold {
+			if w.lw.Pending() >= flushThreshold {
 				w.flush()
 			}
 			drainT.arm(r.h.drainEvery)
 		}
-		if w.lw.pending() > 0 && !w.failed() {
+		if w.lw.Pending() > 0 && !w.failed() {
 			flushT.arm(r.h.flushDelay)
 		}
 		// Queued table files wait for the writer to be quiet, or for
@@ -159,11 +161,11 @@ func (w *writer) writeEnvironment() {
 	}
 	if len(env.config) > 0 {
 		if items := configItems(map[string]interface{}{"wbinstrument": env.config}, w.run.con); len(items) > 0 {
-			w.write(&Record{Config: &ConfigRecord{Update: items}})
+			w.write(&wandbfile.Record{Config: &wandbfile.ConfigRecord{Update: items}})
 		}
 	}
 	if env.record != nil {
-		w.write(&Record{Environment: env.record})
+		w.write(&wandbfile.Record{Environment: env.record})
 	}
 }
 
@@ -211,7 +213,7 @@ func (w *writer) process(items []entry) {
 		switch e.kind {
 		case entryMetric:
 			w.metrics.note(e.metric)
-			w.write(&Record{Metric: e.metric})
+			w.write(&wandbfile.Record{Metric: e.metric})
 		case entryRow:
 			if e.raw != nil {
 				w.writeRawRow(e)
@@ -219,7 +221,7 @@ func (w *writer) process(items []entry) {
 				w.writeRow(e)
 			}
 		}
-		if w.lw.pending() >= flushThreshold {
+		if w.lw.Pending() >= flushThreshold {
 			w.flush()
 		}
 	}
@@ -234,7 +236,7 @@ func (w *writer) flush() {
 	if w.failed() {
 		return
 	}
-	if err := w.lw.flush(); err != nil {
+	if err := w.lw.Flush(); err != nil {
 		w.run.con.warnOnce("disk", "writing %s: %v; logging to this run stopped, the program continues", w.f.Name(), err)
 	}
 }
@@ -272,31 +274,29 @@ func (w *writer) writeRow(e *entry) {
 	// handler writes them (writer_metrics.go).
 	for _, k := range w.keys {
 		if m := w.metrics.expand(k); m != nil {
-			w.write(&Record{Metric: m})
+			w.write(&wandbfile.Record{Metric: m})
 		}
 	}
 
 	w.num++
-	b := appendInt64(w.rec[:0], 1, w.num)
-	b, start := beginMessage(b, TypeHistory)
+	b, start := wandbfile.BeginHistory(w.rec[:0], w.num)
 	for _, k := range w.keys {
 		v, ok := w.encodeValue(k, values[k])
 		if !ok {
 			continue
 		}
-		b = appendHistoryItem(b, k, v)
+		b = wandbfile.AppendHistoryItem(b, k, v)
 		w.last[k] = values[k]
 		if len(w.lastRaw) > 0 {
 			delete(w.lastRaw, k)
 		}
 	}
 	var num [40]byte
-	b = appendHistoryItem(b, "_step", strconv.AppendInt(num[:0], step.Num, 10))
-	b = appendHistoryItem(b, "_runtime", appendFloatJSON(num[:0], step.Runtime))
-	b = appendHistoryItem(b, "_timestamp", appendFloatJSON(num[:0], step.Timestamp))
+	b = wandbfile.AppendHistoryItem(b, "_step", strconv.AppendInt(num[:0], step.Num, 10))
+	b = wandbfile.AppendHistoryItem(b, "_runtime", appendFloatJSON(num[:0], step.Runtime))
+	b = wandbfile.AppendHistoryItem(b, "_timestamp", appendFloatJSON(num[:0], step.Timestamp))
 	w.lastStep, w.lastRuntime, w.lastStamp = step.Num, step.Runtime, step.Timestamp
-	b = appendHistoryStep(b, step.Num)
-	b = endMessage(b, start)
+	b = wandbfile.EndHistory(b, start, step.Num)
 	w.rec = b
 	w.frame(b)
 	w.step++
@@ -314,14 +314,6 @@ func (w *writer) build(fn func(*Step) map[string]interface{}, s *Step) (values m
 		}
 	}()
 	return fn(s)
-}
-
-func appendHistoryItem(b []byte, key string, valueJSON []byte) []byte {
-	b, start := beginMessage(b, 1)
-	b = appendVarint(appendTag(b, 2, wireBytes), uint64(len(key)))
-	b = append(b, key...)
-	b = appendBytes(b, 16, valueJSON)
-	return endMessage(b, start)
 }
 
 // appendFloatJSON writes a float the way Python's json.dumps does for the
@@ -376,11 +368,11 @@ func (w *writer) writeFiles() {
 		return
 	}
 	if !w.failed() {
-		w.write(&Record{Files: &FilesRecord{Files: w.pendingFiles}})
+		w.write(&wandbfile.Record{Files: &wandbfile.FilesRecord{Files: w.pendingFiles}})
 	}
 	// write encoded the record: the slice can be reused.
 	for i := range w.pendingFiles {
-		w.pendingFiles[i] = FilesItem{}
+		w.pendingFiles[i] = wandbfile.FilesItem{}
 	}
 	w.pendingFiles = w.pendingFiles[:0]
 }
@@ -403,7 +395,7 @@ func (w *writer) periodicSummary() {
 
 // summaryItems merges the latest history values with UpdateSummary values
 // (which win), sorted by key, plus W&B's "_wandb" runtime entry.
-func (w *writer) summaryItems(runtime int32) []Item {
+func (w *writer) summaryItems(runtime int32) []wandbfile.Item {
 	r := w.run
 	merged := make(map[string][]byte, len(w.last)+len(w.lastRaw)+4)
 	for k, v := range w.lastRaw {
@@ -440,9 +432,9 @@ func (w *writer) summaryItems(runtime int32) []Item {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	items := make([]Item, len(keys))
+	items := make([]wandbfile.Item, len(keys))
 	for i, k := range keys {
-		items[i] = Item{Key: k, ValueJSON: merged[k]}
+		items[i] = wandbfile.Item{Key: k, ValueJSON: merged[k]}
 	}
 	return items
 }
@@ -451,9 +443,9 @@ func (w *writer) runtimeSeconds() int32 {
 	return int32(w.run.h.now().Sub(w.run.start) / time.Second)
 }
 
-func (w *writer) writeSummary() []Item {
+func (w *writer) writeSummary() []wandbfile.Item {
 	items := w.summaryItems(w.runtimeSeconds())
-	w.write(&Record{Summary: &SummaryRecord{Update: items}})
+	w.write(&wandbfile.Record{Summary: &wandbfile.SummaryRecord{Update: items}})
 	w.lastSummary = time.Now()
 	w.rowsAtSum = w.rows
 	return items
@@ -474,12 +466,12 @@ func (w *writer) finish(req finishRequest) finishResult {
 	runtime := w.runtimeSeconds()
 	if !w.failed() {
 		items := w.summaryItems(runtime)
-		w.write(&Record{Summary: &SummaryRecord{Update: items}})
+		w.write(&wandbfile.Record{Summary: &wandbfile.SummaryRecord{Update: items}})
 		w.writeSummaryFile(items)
-		w.write(&Record{Exit: &RunExitRecord{ExitCode: int32(req.code), Runtime: runtime}})
+		w.write(&wandbfile.Record{Exit: &wandbfile.RunExitRecord{ExitCode: int32(req.code), Runtime: runtime}})
 		w.flush()
 	}
-	err := w.lw.err
+	err := w.lw.Err()
 	if err == nil {
 		err = w.f.Sync()
 	}
@@ -501,7 +493,7 @@ func (w *writer) finish(req finishRequest) finishResult {
 // writeSummaryFile writes files/wandb-summary.json for local viewing. No
 // FilesRecord announces it: W&B's sync builds that file itself from the
 // SummaryRecords, as W&B's own writer expects.
-func (w *writer) writeSummaryFile(items []Item) {
+func (w *writer) writeSummaryFile(items []wandbfile.Item) {
 	var b bytes.Buffer
 	b.WriteByte('{')
 	for i, it := range items {

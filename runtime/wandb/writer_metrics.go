@@ -11,7 +11,11 @@ package wandb
 // uploads no definition for the usage keys unless the server expands
 // globs, and the usage charts lose their _timestamp axis.
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
+)
 
 // writerMetrics is the writer's view of the run's metric definitions:
 // which keys have one, and the globs in the order they were defined (W&B
@@ -24,7 +28,7 @@ type writerMetrics struct {
 
 // note takes a MetricRecord the writer is about to write, as W&B's
 // MetricHandler.ProcessRecord does.
-func (wm *writerMetrics) note(m *MetricRecord) {
+func (wm *writerMetrics) note(m *wandbfile.MetricRecord) {
 	switch {
 	case m.Name != "":
 		if wm.defined == nil {
@@ -50,7 +54,7 @@ func (wm *writerMetrics) note(m *MetricRecord) {
 // carries key, or nil when key needs none: it starts with "_" (W&B's own
 // keys), has a definition, or matches no glob. The key counts as defined
 // from then on.
-func (wm *writerMetrics) expand(key string) *MetricRecord {
+func (wm *writerMetrics) expand(key string) *wandbfile.MetricRecord {
 	if len(wm.globs) == 0 || key == "" || key[0] == '_' || wm.defined[key] {
 		return nil
 	}
@@ -66,11 +70,11 @@ func (wm *writerMetrics) expand(key string) *MetricRecord {
 		// definedMetric.ToRecord(key, false): options and summary always
 		// set, "defined" only for an explicit definition (a glob's is
 		// not), and _control.overwrite since it is a whole definition.
-		return &MetricRecord{
+		return &wandbfile.MetricRecord{
 			Name:             key,
 			StepMetric:       m.step,
-			Options:          MetricOptions{StepSync: m.syncStep, Hidden: m.hidden, Defined: m.explicit},
-			Summary:          &MetricSummary{},
+			Options:          wandbfile.MetricOptions{StepSync: m.syncStep, Hidden: m.hidden, Defined: m.explicit},
+			Summary:          &wandbfile.MetricSummary{},
 			Goal:             m.goal,
 			Overwrite:        true,
 			ExpandedFromGlob: true,

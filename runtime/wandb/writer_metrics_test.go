@@ -5,6 +5,8 @@ import (
 	"io"
 	"reflect"
 	"testing"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // TestExpandedMetricBytes pins the record W&B's handler writes for a key
@@ -15,12 +17,12 @@ import (
 // expanded_from_glob (wandb/proto/wandb_internal.proto, MetricRecord).
 func TestExpandedMetricBytes(t *testing.T) {
 	var wm writerMetrics
-	wm.note(&MetricRecord{GlobName: "usage/*", StepMetric: "_timestamp", Options: MetricOptions{StepSync: true, Defined: true}})
+	wm.note(&wandbfile.MetricRecord{GlobName: "usage/*", StepMetric: "_timestamp", Options: wandbfile.MetricOptions{StepSync: true, Defined: true}})
 	m := wm.expand("usage/total_tokens")
 	if m == nil {
 		t.Fatal("usage/total_tokens not expanded")
 	}
-	b, err := appendRecord(nil, &Record{Num: 5, Metric: m})
+	b, err := wandbfile.AppendRecord(nil, &wandbfile.Record{Num: 5, Metric: m})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +36,7 @@ func TestExpandedMetricBytes(t *testing.T) {
 	if got := hex.EncodeToString(b); got != want {
 		t.Fatalf("expanded record\n got %s\nwant %s", got, want)
 	}
-	rec, err := decodeRecord(b)
+	rec, err := wandbfile.DecodeRecord(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +49,7 @@ func TestExpandedMetricBytes(t *testing.T) {
 			t.Errorf("%s expanded again or wrongly: %+v", key, m)
 		}
 	}
-	wm.note(&MetricRecord{Name: "usage/explicit", StepMetric: "_step"})
+	wm.note(&wandbfile.MetricRecord{Name: "usage/explicit", StepMetric: "_step"})
 	if m := wm.expand("usage/explicit"); m != nil {
 		t.Errorf("an explicitly defined key was expanded: %+v", m)
 	}

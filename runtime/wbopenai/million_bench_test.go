@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // BenchmarkMillionCalls logs WBI_MILLION_CALLS calls (default 1,000,000;
@@ -122,7 +123,7 @@ func checkMillionRun(b *testing.B, runDir string, n int) (rows, tableRows, table
 		b.Fatal(err)
 	}
 	defer f.Close()
-	rd, err := wandb.NewReader(f)
+	rd, err := wandbfile.NewReader(f)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func checkMillionRun(b *testing.B, runDir string, n int) (rows, tableRows, table
 		}
 		var stats []byte
 		trace := false
-		isHist, _, err := wandb.ScanHistory(p, func(k, v []byte) {
+		isHist, _, err := wandbfile.ScanHistory(p, func(k, v []byte) {
 			switch string(k) {
 			case "trace":
 				trace = bytes.HasPrefix(v, []byte(`{"_type":"wb_trace_tree"`))
@@ -170,7 +171,7 @@ func checkMillionRun(b *testing.B, runDir string, n int) (rows, tableRows, table
 			}
 			continue
 		}
-		rec, err := wandb.DecodeRecord(p)
+		rec, err := wandbfile.DecodeRecord(p)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package wandb
+package wandbfile
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ func encodeAll(t *testing.T, recs []*Record) [][]byte {
 	t.Helper()
 	var out [][]byte
 	for _, rec := range recs {
-		p, err := appendRecord(nil, rec)
+		p, err := AppendRecord(nil, rec)
 		if err != nil {
 			t.Fatal(err)
 		}

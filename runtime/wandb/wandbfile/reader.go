@@ -1,4 +1,4 @@
-package wandb
+package wandbfile
 
 import (
 	"bufio"
@@ -42,7 +42,7 @@ type Reader struct {
 // at the first record.
 func NewReader(r io.Reader) (*Reader, error) {
 	br := bufio.NewReaderSize(r, blockSize)
-	var h [fileHeaderSize]byte
+	var h [HeaderSize]byte
 	n, err := io.ReadFull(br, h[:])
 	switch {
 	case err == io.EOF:
@@ -58,7 +58,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if h[6] != fileHeader[6] {
 		return nil, fmt.Errorf("wandb: unsupported .wandb log version %d", h[6])
 	}
-	return &Reader{r: br, off: fileHeaderSize, good: fileHeaderSize}, nil
+	return &Reader{r: br, off: HeaderSize, good: HeaderSize}, nil
 }
 
 // Offset is the byte offset just after the last complete record read, the

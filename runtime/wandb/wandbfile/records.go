@@ -1,4 +1,4 @@
-package wandb
+package wandbfile
 
 import (
 	"encoding/json"
@@ -58,21 +58,6 @@ const (
 	TypeEnvironment = 26
 	TypeOutputLog   = 27
 )
-
-// RawJSON is a value that Log writes into value_json verbatim, without the
-// validity check json.RawMessage values get. The caller guarantees it is
-// valid JSON: W&B's sync stops at a value it cannot parse. It is meant for
-// JSON the program has just encoded itself, such as a trace.
-type RawJSON []byte
-
-// MarshalJSON makes RawJSON usable inside other values, like
-// json.RawMessage.
-func (m RawJSON) MarshalJSON() ([]byte, error) {
-	if len(m) == 0 {
-		return []byte("null"), nil
-	}
-	return m, nil
-}
 
 // HeaderRecord is the first record of every file; it names the writer.
 // (In the protobuf, Producer and MinConsumer sit in a nested VersionInfo.)

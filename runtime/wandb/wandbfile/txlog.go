@@ -1,4 +1,4 @@
-package wandb
+package wandbfile
 
 // The .wandb transaction log framing: W&B's variant of the LevelDB log
 // format. A 7-byte file header, then 32 KiB blocks of chunks; each chunk has
@@ -11,10 +11,13 @@ import (
 	"io"
 )
 
+// HeaderSize is the length of the file header: the offset of the first
+// record of every log.
+const HeaderSize = 7
+
 const (
 	blockSize       = 32768
 	chunkHeaderSize = 7
-	fileHeaderSize  = 7
 
 	chunkFull   = 1
 	chunkFirst  = 2
@@ -23,7 +26,7 @@ const (
 )
 
 // fileHeader is ":W&B", magic 0xBEE1 little-endian, version 0.
-var fileHeader = [fileHeaderSize]byte{':', 'W', '&', 'B', 0xE1, 0xBE, 0x00}
+var fileHeader = [HeaderSize]byte{':', 'W', '&', 'B', 0xE1, 0xBE, 0x00}
 
 // chunkCRC is the chunk checksum: plain CRC-32 IEEE over the type byte and
 // the payload, not masked as in LevelDB.
@@ -32,28 +35,28 @@ func chunkCRC(typ byte, payload []byte) uint32 {
 	return crc32.Update(c, crc32.IEEETable, payload)
 }
 
-// logWriter frames records into an in-memory buffer and hands the buffer
+// LogWriter frames records into an in-memory buffer and hands the buffer
 // to the OS only at record boundaries, so a killed program leaves a file
 // that ends after a complete record (W&B's reader rejects a torn tail).
 // Bytes once handed over are never rewritten.
-type logWriter struct {
+type LogWriter struct {
 	w   io.Writer
 	buf []byte // framed bytes not yet written to w
 	off int64  // file offset at the end of buf
 	err error  // first write error; the log is unusable after it
 }
 
-// newLogWriter starts a log at offset 0 by buffering the file header.
-func newLogWriter(w io.Writer) *logWriter {
-	lw := &logWriter{w: w, buf: make([]byte, 0, 64<<10)}
+// NewLogWriter starts a log at offset 0 by buffering the file header.
+func NewLogWriter(w io.Writer) *LogWriter {
+	lw := &LogWriter{w: w, buf: make([]byte, 0, 64<<10)}
 	lw.buf = append(lw.buf, fileHeader[:]...)
-	lw.off = fileHeaderSize
+	lw.off = HeaderSize
 	return lw
 }
 
-// add frames one record payload and returns the file offset of its first
+// Add frames one record payload and returns the file offset of its first
 // chunk header (after any zero fill of the previous block's tail).
-func (lw *logWriter) add(payload []byte) int64 {
+func (lw *LogWriter) Add(payload []byte) int64 {
 	var start int64 = -1
 	first := true
 	for {
@@ -100,13 +103,17 @@ func (lw *logWriter) add(payload []byte) int64 {
 	}
 }
 
-// pending is the number of framed bytes not yet handed to the OS.
-func (lw *logWriter) pending() int { return len(lw.buf) }
+// Pending is the number of framed bytes not yet handed to the OS.
+func (lw *LogWriter) Pending() int { return len(lw.buf) }
 
-// flush hands every buffered (whole) record to the OS. After a failed
+// Err is the first write error Flush met; after it the log is unusable
+// and Flush keeps returning it.
+func (lw *LogWriter) Err() error { return lw.err }
+
+// Flush hands every buffered (whole) record to the OS. After a failed
 // write the writer keeps failing: the file may end in a torn record, and
 // appending after it would put a corrupt record in the middle.
-func (lw *logWriter) flush() error {
+func (lw *LogWriter) Flush() error {
 	if lw.err != nil {
 		return lw.err
 	}

@@ -1,4 +1,4 @@
-package wandb
+package wandbfile
 
 // Field numbers of the wandb_internal messages this package encodes and
 // decodes, one block a message, named after W&B's

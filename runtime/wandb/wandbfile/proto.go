@@ -1,4 +1,4 @@
-package wandb
+package wandbfile
 
 // The protobuf wire encoding of the few wandb_internal messages the runtime
 // writes, and their decoder. Hand-written because the runtime may depend on
@@ -146,10 +146,10 @@ func appendTimestamp(b []byte, field int, t time.Time) []byte {
 	return endMessage(b, start)
 }
 
-// appendRecord appends the encoding of rec to b. The record type field is
+// AppendRecord appends the encoding of rec to b. The record type field is
 // always written, even for an empty message, because a Record without a
 // record type makes W&B's sync crash.
-func appendRecord(b []byte, rec *Record) ([]byte, error) {
+func AppendRecord(b []byte, rec *Record) ([]byte, error) {
 	b = appendInt64(b, recordNum, rec.Num)
 	var start int
 	switch {
@@ -250,6 +250,32 @@ func appendRecord(b []byte, rec *Record) ([]byte, error) {
 func appendHistoryStep(b []byte, step int64) []byte {
 	b, start := beginMessage(b, historyStep)
 	b = appendInt64(b, stepNum, step)
+	return endMessage(b, start)
+}
+
+// BeginHistory appends the start of a history Record numbered num, for a
+// writer that encodes rows itself rather than building a HistoryRecord:
+// then AppendHistoryItem for each item, then EndHistory with the returned
+// start. The bytes are those AppendRecord writes for the same record.
+func BeginHistory(b []byte, num int64) ([]byte, int) {
+	b = appendInt64(b, recordNum, num)
+	return beginMessage(b, TypeHistory)
+}
+
+// AppendHistoryItem appends one HistoryRecord.item: key and its value,
+// which must be valid JSON.
+func AppendHistoryItem(b []byte, key string, valueJSON []byte) []byte {
+	b, start := beginMessage(b, historyItem)
+	b = appendVarint(appendTag(b, itemNestedKey, wireBytes), uint64(len(key)))
+	b = append(b, key...)
+	b = appendBytes(b, itemValueJSON, valueJSON)
+	return endMessage(b, start)
+}
+
+// EndHistory appends HistoryRecord.step and closes the record BeginHistory
+// started at start.
+func EndHistory(b []byte, start int, step int64) []byte {
+	b = appendHistoryStep(b, step)
 	return endMessage(b, start)
 }
 

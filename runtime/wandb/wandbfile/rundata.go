@@ -1,4 +1,4 @@
-package wandb
+package wandbfile
 
 import (
 	"encoding/json"
@@ -31,7 +31,7 @@ type RunData struct {
 // the log has a torn or damaged tail, it returns the data before it
 // together with the *CorruptError.
 func ReadRunDir(path string) (*RunData, error) {
-	file, err := findRunLog(path)
+	file, err := FindRunLog(path)
 	if err != nil {
 		return nil, err
 	}
@@ -61,8 +61,8 @@ func ReadRunDir(path string) (*RunData, error) {
 	}
 }
 
-// findRunLog resolves a run directory to its single run-*.wandb file.
-func findRunLog(path string) (string, error) {
+// FindRunLog resolves a run directory to its single run-*.wandb file.
+func FindRunLog(path string) (string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("wandb: %w", err)
@@ -112,13 +112,13 @@ func (d *RunData) Fold(rec *Record) {
 		if d.Run == nil {
 			d.Run = rec.Run
 			if rec.Run.Config != nil {
-				foldItems(d.Config, rec.Run.Config.Update, rec.Run.Config.Remove)
+				FoldItems(d.Config, rec.Run.Config.Update, rec.Run.Config.Remove)
 			}
 		}
 	case rec.Config != nil:
-		foldItems(d.Config, rec.Config.Update, rec.Config.Remove)
+		FoldItems(d.Config, rec.Config.Update, rec.Config.Remove)
 	case rec.Summary != nil:
-		foldItems(d.Summary, rec.Summary.Update, rec.Summary.Remove)
+		FoldItems(d.Summary, rec.Summary.Update, rec.Summary.Remove)
 	case rec.Metric != nil:
 		d.Metrics = append(d.Metrics, rec.Metric)
 	case rec.Files != nil:
@@ -131,7 +131,7 @@ func (d *RunData) Fold(rec *Record) {
 			e = *d.Environment
 			e.Args = append([]string(nil), e.Args...)
 		}
-		e.merge(rec.Environment)
+		e.Merge(rec.Environment)
 		d.Environment = &e
 	case rec.Exit != nil:
 		if d.Exit == nil {
@@ -140,7 +140,9 @@ func (d *RunData) Fold(rec *Record) {
 	}
 }
 
-func foldItems(m map[string]json.RawMessage, update, remove []Item) {
+// FoldItems applies a config or summary record's update and remove lists
+// to m, keyed by Item.FullKey, as W&B folds them into the run's state.
+func FoldItems(m map[string]json.RawMessage, update, remove []Item) {
 	for i := range update {
 		m[update[i].FullKey()] = update[i].ValueJSON
 	}

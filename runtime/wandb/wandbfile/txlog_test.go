@@ -1,4 +1,4 @@
-package wandb
+package wandbfile
 
 import (
 	"bytes"
@@ -14,17 +14,17 @@ import (
 	"time"
 )
 
-// frame writes records with a logWriter into memory and returns the bytes
+// frame writes records with a LogWriter into memory and returns the bytes
 // and each record's start offset.
 func frame(t *testing.T, payloads ...[]byte) ([]byte, []int64) {
 	t.Helper()
 	var buf bytes.Buffer
-	lw := newLogWriter(&buf)
+	lw := NewLogWriter(&buf)
 	var offs []int64
 	for _, p := range payloads {
-		offs = append(offs, lw.add(p))
+		offs = append(offs, lw.Add(p))
 	}
-	if err := lw.flush(); err != nil {
+	if err := lw.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes(), offs
@@ -95,7 +95,7 @@ func TestChunkLayout(t *testing.T) {
 }
 
 func TestBlockBoundaries(t *testing.T) {
-	firstBlockRoom := blockSize - fileHeaderSize - chunkHeaderSize
+	firstBlockRoom := blockSize - HeaderSize - chunkHeaderSize
 	cases := []struct {
 		name  string
 		sizes []int
@@ -142,7 +142,7 @@ func TestBlockBoundaries(t *testing.T) {
 // crosses a block, block tails under 7 bytes are zero.
 func checkChunks(t *testing.T, data []byte) {
 	t.Helper()
-	off := fileHeaderSize
+	off := HeaderSize
 	for off < len(data) {
 		left := blockSize - off%blockSize
 		if left < chunkHeaderSize {
@@ -168,7 +168,7 @@ func checkChunks(t *testing.T, data []byte) {
 func TestLargeRecordChunkTypes(t *testing.T) {
 	data, _ := frame(t, pattern(3*blockSize, 9))
 	var types []byte
-	off := fileHeaderSize
+	off := HeaderSize
 	for off < len(data) {
 		n := int(binary.LittleEndian.Uint16(data[off+4 : off+6]))
 		types = append(types, data[off+6])
@@ -226,7 +226,7 @@ func TestTornAtEveryOffset(t *testing.T) {
 	// Every offset near the start, each block boundary and the end: the
 	// places where chunk splitting and padding differ.
 	var cuts []int
-	for cut := fileHeaderSize; cut <= len(data); cut++ {
+	for cut := HeaderSize; cut <= len(data); cut++ {
 		near := cut < 600 || len(data)-cut < 600
 		for b := blockSize; b < len(data); b += blockSize {
 			if cut > b-600 && cut < b+600 {
@@ -307,7 +307,7 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 	types := []int{TypeHeader, TypeRun, TypeConfig, TypeMetric, TypeHistory, TypeHistory, TypeFiles, TypeSummary, TypeOutputRaw, TypeStats, TypeExit, TypeExit}
 	for i, rec := range recs {
-		p, err := appendRecord(nil, rec)
+		p, err := AppendRecord(nil, rec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -323,7 +323,7 @@ func TestRecordRoundTrip(t *testing.T) {
 			t.Errorf("record %d round trip:\n got %+v\nwant %+v", rec.Num, got, rec)
 		}
 	}
-	if _, err := appendRecord(nil, &Record{Num: 1}); err == nil {
+	if _, err := AppendRecord(nil, &Record{Num: 1}); err == nil {
 		t.Error("a record without a type was encoded")
 	}
 }
@@ -346,7 +346,7 @@ func TestPinnedEncoding(t *testing.T) {
 		{&Record{Num: 4, Header: &HeaderRecord{Producer: "p"}}, []byte{0x08, 0x04, 0xaa, 0x01, 0x05, 0x0a, 0x03, 0x0a, 0x01, 'p'}},
 	}
 	for _, tc := range cases {
-		got, err := appendRecord(nil, tc.rec)
+		got, err := AppendRecord(nil, tc.rec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -361,7 +361,7 @@ func TestPinnedEncoding(t *testing.T) {
 func TestLongNestedMessage(t *testing.T) {
 	for _, n := range []int{126, 127, 128, 200, 16383, 16384, 70000} {
 		rec := &Record{Num: 1, Summary: &SummaryRecord{Update: []Item{{Key: "k", ValueJSON: bytes.Repeat([]byte("7"), n)}}}}
-		p, err := appendRecord(nil, rec)
+		p, err := AppendRecord(nil, rec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -391,10 +391,10 @@ func TestDecodeRejectsGarbage(t *testing.T) {
 
 func ExampleReader() {
 	var buf bytes.Buffer
-	lw := newLogWriter(&buf)
-	p, _ := appendRecord(nil, &Record{Num: 1, Exit: &RunExitRecord{ExitCode: 0, Runtime: 3}})
-	lw.add(p)
-	lw.flush()
+	lw := NewLogWriter(&buf)
+	p, _ := AppendRecord(nil, &Record{Num: 1, Exit: &RunExitRecord{ExitCode: 0, Runtime: 3}})
+	lw.Add(p)
+	lw.Flush()
 
 	r, _ := NewReader(&buf)
 	for {
@@ -407,11 +407,15 @@ func ExampleReader() {
 	// Output: 1 true 3
 }
 
+// pinnedLogs holds the logs the writer's golden tests pin byte for byte
+// (runtime/wandb/run_test.go writes them with -update).
+const pinnedLogs = "../testdata"
+
 // TestBitFlipsDetected damages every byte of a pinned log in turn: the
 // reader never panics, never returns a record past the damage unless the
 // damage is in a spot the format ignores, and reports *CorruptError.
 func TestBitFlipsDetected(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "basic.wandb"))
+	data, err := os.ReadFile(filepath.Join(pinnedLogs, "basic.wandb"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,7 +423,7 @@ func TestBitFlipsDetected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := fileHeaderSize; i < len(data); i++ {
+	for i := HeaderSize; i < len(data); i++ {
 		bad := append([]byte(nil), data...)
 		bad[i] ^= 0x10
 		got, _, err := readPayloads(t, bad)
@@ -449,7 +453,7 @@ func TestBitFlipsDetected(t *testing.T) {
 // input; `go test` runs the seeds, `go test -fuzz FuzzReader` explores.
 func FuzzReader(f *testing.F) {
 	for _, name := range []string{"basic.wandb", "table.wandb"} {
-		data, err := os.ReadFile(filepath.Join("testdata", name))
+		data, err := os.ReadFile(filepath.Join(pinnedLogs, name))
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -470,7 +474,7 @@ func FuzzReader(f *testing.F) {
 				}
 				return
 			}
-			if rec.Offset < fileHeaderSize || rec.Offset >= int64(len(data)) {
+			if rec.Offset < HeaderSize || rec.Offset >= int64(len(data)) {
 				t.Fatalf("record offset %d outside the data", rec.Offset)
 			}
 			if i > len(data) {
@@ -490,7 +494,7 @@ func FuzzDecodeRecord(f *testing.F) {
 		{Num: 3, History: &HistoryRecord{Step: 4, Items: []Item{{NestedKey: []string{"a"}, ValueJSON: []byte("1")}}}},
 		{Num: 4, Metric: &MetricRecord{GlobName: "u/*", Options: MetricOptions{Defined: true}}},
 	} {
-		p, err := appendRecord(nil, rec)
+		p, err := AppendRecord(nil, rec)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -505,7 +509,7 @@ func FuzzDecodeRecord(f *testing.F) {
 		// carry no typed field and cannot.
 		switch rec.Type {
 		case TypeHistory, TypeSummary, TypeConfig, TypeFiles, TypeStats, TypeMetric, TypeOutputRaw, TypeRun, TypeExit, TypeHeader:
-			if _, err := appendRecord(nil, rec); err != nil {
+			if _, err := AppendRecord(nil, rec); err != nil {
 				t.Fatalf("decoded %+v does not encode: %v", rec, err)
 			}
 		}

@@ -1,4 +1,4 @@
-package wandb
+package wandbfile
 
 // Reading without decoding everything: a viewer that indexes a log of
 // 100k history rows needs a few values of each row and would otherwise
