@@ -75,7 +75,8 @@ type index struct {
 	byStart    []int32
 	minT, maxT float64
 	lanes      int32
-	apiTypes   []string // per call, for the models page
+	apiTypes   []string          // per call, for the models page
+	upper      map[string]string // status as logged -> as shown, while calls are added
 
 	modelsOnce sync.Once
 	modelStats []ModelInfo
@@ -105,25 +106,24 @@ type cachedFilter struct {
 // sortKeys are the table columns that can be sorted.
 var sortKeys = []string{"time", "step", "site", "method", "model", "status", "prompt", "completion", "total", "latency", "ttft", "cost"}
 
-// buildIndex indexes the calls of a first read of a log.
-func buildIndex(cs []callSummary) *index {
-	ix := &index{entries: make([]entry, 0, len(cs)), apiTypes: make([]string, 0, len(cs))}
+// newIndex is the index of no call yet, for addCall to fill.
+func newIndex() *index {
+	ix := &index{}
 	for _, t := range ix.tables() {
 		t.ids = map[string]int32{}
 	}
-	ix.add(cs)
-	ix.finish()
 	return ix
 }
 
-// grow returns the index of ix's calls and then cs's, which live mode
-// read from what was appended to the log: the entries of the calls
-// already indexed are kept, not read again from their summaries. ix is
+// grow returns an index that holds ix's calls, for a read of what was
+// appended to the log to add its calls to (addCall, then finish): the
+// entries of the calls already indexed are kept, not read again. ix is
 // being served, so grow leaves it as it is.
-func (ix *index) grow(cs []callSummary) *index {
+func (ix *index) grow() *index {
 	n := &index{
-		entries:  append(make([]entry, 0, len(ix.entries)+len(cs)), ix.entries...),
-		apiTypes: append(make([]string, 0, len(ix.apiTypes)+len(cs)), ix.apiTypes...),
+		// finish writes each entry's lane: a copy, not ix's entries.
+		entries:  append(make([]entry, 0, len(ix.entries)+len(ix.entries)/8+64), ix.entries...),
+		apiTypes: ix.apiTypes[:len(ix.apiTypes):len(ix.apiTypes)], // full: addCall's appends copy
 		minT:     ix.minT,
 		maxT:     ix.maxT,
 	}
@@ -133,10 +133,8 @@ func (ix *index) grow(cs []callSummary) *index {
 		for name, id := range old[k].ids {
 			t.ids[name] = id
 		}
-		t.names = old[k].names[:len(old[k].names):len(old[k].names)] // full: add's appends copy
+		t.names = old[k].names[:len(old[k].names):len(old[k].names)] // full: id's appends copy
 	}
-	n.add(cs)
-	n.finish()
 	return n
 }
 
@@ -144,66 +142,68 @@ func (ix *index) tables() []*strTable {
 	return []*strTable{&ix.models, &ix.statuses, &ix.sites, &ix.methods}
 }
 
-// add appends the entries of cs.
-func (ix *index) add(cs []callSummary) {
-	upper := map[string]string{} // status as logged -> as shown
-	for k := range cs {
-		c := &cs[k]
-		i := len(ix.entries)
-		ix.entries = append(ix.entries, entry{})
-		e := &ix.entries[i]
-		e.latency = c.elapsed * 1000
-		if e.latency <= 0 && c.endMS > c.startMS && c.startMS > 0 {
-			e.latency = c.endMS - c.startMS
+// addCall appends the entry of c.
+func (ix *index) addCall(c *callSummary) {
+	i := len(ix.entries)
+	ix.entries = append(ix.entries, entry{})
+	e := &ix.entries[i]
+	e.latency = c.elapsed * 1000
+	if e.latency <= 0 && c.endMS > c.startMS && c.startMS > 0 {
+		e.latency = c.endMS - c.startMS
+	}
+	e.start = c.startMS
+	if e.start <= 0 {
+		e.start = c.timestamp*1000 - e.latency
+	}
+	e.end = c.endMS
+	if e.end < e.start {
+		e.end = e.start + e.latency
+	}
+	e.ttft = c.ttft
+	e.prompt, e.completion, e.total = c.prompt, c.completion, c.total
+	if e.total == 0 {
+		e.total = e.prompt + e.completion
+	}
+	e.cached = c.cached
+	e.stream = c.stream
+	model := c.model
+	if model == "" {
+		model = "unknown"
+	}
+	method := c.method
+	if method == "" {
+		method = c.endpoint
+	}
+	if ix.upper == nil {
+		ix.upper = map[string]string{}
+	}
+	status, ok := ix.upper[c.status]
+	if !ok {
+		status = strings.ToUpper(c.status)
+		if status == "" {
+			status = "UNKNOWN"
 		}
-		e.start = c.startMS
-		if e.start <= 0 {
-			e.start = c.timestamp*1000 - e.latency
+		if len(ix.upper) < 1<<10 {
+			ix.upper[c.status] = status
 		}
-		e.end = c.endMS
-		if e.end < e.start {
-			e.end = e.start + e.latency
-		}
-		e.ttft = c.ttft
-		e.prompt, e.completion, e.total = c.prompt, c.completion, c.total
-		if e.total == 0 {
-			e.total = e.prompt + e.completion
-		}
-		e.cached = c.cached
-		e.stream = c.stream
-		model := c.model
-		if model == "" {
-			model = "unknown"
-		}
-		method := c.method
-		if method == "" {
-			method = c.endpoint
-		}
-		status, ok := upper[c.status]
-		if !ok {
-			status = strings.ToUpper(c.status)
-			if status == "" {
-				status = "UNKNOWN"
-			}
-			upper[c.status] = status
-		}
-		e.model = ix.models.id(model)
-		e.status = ix.statuses.id(status)
-		e.site = ix.sites.id(c.site)
-		e.method = ix.methods.id(method)
-		ix.apiTypes = append(ix.apiTypes, c.apiType)
-		e.cost = callCost(c.cost, c.hasCost, model, e.prompt, e.completion, e.cached)
-		if i == 0 || e.start < ix.minT {
-			ix.minT = e.start
-		}
-		if i == 0 || e.end > ix.maxT {
-			ix.maxT = e.end
-		}
+	}
+	e.model = ix.models.id(model)
+	e.status = ix.statuses.id(status)
+	e.site = ix.sites.id(c.site)
+	e.method = ix.methods.id(method)
+	ix.apiTypes = append(ix.apiTypes, c.apiType)
+	e.cost = callCost(c.cost, c.hasCost, model, e.prompt, e.completion, e.cached)
+	if i == 0 || e.start < ix.minT {
+		ix.minT = e.start
+	}
+	if i == 0 || e.end > ix.maxT {
+		ix.maxT = e.end
 	}
 }
 
 // finish builds what depends on every call: the sort orders and lanes.
 func (ix *index) finish() {
+	ix.upper = nil
 	for _, t := range ix.tables() {
 		t.finish()
 	}

@@ -98,7 +98,7 @@ func (s *Snapshot) readBodies(b *bodies, from int, start int64) error {
 // (the log was replaced) are not visited.
 func (s *Snapshot) eachDict(from int, start int64, newFn func() func(i int, hash, req, resp []byte)) error {
 	calls := s.Calls[from:]
-	_, _, err := logPass(s.Data.Path, start, func() func(int64, []byte) struct{} {
+	_, err := logPass(s.Data.Path, start, func() func(int64, []byte) struct{} {
 		fn := newFn()
 		var buf []byte
 		return func(off int64, p []byte) struct{} {
@@ -124,7 +124,7 @@ func (s *Snapshot) eachDict(from int, start int64, newFn func() func(i int, hash
 			fn(from+k, hash, req, resp)
 			return struct{}{}
 		}
-	})
+	}, nil)
 	var corrupt *wandb.CorruptError
 	if errors.As(err, &corrupt) {
 		// The load stopped at the same place, or the run grew and is

@@ -28,7 +28,8 @@ func (s *Snapshot) extend() *Snapshot {
 	if err != nil || !os.SameFile(st, s.file) || st.Size() < s.Size {
 		return nil
 	}
-	r := &runRead{data: cloneRunData(s.Data), records: s.Records, historyRows: s.HistoryRows, end: s.end}
+	r := &runRead{data: cloneRunData(s.Data), ix: s.idx.grow(), refs: s.Calls[:len(s.Calls):len(s.Calls)],
+		records: s.Records, historyRows: s.HistoryRows, end: s.end}
 	err = r.read()
 	var corrupt *wandb.CorruptError
 	if err != nil && !errors.As(err, &corrupt) {
