@@ -141,6 +141,7 @@ func Load(runDir string) (*Snapshot, error) {
 	}
 	s := newSnapshot(runDir, r, st, corrupt, nil)
 	s.idx.readBodies = s.loadBodies
+	s.idx.search = s.searchLog
 	s.LoadedAt, s.LoadTime = t0, time.Since(t0)
 	return s, nil
 }
