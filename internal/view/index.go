@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,7 +76,8 @@ type index struct {
 	byStart    []int32
 	minT, maxT float64
 	lanes      int32
-	apiTypes   []string // per call, for the models page
+	apiTypes   []string          // per call, for the models page
+	upper      map[string]string // status as logged -> as shown, while calls are added
 
 	modelsOnce sync.Once
 	modelStats []ModelInfo
@@ -91,6 +93,9 @@ type index struct {
 	body       *bodies
 	bodyErr    error
 	readBodies func() (*bodies, error)
+	// search answers a text query with a pass over the log, when the
+	// bodies' search text was too big to keep.
+	search func(words []string) ([]bool, error)
 
 	filterMu    sync.Mutex
 	filterCache []cachedFilter // most recent first
@@ -105,25 +110,24 @@ type cachedFilter struct {
 // sortKeys are the table columns that can be sorted.
 var sortKeys = []string{"time", "step", "site", "method", "model", "status", "prompt", "completion", "total", "latency", "ttft", "cost"}
 
-// buildIndex indexes the calls of a first read of a log.
-func buildIndex(cs []callSummary) *index {
-	ix := &index{entries: make([]entry, 0, len(cs)), apiTypes: make([]string, 0, len(cs))}
+// newIndex is the index of no call yet, for addCall to fill.
+func newIndex() *index {
+	ix := &index{}
 	for _, t := range ix.tables() {
 		t.ids = map[string]int32{}
 	}
-	ix.add(cs)
-	ix.finish()
 	return ix
 }
 
-// grow returns the index of ix's calls and then cs's, which live mode
-// read from what was appended to the log: the entries of the calls
-// already indexed are kept, not read again from their summaries. ix is
+// grow returns an index that holds ix's calls, for a read of what was
+// appended to the log to add its calls to (addCall, then finish): the
+// entries of the calls already indexed are kept, not read again. ix is
 // being served, so grow leaves it as it is.
-func (ix *index) grow(cs []callSummary) *index {
+func (ix *index) grow() *index {
 	n := &index{
-		entries:  append(make([]entry, 0, len(ix.entries)+len(cs)), ix.entries...),
-		apiTypes: append(make([]string, 0, len(ix.apiTypes)+len(cs)), ix.apiTypes...),
+		// finish writes each entry's lane: a copy, not ix's entries.
+		entries:  append(make([]entry, 0, len(ix.entries)+len(ix.entries)/8+64), ix.entries...),
+		apiTypes: ix.apiTypes[:len(ix.apiTypes):len(ix.apiTypes)], // full: addCall's appends copy
 		minT:     ix.minT,
 		maxT:     ix.maxT,
 	}
@@ -133,10 +137,8 @@ func (ix *index) grow(cs []callSummary) *index {
 		for name, id := range old[k].ids {
 			t.ids[name] = id
 		}
-		t.names = old[k].names[:len(old[k].names):len(old[k].names)] // full: add's appends copy
+		t.names = old[k].names[:len(old[k].names):len(old[k].names)] // full: id's appends copy
 	}
-	n.add(cs)
-	n.finish()
 	return n
 }
 
@@ -144,66 +146,68 @@ func (ix *index) tables() []*strTable {
 	return []*strTable{&ix.models, &ix.statuses, &ix.sites, &ix.methods}
 }
 
-// add appends the entries of cs.
-func (ix *index) add(cs []callSummary) {
-	upper := map[string]string{} // status as logged -> as shown
-	for k := range cs {
-		c := &cs[k]
-		i := len(ix.entries)
-		ix.entries = append(ix.entries, entry{})
-		e := &ix.entries[i]
-		e.latency = c.elapsed * 1000
-		if e.latency <= 0 && c.endMS > c.startMS && c.startMS > 0 {
-			e.latency = c.endMS - c.startMS
+// addCall appends the entry of c.
+func (ix *index) addCall(c *callSummary) {
+	i := len(ix.entries)
+	ix.entries = append(ix.entries, entry{})
+	e := &ix.entries[i]
+	e.latency = c.elapsed * 1000
+	if e.latency <= 0 && c.endMS > c.startMS && c.startMS > 0 {
+		e.latency = c.endMS - c.startMS
+	}
+	e.start = c.startMS
+	if e.start <= 0 {
+		e.start = c.timestamp*1000 - e.latency
+	}
+	e.end = c.endMS
+	if e.end < e.start {
+		e.end = e.start + e.latency
+	}
+	e.ttft = c.ttft
+	e.prompt, e.completion, e.total = c.prompt, c.completion, c.total
+	if e.total == 0 {
+		e.total = e.prompt + e.completion
+	}
+	e.cached = c.cached
+	e.stream = c.stream
+	model := c.model
+	if model == "" {
+		model = "unknown"
+	}
+	method := c.method
+	if method == "" {
+		method = c.endpoint
+	}
+	if ix.upper == nil {
+		ix.upper = map[string]string{}
+	}
+	status, ok := ix.upper[c.status]
+	if !ok {
+		status = strings.ToUpper(c.status)
+		if status == "" {
+			status = "UNKNOWN"
 		}
-		e.start = c.startMS
-		if e.start <= 0 {
-			e.start = c.timestamp*1000 - e.latency
+		if len(ix.upper) < 1<<10 {
+			ix.upper[c.status] = status
 		}
-		e.end = c.endMS
-		if e.end < e.start {
-			e.end = e.start + e.latency
-		}
-		e.ttft = c.ttft
-		e.prompt, e.completion, e.total = c.prompt, c.completion, c.total
-		if e.total == 0 {
-			e.total = e.prompt + e.completion
-		}
-		e.cached = c.cached
-		e.stream = c.stream
-		model := c.model
-		if model == "" {
-			model = "unknown"
-		}
-		method := c.method
-		if method == "" {
-			method = c.endpoint
-		}
-		status, ok := upper[c.status]
-		if !ok {
-			status = strings.ToUpper(c.status)
-			if status == "" {
-				status = "UNKNOWN"
-			}
-			upper[c.status] = status
-		}
-		e.model = ix.models.id(model)
-		e.status = ix.statuses.id(status)
-		e.site = ix.sites.id(c.site)
-		e.method = ix.methods.id(method)
-		ix.apiTypes = append(ix.apiTypes, c.apiType)
-		e.cost = callCost(c.cost, c.hasCost, model, e.prompt, e.completion, e.cached)
-		if i == 0 || e.start < ix.minT {
-			ix.minT = e.start
-		}
-		if i == 0 || e.end > ix.maxT {
-			ix.maxT = e.end
-		}
+	}
+	e.model = ix.models.id(model)
+	e.status = ix.statuses.id(status)
+	e.site = ix.sites.id(c.site)
+	e.method = ix.methods.id(method)
+	ix.apiTypes = append(ix.apiTypes, c.apiType)
+	e.cost = callCost(c.cost, c.hasCost, model, e.prompt, e.completion, e.cached)
+	if i == 0 || e.start < ix.minT {
+		ix.minT = e.start
+	}
+	if i == 0 || e.end > ix.maxT {
+		ix.maxT = e.end
 	}
 }
 
 // finish builds what depends on every call: the sort orders and lanes.
 func (ix *index) finish() {
+	ix.upper = nil
 	for _, t := range ix.tables() {
 		t.finish()
 	}
@@ -233,11 +237,16 @@ func (ix *index) buildPerms() {
 	ix.perms = make(map[string][]int32, len(sortKeys))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	// A sort holds 24 bytes a call while it runs: twelve at once were
+	// 288 bytes a call, most of a million-call view's peak. One per core.
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for _, name := range sortKeys {
 		fn := key[name]
 		name := name
 		wg.Add(1)
+		sem <- struct{}{}
 		go func() {
+			defer func() { <-sem }()
 			defer wg.Done()
 			var p []int32
 			if fn == nil {
@@ -402,10 +411,19 @@ func (ix *index) matcher(f Filter) (func(i int32) bool, error) {
 	site, method := look(&ix.sites, f.Site), look(&ix.methods, f.Method)
 	words := strings.Fields(strings.ToLower(f.Query))
 	var hay []string
+	var found []bool // when the search text is not kept
 	if len(words) > 0 {
-		var err error
-		if hay, err = ix.haystack(); err != nil {
-			return nil, err
+		b, err := ix.bodies()
+		if err != nil {
+			return nil, fmt.Errorf("search: %v", err)
+		}
+		if hay = b.hay; b.dropped {
+			if ix.search == nil {
+				return nil, errors.New("search: the search text was not kept and the log cannot be read again")
+			}
+			if found, err = ix.search(words); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return func(i int32) bool {
@@ -413,6 +431,9 @@ func (ix *index) matcher(f Filter) (func(i int32) bool, error) {
 		if (model != -2 && e.model != model) || (status != -2 && e.status != status) ||
 			(site != -2 && e.site != site) || (method != -2 && e.method != method) {
 			return false
+		}
+		if found != nil {
+			return found[i]
 		}
 		for _, w := range words {
 			if !strings.Contains(hay[i], w) {

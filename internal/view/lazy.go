@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/wbinstrument/wbinstrument/internal/calls"
@@ -57,14 +60,33 @@ func (s *Snapshot) Call(i int) (calls.Call, error) {
 // bodies is what one more pass over the log reads of each call's request
 // and response: the search text and the models page's facts. One pass
 // serves both, since reading the bodies is most of the cost of either.
+// The models page's facts are added up per model as they are read (agg);
+// the search text and the facts of each call are kept only while they
+// fit in maxBodyBytes and the run has at most maxBodyCalls calls (a
+// 100k-call run keeps them): past that they are dropped, and a text
+// query reads the log again (searchLog), so that a million-call run is
+// not a gigabyte of search text.
 type bodies struct {
-	hay   []string
-	facts []callModelFacts
+	hay     []string         // nil when dropped
+	facts   []callModelFacts // nil when dropped
+	agg     []*modelAgg      // per model id; nil for a model with no call read
+	dropped bool
+	used    int64 // bytes of hay and facts kept
 }
+
+// What the pass over the bodies keeps per call, at most (see bodies);
+// variables for the tests.
+var (
+	maxBodyCalls       = 250_000
+	maxBodyBytes int64 = 128 << 20
+)
 
 // loadBodies reads the bodies of every call.
 func (s *Snapshot) loadBodies() (*bodies, error) {
-	b := &bodies{hay: make([]string, len(s.Calls)), facts: make([]callModelFacts, len(s.Calls))}
+	b := &bodies{dropped: true}
+	if len(s.Calls) <= maxBodyCalls {
+		b = &bodies{hay: make([]string, len(s.Calls)), facts: make([]callModelFacts, len(s.Calls))}
+	}
 	return b, s.readBodies(b, 0, 0)
 }
 
@@ -73,21 +95,89 @@ func (s *Snapshot) loadBodies() (*bodies, error) {
 // the calls appended since the last snapshot.
 func (s *Snapshot) readBodies(b *bodies, from int, start int64) error {
 	seen := make([]bool, len(s.Calls)-from)
+	var mu sync.Mutex
+	var aggs [][]*modelAgg
+	var over atomic.Bool
+	used := b.used
+	over.Store(b.dropped)
 	err := s.eachDict(from, start, func() func(i int, hash, req, resp []byte) {
 		fr := newFactReader()
+		local := make([]*modelAgg, len(s.idx.models.names))
+		mu.Lock()
+		aggs = append(aggs, local)
+		mu.Unlock()
 		return func(i int, hash, req, resp []byte) {
-			b.hay[i], b.facts[i], seen[i-from] = s.hayOf(i, req, resp), fr.facts(hash, req, resp), true
+			f := fr.facts(hash, req, resp)
+			m := s.idx.entries[i].model
+			if local[m] == nil {
+				local[m] = newModelAgg()
+			}
+			local[m].add(i, &f)
+			seen[i-from] = true
+			if over.Load() {
+				return
+			}
+			h := s.hayOf(i, req, resp)
+			b.hay[i], b.facts[i] = h, f
+			n := int64(len(h) + len(f.hash) + len(f.respModel) + 64)
+			for _, p := range f.params {
+				n += int64(len(p.Key) + len(p.Value) + 32)
+			}
+			mu.Lock()
+			used += n
+			if used > maxBodyBytes {
+				over.Store(true)
+			}
+			mu.Unlock()
 		}
 	})
-	for k, ok := range seen {
-		if !ok {
-			b.hay[from+k] = s.hayOf(from+k, nil, nil)
+	for _, a := range aggs {
+		b.agg = mergeAggs(b.agg, a)
+	}
+	if over.Load() {
+		b.hay, b.facts, b.dropped = nil, nil, true
+	} else {
+		b.used = used
+		for k, ok := range seen {
+			if !ok {
+				b.hay[from+k] = s.hayOf(from+k, nil, nil)
+			}
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("reading the request and response bodies: %v", err)
 	}
 	return nil
+}
+
+// searchLog answers a text query when the search text was not kept (see
+// bodies): which calls have every word in their search text, from a pass
+// over the log that builds each call's text and lets it go.
+func (s *Snapshot) searchLog(words []string) ([]bool, error) {
+	m := make([]bool, len(s.Calls))
+	seen := make([]bool, len(s.Calls))
+	has := func(h string) bool {
+		for _, w := range words {
+			if !strings.Contains(h, w) {
+				return false
+			}
+		}
+		return true
+	}
+	err := s.eachDict(0, 0, func() func(i int, hash, req, resp []byte) {
+		return func(i int, hash, req, resp []byte) {
+			m[i], seen[i] = has(s.hayOf(i, req, resp)), true
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search: reading the request and response bodies: %v", err)
+	}
+	for i, ok := range seen {
+		if !ok {
+			m[i] = has(s.hayOf(i, nil, nil))
+		}
+	}
+	return m, nil
 }
 
 // eachDict reads the log from byte start and calls a function made by
@@ -98,7 +188,7 @@ func (s *Snapshot) readBodies(b *bodies, from int, start int64) error {
 // (the log was replaced) are not visited.
 func (s *Snapshot) eachDict(from int, start int64, newFn func() func(i int, hash, req, resp []byte)) error {
 	calls := s.Calls[from:]
-	_, _, err := logPass(s.Data.Path, start, func() func(int64, []byte) struct{} {
+	_, err := logPass(s.Data.Path, start, func() func(int64, []byte) struct{} {
 		fn := newFn()
 		var buf []byte
 		return func(off int64, p []byte) struct{} {
@@ -124,7 +214,7 @@ func (s *Snapshot) eachDict(from int, start int64, newFn func() func(i int, hash
 			fn(from+k, hash, req, resp)
 			return struct{}{}
 		}
-	})
+	}, nil)
 	var corrupt *wandbfile.CorruptError
 	if errors.As(err, &corrupt) {
 		// The load stopped at the same place, or the run grew and is

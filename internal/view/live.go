@@ -28,7 +28,8 @@ func (s *Snapshot) extend() *Snapshot {
 	if err != nil || !os.SameFile(st, s.file) || st.Size() < s.Size {
 		return nil
 	}
-	r := &runRead{data: cloneRunData(s.Data), records: s.Records, historyRows: s.HistoryRows, end: s.end}
+	r := &runRead{data: cloneRunData(s.Data), ix: s.idx.grow(), refs: s.Calls[:len(s.Calls):len(s.Calls)],
+		records: s.Records, historyRows: s.HistoryRows, end: s.end}
 	err = r.read()
 	var corrupt *wandbfile.CorruptError
 	if err != nil && !errors.As(err, &corrupt) {
@@ -41,11 +42,21 @@ func (s *Snapshot) extend() *Snapshot {
 		if err != nil {
 			return n.loadBodies()
 		}
-		b := &bodies{hay: make([]string, len(n.Calls)), facts: make([]callModelFacts, len(n.Calls))}
-		copy(b.hay, old.hay)
-		copy(b.facts, old.facts)
+		b := &bodies{dropped: true, used: old.used}
+		if !old.dropped && len(n.Calls) <= maxBodyCalls {
+			b = &bodies{hay: make([]string, len(n.Calls)), facts: make([]callModelFacts, len(n.Calls)), used: old.used}
+			copy(b.hay, old.hay)
+			copy(b.facts, old.facts)
+		}
+		b.agg = make([]*modelAgg, len(old.agg))
+		for m, a := range old.agg { // old's are being served: copies
+			if a != nil {
+				b.agg[m] = a.clone()
+			}
+		}
 		return b, n.readBodies(b, from, start)
 	}
+	n.idx.search = n.searchLog
 	n.LoadedAt, n.LoadTime = t0, time.Since(t0)
 	return n
 }

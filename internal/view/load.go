@@ -133,7 +133,7 @@ func Load(runDir string) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &runRead{data: newRunData(file)}
+	r := &runRead{data: newRunData(file), ix: newIndex()}
 	err = r.read()
 	var corrupt *wandbfile.CorruptError
 	if err != nil && !errors.As(err, &corrupt) {
@@ -141,6 +141,7 @@ func Load(runDir string) (*Snapshot, error) {
 	}
 	s := newSnapshot(runDir, r, st, corrupt, nil)
 	s.idx.readBodies = s.loadBodies
+	s.idx.search = s.searchLog
 	s.LoadedAt, s.LoadTime = t0, time.Since(t0)
 	return s, nil
 }
@@ -149,18 +150,9 @@ func Load(runDir string) (*Snapshot, error) {
 // before the read. prev is the snapshot r continues (nil for a first
 // read): r's calls follow its calls.
 func newSnapshot(runDir string, r *runRead, st os.FileInfo, corrupt *wandbfile.CorruptError, prev *Snapshot) *Snapshot {
-	var refs []CallRef
-	if prev != nil {
-		refs = make([]CallRef, len(prev.Calls), len(prev.Calls)+len(r.cs))
-		copy(refs, prev.Calls)
-	} else {
-		refs = make([]CallRef, 0, len(r.cs))
-	}
-	for i := range r.cs {
-		refs = append(refs, r.cs[i].CallRef)
-	}
-	s := &Snapshot{RunDir: runDir, Data: r.data, Calls: refs, HistoryRows: r.historyRows, Records: r.records, Corrupt: corrupt,
-		Size: st.Size(), ModTime: st.ModTime(), file: st, end: r.end}
+	r.ix.finish()
+	s := &Snapshot{RunDir: runDir, Data: r.data, Calls: r.refs, HistoryRows: r.historyRows, Records: r.records, Corrupt: corrupt,
+		Size: st.Size(), ModTime: st.ModTime(), file: st, end: r.end, idx: r.ix}
 	if prev != nil {
 		s.Tables = append(prev.Tables[:len(prev.Tables):len(prev.Tables)], r.tables...)
 	} else {
@@ -168,9 +160,6 @@ func newSnapshot(runDir string, r *runRead, st os.FileInfo, corrupt *wandbfile.C
 	}
 	if prev != nil {
 		s.RowErrors, s.FirstRowError = prev.RowErrors, prev.FirstRowError
-		s.idx = prev.idx.grow(r.cs)
-	} else {
-		s.idx = buildIndex(r.cs)
 	}
 	s.RowErrors += len(r.rowErrs)
 	if s.FirstRowError == "" && len(r.rowErrs) > 0 {

@@ -20,6 +20,7 @@ type passBatch struct {
 	ends []int   // end of each payload in buf
 	offs []int64 // record offsets
 	res  interface{}
+	done chan struct{} // the workers are done with the batch
 }
 
 const (
@@ -27,32 +28,36 @@ const (
 	passBatchBytes   = 1 << 20
 )
 
+// ReadProgress, when set, hears how far a read of a run's log has come
+// (bytes read of the log's size), about once a second while it lasts.
+var ReadProgress func(read, size int64)
+
 // logPass reads the .wandb log at path from byte from: 0 for its start
 // (the file header is checked), or a record's offset, as the end of an
 // earlier pass is, to read only what was appended since. The framing (and
 // its checksums) is read on this goroutine; each of a worker per core
 // gets its own work function from newWorker (so it can keep buffers) and
 // runs it for each record payload of its batches, with the record's
-// offset; the payload is only valid during the call. It returns the
-// results of work in log order, in batches; end, the offset just after
-// the last record read intact (where a later pass continues); and the
-// reader's error: a *wandbfile.CorruptError for a torn or damaged tail (the
-// results before it are complete), another error when the log cannot be
-// read at all.
-// ReadProgress, when set, hears how far a read of a run's log has come
-// (bytes read of the log's size), about once a second while it lasts.
-var ReadProgress func(read, size int64)
-
-func logPass[R any](path string, from int64, newWorker func() func(off int64, payload []byte) R) (results [][]R, end int64, err error) {
+// offset; the payload is only valid during the call. fold, when not nil,
+// is given the results of work one by one in log order, on one goroutine,
+// as their batch is done; the result is only valid during the call. A
+// batch's buffers are reused once folded, so a pass holds a few batches
+// whatever the log's size: a million-call log is not a million results
+// in memory at once (it was, and a million-call view peaked at 925 MiB).
+// It returns end, the offset just after the last record read intact
+// (where a later pass continues), and the reader's error: a
+// *wandbfile.CorruptError for a torn or damaged tail (the results before it
+// are complete), another error when the log cannot be read at all.
+func logPass[R any](path string, from int64, newWorker func() func(off int64, payload []byte) R, fold func(*R)) (end int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	defer f.Close()
 	var rd *wandbfile.Reader
 	if from == 0 {
 		if rd, err = wandbfile.NewReader(f); err != nil {
-			return nil, 0, fmt.Errorf("%s: %w", path, err)
+			return 0, fmt.Errorf("%s: %w", path, err)
 		}
 	} else {
 		rd = wandbfile.NewReaderAt(f, from)
@@ -68,10 +73,10 @@ func logPass[R any](path string, from int64, newWorker func() func(off int64, pa
 	workers := runtime.GOMAXPROCS(0)
 	free := make(chan *passBatch, 2*workers+2)
 	for i := 0; i < cap(free); i++ {
-		free <- &passBatch{}
+		free <- &passBatch{done: make(chan struct{}, 1)}
 	}
 	jobs := make(chan *passBatch, cap(free))
-	var parts []*[]R // per batch, in log order; only this goroutine appends
+	order := make(chan *passBatch, cap(free)) // batches in log order, for the folder
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -85,13 +90,33 @@ func logPass[R any](path string, from int64, newWorker func() func(off int64, pa
 					*out = append(*out, work(b.offs[k], b.buf[start:end:end]))
 					start = end
 				}
-				free <- b
+				b.done <- struct{}{}
 			}
 		}()
 	}
+	folded := make(chan struct{})
+	go func() {
+		defer close(folded)
+		for b := range order {
+			<-b.done
+			out := b.res.(*[]R)
+			if fold != nil {
+				for k := range *out {
+					fold(&(*out)[k])
+				}
+			}
+			var zero R
+			for k := range *out {
+				(*out)[k] = zero // let go of what the results point to
+			}
+			*out = (*out)[:0]
+			free <- b
+		}
+	}()
 
 	var b *passBatch
 	send := func() {
+		order <- b
 		jobs <- b
 		b = nil
 	}
@@ -110,9 +135,10 @@ func logPass[R any](path string, from int64, newWorker func() func(off int64, pa
 		if b == nil {
 			b = <-free
 			b.buf, b.ends, b.offs = b.buf[:0], b.ends[:0], b.offs[:0]
-			out := make([]R, 0, passBatchRecords)
-			parts = append(parts, &out)
-			b.res = &out
+			if b.res == nil {
+				out := make([]R, 0, passBatchRecords)
+				b.res = &out
+			}
 		}
 		b.buf = append(b.buf, p...)
 		b.ends = append(b.ends, len(b.buf))
@@ -125,11 +151,8 @@ func logPass[R any](path string, from int64, newWorker func() func(off int64, pa
 		send()
 	}
 	close(jobs)
+	close(order)
 	wg.Wait()
-
-	results = make([][]R, len(parts))
-	for i, p := range parts {
-		results[i] = *p
-	}
-	return results, rd.Offset(), err
+	<-folded
+	return rd.Offset(), err
 }

@@ -149,26 +149,29 @@ func (s *Snapshot) computeModels() ([]ModelInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models: %v", err)
 	}
-	return s.modelsOf(b.facts), nil
+	return s.modelsFrom(b.agg), nil
 }
 
 // modelsOf adds up the calls per model, with facts per call.
 func (s *Snapshot) modelsOf(facts []callModelFacts) []ModelInfo {
+	return s.modelsFrom(s.idx.aggregate(facts))
+}
+
+// modelsFrom adds up the calls per model, with the facts of their bodies
+// added up per model id.
+func (s *Snapshot) modelsFrom(aggs []*modelAgg) []ModelInfo {
 	ix := s.idx
 	type acc struct {
 		info      ModelInfo
 		lat, ttft []float64
 		cost      float64
 		priced    bool
-		respM     map[string]bool
 		methods   map[string]bool
 		api       map[string]bool
-		hashes    map[string]bool
-		params    map[string][]string
 	}
 	byID := make([]*acc, len(ix.models.names))
 	for id, name := range ix.models.names {
-		a := &acc{respM: map[string]bool{}, methods: map[string]bool{}, api: map[string]bool{}, hashes: map[string]bool{}, params: map[string][]string{}}
+		a := &acc{methods: map[string]bool{}, api: map[string]bool{}}
 		a.info.Model = name
 		a.info.Sample = -1
 		if c, ok := priceFor(name); ok {
@@ -180,7 +183,6 @@ func (s *Snapshot) modelsOf(facts []callModelFacts) []ModelInfo {
 	}
 	for i := range ix.entries {
 		e := &ix.entries[i]
-		f := &facts[i]
 		a := byID[e.model]
 		a.info.Calls++
 		if ix.statuses.names[e.status] == "ERROR" {
@@ -203,21 +205,13 @@ func (s *Snapshot) modelsOf(facts []callModelFacts) []ModelInfo {
 		if t := ix.apiTypes[i]; t != "" {
 			a.api[t] = true
 		}
-		if f.hash != "" {
-			a.hashes[f.hash] = true
-		}
-		if f.respModel != "" {
-			a.respM[f.respModel] = true
-		}
-		for _, p := range f.params {
-			vals := a.params[p.Key]
-			if len(vals) < maxParamValues && !contains(vals, p.Value) {
-				a.params[p.Key] = append(vals, p.Value)
-			}
-		}
 	}
 	out := make([]ModelInfo, 0, len(byID))
-	for _, a := range byID {
+	for id, a := range byID {
+		g := newModelAgg()
+		if id < len(aggs) && aggs[id] != nil {
+			g = aggs[id]
+		}
 		sort.Float64s(a.lat)
 		a.info.LatencyP50 = percentile(a.lat, 50)
 		a.info.LatencyP90 = percentile(a.lat, 90)
@@ -231,13 +225,13 @@ func (s *Snapshot) modelsOf(facts []callModelFacts) []ModelInfo {
 			c := a.cost
 			a.info.Cost = &c
 		}
-		a.info.ResponseModels = keys(a.respM)
+		a.info.ResponseModels = keys(g.respM)
 		a.info.Methods = keys(a.methods)
 		a.info.APITypes = keys(a.api)
-		a.info.ModelHashes = len(a.hashes)
+		a.info.ModelHashes = len(g.hashes) + len(g.other)
 		a.info.Params = []KV{}
-		for k, vs := range a.params {
-			a.info.Params = append(a.info.Params, KV{k, strings.Join(vs, " | ")})
+		for k := range g.params {
+			a.info.Params = append(a.info.Params, KV{k, strings.Join(g.values(k), " | ")})
 		}
 		sort.Slice(a.info.Params, func(i, j int) bool { return a.info.Params[i].Key < a.info.Params[j].Key })
 		out = append(out, a.info)
@@ -278,13 +272,4 @@ func keys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
