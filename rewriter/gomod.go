@@ -40,18 +40,7 @@ func rewriteGoMod(path string, o *Options) (c *FileChange, sum, ours bool, err e
 		l.Comments.Suffix = []modfile.Comment{{Token: goModMarker, Suffix: true}}
 		return l
 	}
-	var req *modfile.Require
-	for _, r := range f.Require {
-		if r.Mod.Path == RuntimeModule {
-			req = r
-		}
-	}
-	var rep *modfile.Replace
-	for _, r := range f.Replace {
-		if r.Old.Path == RuntimeModule {
-			rep = r
-		}
-	}
+	req, rep := modLines(f, RuntimeModule)
 	if o.Replace == "" {
 		// A replace of ours, left by a build from a checkout, goes: the
 		// published runtime takes its place.
@@ -302,4 +291,20 @@ func sameDir(a, b string) bool {
 	fa, err1 := os.Stat(a)
 	fb, err2 := os.Stat(b)
 	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
+}
+
+// modLines returns go.mod's (last) require and replace of module path,
+// nil where there is none.
+func modLines(f *modfile.File, path string) (req *modfile.Require, rep *modfile.Replace) {
+	for _, r := range f.Require {
+		if r.Mod.Path == path {
+			req = r
+		}
+	}
+	for _, r := range f.Replace {
+		if r.Old.Path == path {
+			rep = r
+		}
+	}
+	return req, rep
 }

@@ -58,18 +58,7 @@ func wantsBridge(goModPath, replace string) bool {
 // the lines of ours an earlier rewrite left. A require or replace of the
 // user's own is left as it is.
 func requireBridge(f *modfile.File, path string, o *Options, marked func(*modfile.Line) *modfile.Line) error {
-	var req *modfile.Require
-	for _, r := range f.Require {
-		if r.Mod.Path == BridgeModule {
-			req = r
-		}
-	}
-	var rep *modfile.Replace
-	for _, r := range f.Replace {
-		if r.Old.Path == BridgeModule {
-			rep = r
-		}
-	}
+	req, rep := modLines(f, BridgeModule)
 	if !wantsBridge(path, o.Replace) {
 		if req != nil && isOurs(req.Syntax) {
 			if err := f.DropRequire(BridgeModule); err != nil {

@@ -2,7 +2,6 @@ package wandb
 
 import (
 	"fmt"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -120,16 +119,7 @@ func (w *writer) writeRawRow(e *entry) {
 		b = wandbfile.AppendHistoryItem(b, tableKey, table)
 		w.keepRaw(tableKey, table)
 	}
-	var num [40]byte
-	b = wandbfile.AppendHistoryItem(b, "_step", strconv.AppendInt(num[:0], step.Num, 10))
-	b = wandbfile.AppendHistoryItem(b, "_runtime", appendFloatJSON(num[:0], step.Runtime))
-	b = wandbfile.AppendHistoryItem(b, "_timestamp", appendFloatJSON(num[:0], step.Timestamp))
-	w.lastStep, w.lastRuntime, w.lastStamp = step.Num, step.Runtime, step.Timestamp
-	b = wandbfile.EndHistory(b, start, step.Num)
-	w.rec = b
-	w.frame(b)
-	w.step++
-	w.rows++
+	w.endRow(b, start, &step)
 	if row.Written != nil {
 		row.Written.RowWritten(step.Num)
 	}

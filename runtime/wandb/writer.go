@@ -291,16 +291,7 @@ func (w *writer) writeRow(e *entry) {
 			delete(w.lastRaw, k)
 		}
 	}
-	var num [40]byte
-	b = wandbfile.AppendHistoryItem(b, "_step", strconv.AppendInt(num[:0], step.Num, 10))
-	b = wandbfile.AppendHistoryItem(b, "_runtime", appendFloatJSON(num[:0], step.Runtime))
-	b = wandbfile.AppendHistoryItem(b, "_timestamp", appendFloatJSON(num[:0], step.Timestamp))
-	w.lastStep, w.lastRuntime, w.lastStamp = step.Num, step.Runtime, step.Timestamp
-	b = wandbfile.EndHistory(b, start, step.Num)
-	w.rec = b
-	w.frame(b)
-	w.step++
-	w.rows++
+	w.endRow(b, start, step)
 	w.writeFiles()
 }
 
@@ -510,4 +501,19 @@ func (w *writer) writeSummaryFile(items []wandbfile.Item) {
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		w.run.con.warnOnce("disk", "writing %s: %v", path, err)
 	}
+}
+
+// endRow ends the history record b (begun at start) with the step's own
+// items, as W&B's handler appends them last, and writes it.
+func (w *writer) endRow(b []byte, start int, step *Step) {
+	var num [40]byte
+	b = wandbfile.AppendHistoryItem(b, "_step", strconv.AppendInt(num[:0], step.Num, 10))
+	b = wandbfile.AppendHistoryItem(b, "_runtime", appendFloatJSON(num[:0], step.Runtime))
+	b = wandbfile.AppendHistoryItem(b, "_timestamp", appendFloatJSON(num[:0], step.Timestamp))
+	w.lastStep, w.lastRuntime, w.lastStamp = step.Num, step.Runtime, step.Timestamp
+	b = wandbfile.EndHistory(b, start, step.Num)
+	w.rec = b
+	w.frame(b)
+	w.step++
+	w.rows++
 }
