@@ -21,21 +21,7 @@ func TestReleasedRewriteOTel(t *testing.T) {
 		t.Skip("builds a module against a published runtime")
 	}
 	const v = "v0.1.0"
-	sums := releaseEnv(t, v)
-	proxy := t.TempDir()
-	bridgeSums, err := modproxy.Publish(proxy, filepath.Join(replaceRoot(t), "runtime", "otelbridge"), BridgeModule, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runtimeProxy, err := modproxy.Publish(proxy, filepath.Join(replaceRoot(t), "runtime"), RuntimeModule, v)
-	if err != nil || string(runtimeProxy) != sums[v] {
-		t.Fatalf("publishing the runtime again: %v", err)
-	}
-	machineProxy, machineCache, err := modproxy.MachineGoEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("GOPROXY", modproxy.Chain(machineProxy, machineCache, proxy))
+	sums, bridgeSums := otelReleaseEnv(t, v)
 
 	dir, before := copyInput(t, "otel")
 	if _, err := rewriteAt(t, dir, v); err != nil {
@@ -78,4 +64,92 @@ func TestReleasedRewriteOTel(t *testing.T) {
 			t.Errorf("%s of a module without OpenTelemetry names otel", f)
 		}
 	}
+}
+
+// otelReleaseEnv is releaseEnv with the bridge published too; it returns
+// the runtime's and the bridge's go.sum lines at v.
+func otelReleaseEnv(t *testing.T, v string) (map[string]string, []byte) {
+	t.Helper()
+	sums := releaseEnv(t, v)
+	proxy := t.TempDir()
+	bridgeSums, err := modproxy.Publish(proxy, filepath.Join(replaceRoot(t), "runtime", "otelbridge"), BridgeModule, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtimeProxy, err := modproxy.Publish(proxy, filepath.Join(replaceRoot(t), "runtime"), RuntimeModule, v)
+	if err != nil || string(runtimeProxy) != sums[v] {
+		t.Fatalf("publishing the runtime again: %v", err)
+	}
+	machineProxy, machineCache, err := modproxy.MachineGoEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOPROXY", modproxy.Chain(machineProxy, machineCache, proxy))
+	return sums, bridgeSums
+}
+
+// readAll returns every file below dir, vendor/ included.
+func readAll(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestReleasedRewriteOTelVendored: a vendored module that uses
+// OpenTelemetry gets the published bridge in vendor/ next to the
+// runtime, listed in modules.txt; it builds and vets with -mod=vendor,
+// `go mod vendor` run afterwards gives the same tree to the byte, a
+// second rewrite changes nothing, and revert gives every byte back.
+func TestReleasedRewriteOTelVendored(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module against a published runtime")
+	}
+	const v = "v0.1.0"
+	otelReleaseEnv(t, v)
+	dir, _ := copyInput(t, "otel")
+	goCmdEnv(t, dir, "mod", "vendor")
+	t.Setenv("GOFLAGS", "-mod=vendor -modcacherw")
+	before := readAll(t, dir)
+	if _, err := rewriteAt(t, dir, v); err != nil {
+		t.Fatal(err)
+	}
+	mt := readFile(t, filepath.Join(dir, "vendor", "modules.txt"))
+	block := "# " + RuntimeModule + " " + v + "\n## explicit; go 1.18\n"
+	bblock := "# " + BridgeModule + " " + v + "\n## explicit; go 1.18\n" + BridgeModule + "\n# go.opentelemetry.io/"
+	if !strings.Contains(mt, block) || !strings.Contains(mt, bblock) || strings.Contains(mt, "=>") {
+		t.Fatalf("modules.txt:\n%s", mt)
+	}
+	src := filepath.Join(replaceRoot(t), "runtime", "otelbridge", "otelbridge.go")
+	vendored := filepath.Join(dir, "vendor", filepath.FromSlash(BridgeModule), "otelbridge.go")
+	if a, b := readFile(t, src), readFile(t, vendored); a != b {
+		t.Fatalf("vendored %s differs from the bridge's", vendored)
+	}
+	if !strings.Contains(readFile(t, filepath.Join(dir, GlueFile)), `_ "`+BridgeModule+`"`) {
+		t.Fatal("the glue does not import the bridge")
+	}
+	goCmdEnv(t, dir, "build", "-mod=vendor", "-o", os.DevNull, "./...")
+	goCmdEnv(t, dir, "vet", "-mod=vendor", "./...")
+	if rep, err := rewriteAt(t, dir, v); err != nil || len(rep.Files) != 0 {
+		t.Fatalf("second rewrite: %v, changes %v", err, rep)
+	}
+	rewritten := readAll(t, dir)
+	goCmdEnv(t, dir, "mod", "vendor")
+	compareTrees(t, rewritten, readAll(t, dir))
+
+	if _, err := Revert(context.Background(), Options{Dir: dir, Patterns: []string{"./..."}}); err != nil {
+		t.Fatal(err)
+	}
+	compareTrees(t, before, readAll(t, dir))
 }
