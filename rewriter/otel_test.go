@@ -2,8 +2,12 @@ package rewriter
 
 import (
 	"context"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -152,4 +156,57 @@ func TestReleasedRewriteOTelVendored(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareTrees(t, before, readAll(t, dir))
+}
+
+// TestBridgeImports: bridgeImports lists exactly what the bridge imports
+// outside the standard library and the runtime.
+func TestBridgeImports(t *testing.T) {
+	dir := filepath.Join(replaceRoot(t), "runtime", "otelbridge")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	got := map[string]bool{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, im := range af.Imports {
+			p, _ := strconv.Unquote(im.Path.Value)
+			if strings.Contains(strings.Split(p, "/")[0], ".") && !strings.HasPrefix(p, RuntimeModule+"/") {
+				got[p] = true
+			}
+		}
+	}
+	want := map[string]bool{}
+	for _, p := range bridgeImports {
+		want[p] = true
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the bridge imports %v; bridgeImports says %v", got, want)
+	}
+}
+
+// TestWantsBridgeVendored: a vendored module gets the bridge only when
+// its vendor/ has every package the bridge imports.
+func TestWantsBridgeVendored(t *testing.T) {
+	dir := t.TempDir()
+	gomod := filepath.Join(dir, "go.mod")
+	os.WriteFile(gomod, []byte("module example.com/v\n\ngo 1.23.0\n\nrequire go.opentelemetry.io/otel v1.37.0\n"), 0o644)
+	if !wantsBridge(gomod, "") {
+		t.Fatal("a module that requires OpenTelemetry does not get the bridge")
+	}
+	os.MkdirAll(filepath.Join(dir, "vendor"), 0o755)
+	mt := filepath.Join(dir, "vendor", "modules.txt")
+	all := "# go.opentelemetry.io/otel v1.37.0\n## explicit; go 1.23.0\ngo.opentelemetry.io/otel\ngo.opentelemetry.io/otel/attribute\ngo.opentelemetry.io/otel/codes\n" +
+		"# go.opentelemetry.io/otel/trace v1.37.0\n## explicit; go 1.23.0\ngo.opentelemetry.io/otel/trace\n"
+	os.WriteFile(mt, []byte(all), 0o644)
+	if !wantsBridge(gomod, "") {
+		t.Error("vendor/ has the bridge's imports, yet no bridge")
+	}
+	os.WriteFile(mt, []byte(strings.Replace(all, "go.opentelemetry.io/otel\n", "", 1)), 0o644)
+	if wantsBridge(gomod, "") {
+		t.Error("vendor/ lacks go.opentelemetry.io/otel, yet the bridge")
+	}
 }
