@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -420,5 +421,28 @@ func TestBridgeParkedOpenAIGoCall(t *testing.T) {
 	parked.mu.Unlock()
 	if n != 0 {
 		t.Errorf("%d calls still parked", n)
+	}
+}
+
+// TestBridgeLoneCallDisabledMidway: logging stopped between the span's
+// start and the attempt (Disable on another goroutine) ends the span,
+// which no attempt would end.
+func TestBridgeLoneCallDisabledMidway(t *testing.T) {
+	tr := withTracer(t)
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:1/chat/completions", strings.NewReader(chatBody("m", false)))
+	g := loneCall(req, "", 0)
+	t.Cleanup(func() {
+		parked.mu.Lock()
+		delete(parked.m, g.key)
+		parked.mu.Unlock()
+	})
+	ctx := loneSpan(g, req.Context())
+	was := atomic.SwapInt32(&off, 1)
+	defer atomic.StoreInt32(&off, was)
+	g.attempt(req.WithContext(ctx), func(r *http.Request) (*http.Response, error) {
+		return nil, errors.New("not sent")
+	})
+	if len(tr.spans) != 1 || len(tr.spans[0].ends) != 1 || spansLeft() != 0 {
+		t.Fatalf("spans %+v, %d left", tr.spans, spansLeft())
 	}
 }

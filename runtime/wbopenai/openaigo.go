@@ -105,6 +105,16 @@ func beginOAI(ctx context.Context, fnPC uintptr, site string) (*oaiCall, context
 // recording it unless an outer middleware of ours already does.
 func (g *oaiCall) attempt(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	if !enabled() || !atomic.CompareAndSwapInt32(&g.busy, 0, 1) {
+		if !g.wrapped && atomic.LoadInt32(&tracing) != 0 {
+			g.mu.Lock()
+			none := g.started == 0
+			g.mu.Unlock()
+			if none {
+				// Logging stopped (Disable) since loneSpan started g's
+				// span: no attempt will end it.
+				endUnlogged(g, g.fnPC, g.site, nil)
+			}
+		}
 		return next(req)
 	}
 	g.closeOpen()
