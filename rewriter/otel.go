@@ -3,6 +3,7 @@ package rewriter
 import (
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/semver"
@@ -26,10 +27,13 @@ const (
 
 // wantsBridge reports whether the module of goModPath gets the bridge: its
 // go.mod requires OpenTelemetry (directly or not: either way the program
-// links it already, or can without a new module), and it is not
-// vendored (the vendored copy would need the bridge and its
-// dependencies; such a module gets the runtime alone). A development
-// build needs a checkout that has the bridge.
+// links it already, or can without a new module), and, when it is
+// vendored, its vendor/ has the packages the bridge imports (it has
+// when the program imports go.opentelemetry.io/otel, which imports the
+// others; a vendored module that uses less of OpenTelemetry gets the
+// runtime alone, as copying OpenTelemetry's packages is `go mod
+// vendor`'s to do). A development build needs a checkout that has the
+// bridge.
 func wantsBridge(goModPath, replace string) bool {
 	data, err := os.ReadFile(goModPath)
 	if err != nil {
@@ -39,7 +43,7 @@ func wantsBridge(goModPath, replace string) bool {
 	if err != nil || f.Module == nil || f.Module.Mod.Path == RuntimeModule || f.Module.Mod.Path == BridgeModule {
 		return false
 	}
-	if fileExists(filepath.Join(filepath.Dir(goModPath), "vendor", "modules.txt")) {
+	if _, mt, err := readModulesTxt(filepath.Dir(goModPath)); err != nil || mt != nil && !vendorsAll(mt, bridgeImports) {
 		return false
 	}
 	if replace != "" && !fileExists(filepath.Join(replace, "runtime", "otelbridge", "go.mod")) {
@@ -51,6 +55,52 @@ func wantsBridge(goModPath, replace string) bool {
 		}
 	}
 	return false
+}
+
+// bridgeImports are the packages outside the standard library and the
+// runtime that the bridge imports (TestBridgeImports keeps the list
+// true).
+var bridgeImports = []string{
+	"go.opentelemetry.io/otel",
+	"go.opentelemetry.io/otel/attribute",
+	"go.opentelemetry.io/otel/codes",
+	"go.opentelemetry.io/otel/trace",
+}
+
+// vendorsAll reports whether modules.txt lists every package of pkgs:
+// `go mod vendor` copied them, and the packages they import.
+func vendorsAll(modulesTxt []byte, pkgs []string) bool {
+	listed := map[string]bool{}
+	for _, l := range strings.Split(string(modulesTxt), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			listed[strings.TrimSpace(l)] = true
+		}
+	}
+	for _, p := range pkgs {
+		if !listed[p] {
+			return false
+		}
+	}
+	return true
+}
+
+// bridgeRuntimeVersion returns the runtime version the bridge's go.mod
+// at bridgeGoMod requires ("" when it cannot tell).
+func bridgeRuntimeVersion(bridgeGoMod string) string {
+	data, err := os.ReadFile(bridgeGoMod)
+	if err != nil {
+		return ""
+	}
+	bf, err := modfile.ParseLax(bridgeGoMod, data, nil)
+	if err != nil {
+		return ""
+	}
+	for _, r := range bf.Require {
+		if r.Mod.Path == RuntimeModule {
+			return r.Mod.Version
+		}
+	}
+	return ""
 }
 
 // requireBridge adds the bridge's require (and, for a development build,

@@ -2,8 +2,12 @@ package rewriter
 
 import (
 	"context"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -21,21 +25,7 @@ func TestReleasedRewriteOTel(t *testing.T) {
 		t.Skip("builds a module against a published runtime")
 	}
 	const v = "v0.1.0"
-	sums := releaseEnv(t, v)
-	proxy := t.TempDir()
-	bridgeSums, err := modproxy.Publish(proxy, filepath.Join(replaceRoot(t), "runtime", "otelbridge"), BridgeModule, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runtimeProxy, err := modproxy.Publish(proxy, filepath.Join(replaceRoot(t), "runtime"), RuntimeModule, v)
-	if err != nil || string(runtimeProxy) != sums[v] {
-		t.Fatalf("publishing the runtime again: %v", err)
-	}
-	machineProxy, machineCache, err := modproxy.MachineGoEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("GOPROXY", modproxy.Chain(machineProxy, machineCache, proxy))
+	sums, bridgeSums := otelReleaseEnv(t, v)
 
 	dir, before := copyInput(t, "otel")
 	if _, err := rewriteAt(t, dir, v); err != nil {
@@ -77,5 +67,146 @@ func TestReleasedRewriteOTel(t *testing.T) {
 		if strings.Contains(readFile(t, filepath.Join(dir, f)), "otel") {
 			t.Errorf("%s of a module without OpenTelemetry names otel", f)
 		}
+	}
+}
+
+// otelReleaseEnv is releaseEnv with the bridge published too; it returns
+// the runtime's and the bridge's go.sum lines at v.
+func otelReleaseEnv(t *testing.T, v string) (map[string]string, []byte) {
+	t.Helper()
+	sums := releaseEnv(t, v)
+	proxy := t.TempDir()
+	bridgeSums, err := modproxy.Publish(proxy, filepath.Join(replaceRoot(t), "runtime", "otelbridge"), BridgeModule, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtimeProxy, err := modproxy.Publish(proxy, filepath.Join(replaceRoot(t), "runtime"), RuntimeModule, v)
+	if err != nil || string(runtimeProxy) != sums[v] {
+		t.Fatalf("publishing the runtime again: %v", err)
+	}
+	machineProxy, machineCache, err := modproxy.MachineGoEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOPROXY", modproxy.Chain(machineProxy, machineCache, proxy))
+	return sums, bridgeSums
+}
+
+// readAll returns every file below dir, vendor/ included.
+func readAll(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestReleasedRewriteOTelVendored: a vendored module that uses
+// OpenTelemetry gets the published bridge in vendor/ next to the
+// runtime, listed in modules.txt; it builds and vets with -mod=vendor,
+// `go mod vendor` run afterwards gives the same tree to the byte, a
+// second rewrite changes nothing, and revert gives every byte back.
+func TestReleasedRewriteOTelVendored(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module against a published runtime")
+	}
+	const v = "v0.1.0"
+	otelReleaseEnv(t, v)
+	dir, _ := copyInput(t, "otel")
+	goCmdEnv(t, dir, "mod", "vendor")
+	t.Setenv("GOFLAGS", "-mod=vendor -modcacherw")
+	before := readAll(t, dir)
+	if _, err := rewriteAt(t, dir, v); err != nil {
+		t.Fatal(err)
+	}
+	mt := readFile(t, filepath.Join(dir, "vendor", "modules.txt"))
+	block := "# " + RuntimeModule + " " + v + "\n## explicit; go 1.18\n"
+	bblock := "# " + BridgeModule + " " + v + "\n## explicit; go 1.18\n" + BridgeModule + "\n# go.opentelemetry.io/"
+	if !strings.Contains(mt, block) || !strings.Contains(mt, bblock) || strings.Contains(mt, "=>") {
+		t.Fatalf("modules.txt:\n%s", mt)
+	}
+	src := filepath.Join(replaceRoot(t), "runtime", "otelbridge", "otelbridge.go")
+	vendored := filepath.Join(dir, "vendor", filepath.FromSlash(BridgeModule), "otelbridge.go")
+	if a, b := readFile(t, src), readFile(t, vendored); a != b {
+		t.Fatalf("vendored %s differs from the bridge's", vendored)
+	}
+	if !strings.Contains(readFile(t, filepath.Join(dir, GlueFile)), `_ "`+BridgeModule+`"`) {
+		t.Fatal("the glue does not import the bridge")
+	}
+	goCmdEnv(t, dir, "build", "-mod=vendor", "-o", os.DevNull, "./...")
+	goCmdEnv(t, dir, "vet", "-mod=vendor", "./...")
+	if rep, err := rewriteAt(t, dir, v); err != nil || len(rep.Files) != 0 {
+		t.Fatalf("second rewrite: %v, changes %v", err, rep)
+	}
+	rewritten := readAll(t, dir)
+	goCmdEnv(t, dir, "mod", "vendor")
+	compareTrees(t, rewritten, readAll(t, dir))
+
+	if _, err := Revert(context.Background(), Options{Dir: dir, Patterns: []string{"./..."}}); err != nil {
+		t.Fatal(err)
+	}
+	compareTrees(t, before, readAll(t, dir))
+}
+
+// TestBridgeImports: bridgeImports lists exactly what the bridge imports
+// outside the standard library and the runtime.
+func TestBridgeImports(t *testing.T) {
+	dir := filepath.Join(replaceRoot(t), "runtime", "otelbridge")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	got := map[string]bool{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, im := range af.Imports {
+			p, _ := strconv.Unquote(im.Path.Value)
+			if strings.Contains(strings.Split(p, "/")[0], ".") && !strings.HasPrefix(p, RuntimeModule+"/") {
+				got[p] = true
+			}
+		}
+	}
+	want := map[string]bool{}
+	for _, p := range bridgeImports {
+		want[p] = true
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the bridge imports %v; bridgeImports says %v", got, want)
+	}
+}
+
+// TestWantsBridgeVendored: a vendored module gets the bridge only when
+// its vendor/ has every package the bridge imports.
+func TestWantsBridgeVendored(t *testing.T) {
+	dir := t.TempDir()
+	gomod := filepath.Join(dir, "go.mod")
+	os.WriteFile(gomod, []byte("module example.com/v\n\ngo 1.23.0\n\nrequire go.opentelemetry.io/otel v1.37.0\n"), 0o644)
+	if !wantsBridge(gomod, "") {
+		t.Fatal("a module that requires OpenTelemetry does not get the bridge")
+	}
+	os.MkdirAll(filepath.Join(dir, "vendor"), 0o755)
+	mt := filepath.Join(dir, "vendor", "modules.txt")
+	all := "# go.opentelemetry.io/otel v1.37.0\n## explicit; go 1.23.0\ngo.opentelemetry.io/otel\ngo.opentelemetry.io/otel/attribute\ngo.opentelemetry.io/otel/codes\n" +
+		"# go.opentelemetry.io/otel/trace v1.37.0\n## explicit; go 1.23.0\ngo.opentelemetry.io/otel/trace\n"
+	os.WriteFile(mt, []byte(all), 0o644)
+	if !wantsBridge(gomod, "") {
+		t.Error("vendor/ has the bridge's imports, yet no bridge")
+	}
+	os.WriteFile(mt, []byte(strings.Replace(all, "go.opentelemetry.io/otel\n", "", 1)), 0o644)
+	if wantsBridge(gomod, "") {
+		t.Error("vendor/ lacks go.opentelemetry.io/otel, yet the bridge")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/semver"
 )
 
 // A vendored module builds from vendor/ only, so the runtime must be
@@ -37,39 +38,78 @@ func readModulesTxt(modRoot string) (path string, old []byte, err error) {
 }
 
 // rewriteVendor copies the runtime into modRoot/vendor and lists it in
-// modules.txt; nil when the module is not vendored.
+// modules.txt, and the OpenTelemetry bridge too when the module gets it
+// (wantsBridge); nil when the module is not vendored.
 func rewriteVendor(modRoot string, o *Options) ([]FileChange, error) {
 	mt, old, err := readModulesTxt(modRoot)
 	if old == nil || err != nil {
 		return nil, err
 	}
-	// A development build copies its checkout's runtime, listed with the
-	// replace go.mod has; a released tool copies the published runtime
-	// from the module cache, as `go mod vendor` would.
-	src, replaced := filepath.Join(o.Replace, "runtime"), o.Replace != ""
-	if !replaced {
-		d, err := downloadRuntime(modRoot, o.RuntimeVersion)
+	bridge := wantsBridge(filepath.Join(modRoot, "go.mod"), o.Replace)
+	// The runtime's version is go.mod's: a development build's bridge may
+	// raise it (raiseRuntimeForBridge).
+	version := o.RuntimeVersion
+	if bridge && o.Replace != "" {
+		if v := bridgeRuntimeVersion(filepath.Join(o.Replace, "runtime", "otelbridge", "go.mod")); semver.Compare(version, v) < 0 {
+			version = v
+		}
+	}
+	next := stripVendorBlock(old)
+	var changes []FileChange
+	var tail string
+	c, block, rtail, err := vendorModule(modRoot, o, RuntimeModule, version, "runtime")
+	if err != nil {
+		return nil, err
+	}
+	changes, next, tail = append(changes, c...), insertVendorBlock(next, RuntimeModule, block), tail+rtail
+	if bridge {
+		c, block, btail, err := vendorModule(modRoot, o, BridgeModule, o.RuntimeVersion, "runtime/otelbridge")
 		if err != nil {
 			return nil, err
 		}
+		changes, next, tail = append(changes, c...), insertVendorBlock(next, BridgeModule, block), tail+btail
+	} else {
+		// A bridge an earlier rewrite vendored.
+		changes = append(changes, removeTree(filepath.Join(modRoot, "vendor", filepath.FromSlash(BridgeModule)))...)
+	}
+	next = append(next, tail...)
+	if !bytes.Equal(next, old) {
+		changes = append(changes, FileChange{Path: mt, Old: old, New: next})
+	}
+	return changes, nil
+}
+
+// vendorModule copies module (the runtime or its bridge, dir in a
+// checkout) into modRoot/vendor as `go mod vendor` does, and returns
+// the changes, its modules.txt block, and the line that goes at the end
+// of modules.txt for a development build's replace.
+func vendorModule(modRoot string, o *Options, module, version, dir string) (changes []FileChange, block, tail string, err error) {
+	// A development build copies its checkout's module, listed with the
+	// replace go.mod has; a released tool copies the published module
+	// from the module cache, as `go mod vendor` would.
+	src, replaced := filepath.Join(o.Replace, filepath.FromSlash(dir)), o.Replace != ""
+	if !replaced {
+		d, err := downloadModule(modRoot, module, o.RuntimeVersion)
+		if err != nil {
+			return nil, "", "", err
+		}
 		src = d.Dir
 	}
-	rgo, err := os.ReadFile(filepath.Join(src, "go.mod"))
+	mgo, err := os.ReadFile(filepath.Join(src, "go.mod"))
 	if err != nil {
-		return nil, err
+		return nil, "", "", err
 	}
-	rmod, err := modfile.Parse("go.mod", rgo, nil)
+	mmod, err := modfile.Parse("go.mod", mgo, nil)
 	if err != nil {
-		return nil, err
+		return nil, "", "", err
 	}
 	goVersion := runtimeGoVersion
-	if rmod.Go != nil {
-		goVersion = rmod.Go.Version
+	if mmod.Go != nil {
+		goVersion = mmod.Go.Version
 	}
-	var changes []FileChange
 	want := map[string]bool{}
 	pkgs := map[string]bool{}
-	dst := vendorDir(modRoot)
+	dst := filepath.Join(modRoot, "vendor", filepath.FromSlash(module))
 	add := func(rel string, data []byte) {
 		p := filepath.Join(dst, rel)
 		want[p] = true
@@ -82,14 +122,16 @@ func rewriteVendor(modRoot string, o *Options) ([]FileChange, error) {
 		}
 		changes = append(changes, FileChange{Path: p, Old: cur, New: data})
 	}
-	add("go.mod", rgo)
+	// No go.mod: `go mod vendor` leaves out those of dependencies when
+	// the main module's go line is 1.17 or later, and the rewrite raises
+	// a lower one to 1.18.
 	err = filepath.Walk(src, func(path string, fi os.FileInfo, err error) error {
 		if err != nil {
 			return err
 		}
 		if fi.IsDir() {
 			// A directory with a go.mod (the OpenTelemetry bridge) is a
-			// module of its own, not part of the runtime's.
+			// module of its own, not part of this one.
 			if path != src && (skipDir(fi.Name()) || fileExists(filepath.Join(path, "go.mod"))) {
 				return filepath.SkipDir
 			}
@@ -105,15 +147,22 @@ func rewriteVendor(modRoot string, o *Options) ([]FileChange, error) {
 		}
 		rel, _ := filepath.Rel(src, path)
 		add(rel, data)
-		pkgs[RuntimeModule+"/"+filepath.ToSlash(filepath.Dir(rel))] = true
+		pkgs[module+"/"+filepath.ToSlash(filepath.Dir(rel))] = true
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("copying the runtime from %s: %v", src, err)
+		return nil, "", "", fmt.Errorf("copying %s from %s: %v", module, src, err)
 	}
-	// Files of an older runtime that the current one no longer has.
+	// Files of an older copy that the current one no longer has; the
+	// bridge, below the runtime's directory, is not the runtime's.
 	filepath.Walk(dst, func(path string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() && !want[path] {
+		if err != nil {
+			return nil
+		}
+		if fi.IsDir() && module == RuntimeModule && path == filepath.Join(modRoot, "vendor", filepath.FromSlash(BridgeModule)) {
+			return filepath.SkipDir
+		}
+		if !fi.IsDir() && !want[path] {
 			data, _ := os.ReadFile(path)
 			changes = append(changes, FileChange{Path: path, Old: data})
 		}
@@ -124,29 +173,57 @@ func rewriteVendor(modRoot string, o *Options) ([]FileChange, error) {
 		names = append(names, strings.TrimSuffix(p, "/."))
 	}
 	sort.Strings(names)
-	var block strings.Builder
+	var b strings.Builder
 	if replaced {
-		fmt.Fprintf(&block, "# %s %s => %s\n## explicit; go %s\n", RuntimeModule, o.RuntimeVersion, src, goVersion)
+		fmt.Fprintf(&b, "# %s %s => %s\n## explicit; go %s\n", module, version, src, goVersion)
+		tail = fmt.Sprintf("# %s => %s\n", module, src)
 	} else {
-		fmt.Fprintf(&block, "# %s %s\n## explicit; go %s\n", RuntimeModule, o.RuntimeVersion, goVersion)
+		fmt.Fprintf(&b, "# %s %s\n## explicit; go %s\n", module, version, goVersion)
 	}
 	for _, n := range names {
-		block.WriteString(n + "\n")
+		b.WriteString(n + "\n")
 	}
-	if replaced {
-		fmt.Fprintf(&block, "# %s => %s\n", RuntimeModule, src)
-	}
-	stripped := stripVendorBlock(old)
-	next := append(append([]byte{}, stripped...), block.String()...)
-	if !bytes.Equal(next, old) {
-		changes = append(changes, FileChange{Path: mt, Old: old, New: next})
-	}
-	return changes, nil
+	return changes, b.String(), tail, nil
 }
 
-// stripVendorBlock removes our module's lines from modules.txt: its
-// "# module ..." header with the lines up to the next header, and the
-// "# module => dir" replacement line.
+// insertVendorBlock puts the modules.txt block of module into data
+// where `go mod vendor` writes it: modules are in path order, and the
+// lines of replacements without a version come after them all.
+func insertVendorBlock(data []byte, module, block string) []byte {
+	var out bytes.Buffer
+	done := false
+	for _, l := range bytes.SplitAfter(data, []byte("\n")) {
+		if !done && bytes.HasPrefix(l, []byte("# ")) {
+			f := strings.Fields(string(l[2:]))
+			if len(f) >= 2 && (f[1] == "=>" || f[0] > module) {
+				out.WriteString(block)
+				done = true
+			}
+		}
+		out.Write(l)
+	}
+	if !done {
+		out.WriteString(block)
+	}
+	return out.Bytes()
+}
+
+// removeTree returns the changes that delete every file below dir.
+func removeTree(dir string) []FileChange {
+	var changes []FileChange
+	filepath.Walk(dir, func(path string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			data, _ := os.ReadFile(path)
+			changes = append(changes, FileChange{Path: path, Old: data})
+		}
+		return nil
+	})
+	return changes
+}
+
+// stripVendorBlock removes our modules' lines from modules.txt (the
+// runtime's and the bridge's): each "# module ..." header with the lines
+// up to the next header, and the "# module => dir" replacement line.
 func stripVendorBlock(data []byte) []byte {
 	var out bytes.Buffer
 	lines := bytes.SplitAfter(data, []byte("\n"))
@@ -156,7 +233,7 @@ func stripVendorBlock(data []byte) []byte {
 			continue
 		}
 		if bytes.HasPrefix(l, []byte("# ")) {
-			skipping = bytes.HasPrefix(l, []byte("# "+RuntimeModule+" "))
+			skipping = bytes.HasPrefix(l, []byte("# "+RuntimeModule+" ")) || bytes.HasPrefix(l, []byte("# "+BridgeModule+" "))
 			if skipping {
 				continue
 			}
@@ -169,7 +246,8 @@ func stripVendorBlock(data []byte) []byte {
 	return out.Bytes()
 }
 
-// revertVendor removes the runtime from vendor/ and modules.txt.
+// revertVendor removes the runtime and its bridge from vendor/ and
+// modules.txt.
 func revertVendor(modRoot string) ([]FileChange, error) {
 	mt, old, err := readModulesTxt(modRoot)
 	if old == nil || err != nil {
@@ -179,12 +257,6 @@ func revertVendor(modRoot string) ([]FileChange, error) {
 	if next := stripVendorBlock(old); !bytes.Equal(next, old) {
 		changes = append(changes, FileChange{Path: mt, Old: old, New: next})
 	}
-	filepath.Walk(vendorDir(modRoot), func(path string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
-			data, _ := os.ReadFile(path)
-			changes = append(changes, FileChange{Path: path, Old: data})
-		}
-		return nil
-	})
-	return changes, nil
+	// The bridge's directory is below the runtime's.
+	return append(changes, removeTree(vendorDir(modRoot))...), nil
 }

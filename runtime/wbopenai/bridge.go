@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/wbinstrument/wbinstrument/runtime/otlp"
 )
@@ -97,6 +98,10 @@ var bridge struct {
 type bridgeSpan struct {
 	span  CallSpan
 	ended bool
+	// from is the context the span started under and ctx the one that
+	// carries it: the retries of an unwrapped openai-go call go on with
+	// ctx when they come with from (loneSpan).
+	from, ctx context.Context
 }
 
 // startSpan starts the span of a call with ctx, kept under key, and
@@ -116,9 +121,49 @@ func startSpan(ctx context.Context, start time.Time, key interface{}) context.Co
 	if bridge.spans == nil {
 		bridge.spans = make(map[interface{}]*bridgeSpan)
 	}
-	bridge.spans[key] = &bridgeSpan{span: sp}
+	bridge.spans[key] = &bridgeSpan{span: sp, from: ctx, ctx: nctx}
 	bridge.mu.Unlock()
 	return nctx
+}
+
+// loneSpan returns the context an attempt of the openai-go call g, which
+// no call-site wrapper saw, goes on with; base is the context the
+// attempt came with. The first attempt starts g's span under base, as
+// the transport does for a go-openai call no wrapper saw; the span is
+// filed under g until emitLocked moves it to the event that ends the
+// call, so it ends once, with the last attempt. A retry goes on with the
+// span's context when it comes with the first attempt's context, which
+// openai-go gives every attempt unless a per-attempt timeout
+// (option.WithRequestTimeout) gives each its own: that one is kept, its
+// deadline is the attempt's, and its requests nest under the program's
+// span rather than the call's. Call it before g.begin.
+func loneSpan(g *oaiCall, base context.Context) context.Context {
+	if base == nil {
+		return base
+	}
+	g.mu.Lock()
+	first := g.started == 0
+	g.mu.Unlock()
+	if first {
+		return startSpan(base, g.start, g)
+	}
+	bridge.mu.Lock()
+	b := bridge.spans[g]
+	bridge.mu.Unlock()
+	if b != nil && !b.ended && sameContext(b.from, base) {
+		return b.ctx
+	}
+	return base
+}
+
+// sameContext tells whether a and b are the same context value, by their
+// type and data words: == on the interfaces could panic on a context
+// type that is not comparable.
+func sameContext(a, b context.Context) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	return *(*[2]uintptr)(unsafe.Pointer(&a)) == *(*[2]uintptr)(unsafe.Pointer(&b))
 }
 
 // moveSpan files the span kept under from under to: the event that

@@ -7,8 +7,10 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -255,3 +257,192 @@ func TestBridgeUnwrappedCall(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// spansLeft counts the spans the bridge still holds.
+func spansLeft() int {
+	bridge.mu.Lock()
+	defer bridge.mu.Unlock()
+	return len(bridge.spans)
+}
+
+// spanSeer is a client middleware after the runtime's: it records the
+// span each attempt's request carries.
+func spanSeer(seen *[]interface{}) Middleware {
+	return func(r *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+		*seen = append(*seen, r.Context().Value(spanKey{}))
+		return next(r)
+	}
+}
+
+// TestBridgeLoneOpenAIGoCall: an openai-go call on a client the rewrite
+// did not wrap, from code it did not touch, is one span in the
+// program's tracing however many attempts it takes: started under the
+// first attempt's context, carried by every attempt's request, ended
+// once when the last attempt ends, with the call's outcome.
+func TestBridgeLoneOpenAIGoCall(t *testing.T) {
+	ts, _ := flakyServer(t)
+	for _, leaveOpen := range []bool{false, true} {
+		tr := withTracer(t)
+		var seen []interface{}
+		sdk := &miniSDK{base: ts.URL, maxRetries: 2, leaveOpen: leaveOpen, client: []Middleware{OpenAIMiddleware, spanSeer(&seen)}}
+		parent := context.WithValue(context.Background(), spanKey{}, "request span")
+		rows := runLogged(t, func() {
+			if _, _, err := sdk.do(parent, "/chat/completions", chatBody("flaky-2", false), false); err != nil {
+				t.Fatal(err)
+			}
+			if len(tr.spans) != 1 || len(tr.spans[0].ends) != 1 {
+				t.Fatalf("leaveOpen %v: %d spans (want 1, ended when the call returned): %+v", leaveOpen, len(tr.spans), tr.spans)
+			}
+			s := tr.spans[0]
+			e := s.ends[0]
+			if s.parent != "request span" || e.Failed || e.Name != "chat flaky-2" || e.attr("gen_ai.usage.input_tokens") != int64(5) || e.End.Before(s.start) {
+				t.Errorf("leaveOpen %v: parent %v, end %+v", leaveOpen, s.parent, e)
+			}
+			if len(seen) != 3 || seen[0] != s || seen[1] != s || seen[2] != s {
+				t.Errorf("leaveOpen %v: attempts carried %v, want the call's span thrice", leaveOpen, seen)
+			}
+			seen = nil
+			if _, _, err := sdk.do(parent, "/chat/completions", chatBody("flaky-9", false), false); err == nil {
+				t.Fatal("flaky-9 did not fail")
+			}
+			if len(tr.spans) != 2 || len(tr.spans[1].ends) != 1 || !tr.spans[1].ends[0].Failed ||
+				tr.spans[1].ends[0].attr("http.response.status_code") != int64(500) {
+				t.Fatalf("leaveOpen %v: failed call's spans %+v", leaveOpen, tr.spans)
+			}
+			if len(seen) != 3 || seen[2] != tr.spans[1] {
+				t.Errorf("leaveOpen %v: attempts carried %v", leaveOpen, seen)
+			}
+		})
+		if len(rows) != 2 {
+			t.Errorf("leaveOpen %v: %d rows, want 2", leaveOpen, len(rows))
+		}
+		for _, s := range tr.spans {
+			if len(s.ends) != 1 {
+				t.Errorf("leaveOpen %v: span %d ended %d times", leaveOpen, s.id, len(s.ends))
+			}
+		}
+		if n := spansLeft(); n != 0 {
+			t.Errorf("leaveOpen %v: %d spans still filed after Finish", leaveOpen, n)
+		}
+	}
+}
+
+// TestBridgeLoneOpenAIGoGet: the attempts of a GET (no body, linked by
+// context and URL) share one span; calls one after the other on one
+// context get one span each.
+func TestBridgeLoneOpenAIGoGet(t *testing.T) {
+	ts, _ := flakyServer(t)
+	tr := withTracer(t)
+	var seen []interface{}
+	sdk := &miniSDK{base: ts.URL, maxRetries: 2, client: []Middleware{OpenAIMiddleware, spanSeer(&seen)}}
+	parent := context.WithValue(context.Background(), spanKey{}, "request span")
+	rows := runLogged(t, func() {
+		for _, m := range []string{"flaky-1", "flaky-0"} {
+			if _, _, err := sdk.do(parent, "/models/"+m, "", false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(tr.spans) != 2 {
+			t.Fatalf("%d spans for two calls", len(tr.spans))
+		}
+		a, b := tr.spans[0], tr.spans[1]
+		if len(a.ends) != 1 || len(b.ends) != 1 || a.ends[0].Failed || a.parent != "request span" || b.parent != "request span" {
+			t.Errorf("spans %+v %+v", a, b)
+		}
+		if len(seen) != 3 || seen[0] != a || seen[1] != a || seen[2] != b {
+			t.Errorf("attempts carried %v, want the first span twice, then the second", seen)
+		}
+	})
+	if len(rows) != 2 || spansLeft() != 0 {
+		t.Errorf("%d rows, %d spans left", len(rows), spansLeft())
+	}
+}
+
+// parkedAttempt sends one attempt of an unwrapped call through the
+// middleware, answered 500 and closed unread, as openai-go does before a
+// retry: the call is parked, waiting for it.
+func parkedAttempt(t *testing.T, ctx context.Context, retry int) {
+	t.Helper()
+	body := []byte(chatBody("gpt-4o-mini", false))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://127.0.0.1:1/chat/completions", bytes.NewReader(body))
+	req.Header.Set("X-Stainless-Retry-Count", strconv.Itoa(retry))
+	next := func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 500, Request: r, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(`{"error":{"message":"boom"}}`))}, nil
+	}
+	resp, err := OpenAIMiddleware(req, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+}
+
+// TestBridgeParkedOpenAIGoCall: a call parked for a retry that never
+// comes ends its span once, when the parking times out or at Finish,
+// and leaves nothing in the bridge.
+func TestBridgeParkedOpenAIGoCall(t *testing.T) {
+	saved := parkTime
+	t.Cleanup(func() { parkTime = saved })
+
+	tr := withTracer(t)
+	parkTime = 20 * time.Millisecond
+	rows := runLogged(t, func() {
+		parkedAttempt(t, context.Background(), 0)
+		if len(tr.spans) != 1 {
+			t.Fatalf("%d spans, want one", len(tr.spans))
+		}
+		// The span ends on the timer's goroutine: read it once the
+		// logging goroutine has let it go.
+		deadline := time.Now().Add(5 * time.Second)
+		for spansLeft() != 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if ends := len(tr.spans[0].ends); ends != 1 || !tr.spans[0].ends[0].Failed {
+			t.Fatalf("parked span after the timeout: %+v", tr.spans[0].ends)
+		}
+	})
+	if len(rows) != 1 || spansLeft() != 0 || len(tr.spans[0].ends) != 1 {
+		t.Errorf("timeout: %d rows, %d spans left, %d ends", len(rows), spansLeft(), len(tr.spans[0].ends))
+	}
+
+	tr = withTracer(t)
+	parkTime = time.Hour
+	rows = runLogged(t, func() {
+		parkedAttempt(t, context.Background(), 0)
+		if len(tr.spans) != 1 || len(tr.spans[0].ends) != 0 || spansLeft() != 1 {
+			t.Fatalf("spans %+v", tr.spans)
+		}
+	})
+	if len(rows) != 1 || spansLeft() != 0 || len(tr.spans[0].ends) != 1 || !tr.spans[0].ends[0].Failed {
+		t.Errorf("Finish: %d rows, %d spans left, ends %+v", len(rows), spansLeft(), tr.spans[0].ends)
+	}
+	parked.mu.Lock()
+	n := len(parked.m)
+	parked.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d calls still parked", n)
+	}
+}
+
+// TestBridgeLoneCallDisabledMidway: logging stopped between the span's
+// start and the attempt (Disable on another goroutine) ends the span,
+// which no attempt would end.
+func TestBridgeLoneCallDisabledMidway(t *testing.T) {
+	tr := withTracer(t)
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:1/chat/completions", strings.NewReader(chatBody("m", false)))
+	g := loneCall(req, "", 0)
+	t.Cleanup(func() {
+		parked.mu.Lock()
+		delete(parked.m, g.key)
+		parked.mu.Unlock()
+	})
+	ctx := loneSpan(g, req.Context())
+	was := atomic.SwapInt32(&off, 1)
+	defer atomic.StoreInt32(&off, was)
+	g.attempt(req.WithContext(ctx), func(r *http.Request) (*http.Response, error) {
+		return nil, errors.New("not sent")
+	})
+	if len(tr.spans) != 1 || len(tr.spans[0].ends) != 1 || spansLeft() != 0 {
+		t.Fatalf("spans %+v, %d left", tr.spans, spansLeft())
+	}
+}

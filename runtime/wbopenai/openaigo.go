@@ -43,10 +43,14 @@ func OpenAIMiddleware(req *http.Request, next func(*http.Request) (*http.Respons
 		return g.attempt(req, next)
 	}
 	g := loneCall(req, "", 0)
+	ctx := req.Context()
+	if atomic.LoadInt32(&tracing) != 0 {
+		ctx = loneSpan(g, ctx)
+	}
 	// The group goes into the request's context so that a second copy of
 	// this middleware (options copied from one client into another) and a
 	// per-request one leave the attempt to this one.
-	return g.attempt(req.WithContext(&oaiCtx{Context: req.Context(), g: g}), next)
+	return g.attempt(req.WithContext(&oaiCtx{Context: ctx, g: g}), next)
 }
 
 // OpenAIOptions returns opts with OpenAIMiddleware appended, for a client
@@ -101,6 +105,16 @@ func beginOAI(ctx context.Context, fnPC uintptr, site string) (*oaiCall, context
 // recording it unless an outer middleware of ours already does.
 func (g *oaiCall) attempt(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	if !enabled() || !atomic.CompareAndSwapInt32(&g.busy, 0, 1) {
+		if !g.wrapped && atomic.LoadInt32(&tracing) != 0 {
+			g.mu.Lock()
+			none := g.started == 0
+			g.mu.Unlock()
+			if none {
+				// Logging stopped (Disable) since loneSpan started g's
+				// span: no attempt will end it.
+				endUnlogged(g, g.fnPC, g.site, nil)
+			}
+		}
 		return next(req)
 	}
 	g.closeOpen()
@@ -109,6 +123,13 @@ func (g *oaiCall) attempt(req *http.Request, next func(*http.Request) (*http.Res
 		// g has been logged: this is a later request of the same method
 		// call (the next page of a list), a call of its own.
 		t = loneCall(req, g.site, g.fnPC)
+		if atomic.LoadInt32(&tracing) != 0 {
+			// The request keeps g in its context: a second copy of the
+			// middleware below leaves the attempt to this one.
+			if ctx := loneSpan(t, req.Context()); ctx != req.Context() {
+				req = req.WithContext(ctx)
+			}
+		}
 		t.begin()
 	}
 	resp, err := observeIn(req, nextFunc(next), maxPCs, t)
