@@ -126,7 +126,7 @@ func (g *oaiCall) attempt(req *http.Request, next func(*http.Request) (*http.Res
 		if atomic.LoadInt32(&tracing) != 0 {
 			// The request keeps g in its context: a second copy of the
 			// middleware below leaves the attempt to this one.
-			if ctx := loneSpan(t, req.Context()); ctx != req.Context() {
+			if ctx := loneSpan(t, req.Context()); !sameContext(ctx, req.Context()) {
 				req = req.WithContext(ctx)
 			}
 		}

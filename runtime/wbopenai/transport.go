@@ -102,7 +102,7 @@ func observeIn(req *http.Request, next httpDoer, frames int, g *oaiCall) (*http.
 			// A call no wrapper saw (through an interface, or from a
 			// library): its span starts here, under the request's context.
 			if ctx := req.Context(); ctx != nil {
-				if nctx := startSpan(ctx, c.ev.start, &c.ev); nctx != ctx {
+				if nctx := startSpan(ctx, c.ev.start, &c.ev); !sameContext(nctx, ctx) {
 					req = req.WithContext(nctx)
 				}
 			}
