@@ -49,12 +49,37 @@ func wantsBridge(goModPath, replace string) bool {
 	if replace != "" && !fileExists(filepath.Join(replace, "runtime", "otelbridge", "go.mod")) {
 		return false
 	}
-	for _, r := range f.Require {
-		if r.Mod.Path == otelModule {
-			return true
+	return buildsWithBridge(f, filepath.Join(filepath.Dir(goModPath), "go.sum"))
+}
+
+// bridgeModules are the modules that provide bridgeImports.
+var bridgeModules = []string{otelModule, otelModule + "/trace"}
+
+// buildsWithBridge reports whether the module's build already has what
+// the bridge imports: go.mod requires each of bridgeModules (as `go mod
+// tidy` records every module that provides a package of the build) and
+// go.sum holds its content hash, not only its go.mod's. A module that
+// requires OpenTelemetry but builds none of its packages would otherwise
+// fail after the rewrite with "missing go.sum entry"; it gets the runtime
+// alone.
+func buildsWithBridge(f *modfile.File, goSumPath string) bool {
+	sum, err := os.ReadFile(goSumPath)
+	if err != nil {
+		return false
+	}
+	lines := map[string]bool{}
+	for _, l := range strings.Split(string(sum), "\n") {
+		if fields := strings.Fields(l); len(fields) == 3 {
+			lines[fields[0]+" "+fields[1]] = true
 		}
 	}
-	return false
+	for _, path := range bridgeModules {
+		req, _ := modLines(f, path)
+		if req == nil || !lines[path+" "+req.Mod.Version] {
+			return false
+		}
+	}
+	return true
 }
 
 // bridgeImports are the packages outside the standard library and the

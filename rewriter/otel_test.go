@@ -193,10 +193,23 @@ func TestBridgeImports(t *testing.T) {
 func TestWantsBridgeVendored(t *testing.T) {
 	dir := t.TempDir()
 	gomod := filepath.Join(dir, "go.mod")
-	os.WriteFile(gomod, []byte("module example.com/v\n\ngo 1.23.0\n\nrequire go.opentelemetry.io/otel v1.37.0\n"), 0o644)
+	os.WriteFile(gomod, []byte("module example.com/v\n\ngo 1.23.0\n\nrequire go.opentelemetry.io/otel v1.37.0\n\nrequire go.opentelemetry.io/otel/trace v1.37.0 // indirect\n"), 0o644)
+	gosum := filepath.Join(dir, "go.sum")
+	sum := "go.opentelemetry.io/otel v1.37.0 h1:9zhNfelUvx0KBfu/gb+ZgeAfAgtWrfHJZcAqFC228wQ=\n" +
+		"go.opentelemetry.io/otel v1.37.0/go.mod h1:ehE/umFRLnuLa/vSccNq9oS1ErUlkkK71gMcN34UG8I=\n" +
+		"go.opentelemetry.io/otel/trace v1.37.0 h1:HLdcFNbRQBE2imdSEgm/kwqmQj1Or1l/7bW6mxVK7z4=\n" +
+		"go.opentelemetry.io/otel/trace v1.37.0/go.mod h1:TlgrlQ+PtQO5XFerSPUYG0JSgGyryXewPGyayAWSBS0=\n"
+	os.WriteFile(gosum, []byte(sum), 0o644)
 	if !wantsBridge(gomod, "") {
 		t.Fatal("a module that requires OpenTelemetry does not get the bridge")
 	}
+	// Required but not built (only go.mod hashes in go.sum): the bridge
+	// would make the build ask for go.sum entries it does not have.
+	os.WriteFile(gosum, []byte(strings.Replace(sum, "go.opentelemetry.io/otel/trace v1.37.0 h1:HLdcFNbRQBE2imdSEgm/kwqmQj1Or1l/7bW6mxVK7z4=\n", "", 1)), 0o644)
+	if wantsBridge(gomod, "") {
+		t.Error("go.sum lacks otel/trace's content hash, yet the bridge")
+	}
+	os.WriteFile(gosum, []byte(sum), 0o644)
 	os.MkdirAll(filepath.Join(dir, "vendor"), 0o755)
 	mt := filepath.Join(dir, "vendor", "modules.txt")
 	all := "# go.opentelemetry.io/otel v1.37.0\n## explicit; go 1.23.0\ngo.opentelemetry.io/otel\ngo.opentelemetry.io/otel/attribute\ngo.opentelemetry.io/otel/codes\n" +
