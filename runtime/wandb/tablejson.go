@@ -21,14 +21,7 @@ import (
 // appendTableJSON appends {"columns":[...],"data":[[...],...]}, the bytes
 // json.Marshal gives for the struct Table used to marshal.
 func appendTableJSON(b []byte, columns []string, data [][]interface{}) ([]byte, error) {
-	b = append(b, `{"columns":[`...)
-	for i, c := range columns {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonenc.AppendString(b, c)
-	}
-	b = append(b, `],"data":[`...)
+	b = appendTableHead(b, columns)
 	for i, row := range data {
 		if i > 0 {
 			b = append(b, ',')
@@ -55,14 +48,7 @@ func appendTableJSON(b []byte, columns []string, data [][]interface{}) ([]byte, 
 // appendRawTableJSON appends a table whose rows are encoded already
 // (RawTable.Rows).
 func appendRawTableJSON(b []byte, columns []string, rows []byte) []byte {
-	b = append(b, `{"columns":[`...)
-	for i, c := range columns {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonenc.AppendString(b, c)
-	}
-	b = append(b, `],"data":[`...)
+	b = appendTableHead(b, columns)
 	b = append(b, rows...)
 	return append(b, "]}"...)
 }
@@ -136,4 +122,17 @@ func appendRawMessage(b []byte, raw json.RawMessage) ([]byte, bool) {
 	out := bytes.NewBuffer(b)
 	json.HTMLEscape(out, compact.Bytes())
 	return out.Bytes(), true
+}
+
+// appendTableHead appends a table's JSON up to its first row:
+// {"columns":[...],"data":[
+func appendTableHead(b []byte, columns []string) []byte {
+	b = append(b, `{"columns":[`...)
+	for i, c := range columns {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonenc.AppendString(b, c)
+	}
+	return append(b, `],"data":[`...)
 }

@@ -586,25 +586,7 @@ func (c *jcur) object(names []string, member func(field int)) {
 
 // objects decodes an array of objects into a slice as json.Unmarshal
 // does: null gives nil, [] an empty slice, a null element a zero one.
-func objects[T any](c *jcur, one func(v *T)) []T {
-	if c.null() {
-		return nil
-	}
-	if c.peek() != '[' {
-		c.fail = true
-		return nil
-	}
-	c.enter()
-	s := []T{}
-	for first := true; c.next(']', first); first = false {
-		var zero T
-		s = append(s, zero)
-		if !c.null() {
-			one(&s[len(s)-1])
-		}
-	}
-	return s
-}
+func objects[T any](c *jcur, one func(v *T)) []T { return objectsInto(c, nil, one) }
 
 // objectsInto is objects decoding into dst's array, reused: the result
 // aliases it.
