@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/checkout"
 	"github.com/wbinstrument/wbinstrument/internal/modproxy"
+	"github.com/wbinstrument/wbinstrument/internal/testtree"
 	"github.com/wbinstrument/wbinstrument/rewriter"
 )
 
@@ -55,7 +55,7 @@ func TestRelease(t *testing.T) {
 	t.Logf("demo done in %v", time.Since(start).Round(time.Second))
 
 	prog := filepath.Join(tmp, "installed")
-	copyDir(t, corpus, prog)
+	testtree.Copy(t, corpus, prog)
 	before := snapshot(t, prog)
 	u.run(prog, bin, "rewrite", "./...")
 	u.checkInstrumented(prog, version, repo, tmp)
@@ -68,7 +68,7 @@ func TestRelease(t *testing.T) {
 
 	// go get -tool, go tool and go generate, as the README recommends.
 	prog = filepath.Join(tmp, "tool")
-	copyDir(t, corpus, prog)
+	testtree.Copy(t, corpus, prog)
 	reqBefore := requirements(t, prog)
 	u.run(prog, "go", "get", "-tool", rewriter.ToolPackage+"@"+version)
 	// The tool's dependencies join the module graph (golang.org/x/tools
@@ -259,21 +259,6 @@ func copyFile(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(dst, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func copyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		copyFile(t, p, filepath.Join(dst, rel))
-		return nil
-	})
-	if err != nil {
 		t.Fatal(err)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/wbinstrument/wbinstrument/internal/testtree"
 )
 
 // repoRoot is the checkout passed as -replace.
@@ -24,7 +26,7 @@ func repoRoot(t *testing.T) string {
 func copyCase(t *testing.T, name string) string {
 	t.Helper()
 	dst := t.TempDir()
-	copyDir(t, filepath.Join(repoRoot(t), "testdata", "rewrite", name), dst)
+	testtree.Copy(t, filepath.Join(repoRoot(t), "testdata", "rewrite", name), dst)
 	return dst
 }
 

@@ -13,34 +13,13 @@ import (
 	"testing"
 
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
+	"github.com/wbinstrument/wbinstrument/internal/testtree"
 	"github.com/wbinstrument/wbinstrument/rewriter"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // secretKey is the key the program sends; no logged byte may hold it.
 const secretKey = "sk-openaigo-SECRET-0a1b2c3d"
-
-// copyDir copies the program to dst.
-func copyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if fi.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 func goBuild(t *testing.T, dir, out string) {
 	t.Helper()
@@ -100,7 +79,7 @@ func endToEnd(t *testing.T, program string) {
 	srv := fakeopenai.New()
 	defer srv.Close()
 	dir := t.TempDir()
-	copyDir(t, program, dir)
+	testtree.Copy(t, program, dir)
 	src, _ := os.ReadFile(filepath.Join(dir, "main.go"))
 	bins := t.TempDir()
 

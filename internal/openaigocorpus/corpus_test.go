@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wbinstrument/wbinstrument/internal/testtree"
 	"github.com/wbinstrument/wbinstrument/rewriter"
 )
 
@@ -37,7 +38,7 @@ func TestCorpusOpenAIGo(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			copyDir(t, filepath.Join(corpusDir, name), dir)
+			testtree.Copy(t, filepath.Join(corpusDir, name), dir)
 			before := readTree(t, dir)
 			opts := rewriter.Options{Dir: dir, Patterns: []string{"./..."}, Replace: root, SkipGenerated: true}
 			start := time.Now()
@@ -117,26 +118,4 @@ func readTree(t *testing.T, dir string) map[string]string {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// copyDir copies the program to dst.
-func copyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if fi.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, fi.Mode().Perm()|0o200)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
