@@ -1,6 +1,6 @@
-// Package rewriter instruments the go-openai calls of Go source code in
-// place, so that every call is logged by the wbinstrument runtime, and
-// takes the instrumentation out again byte for byte.
+// Package rewriter instruments the go-openai and openai-go calls of Go
+// source code in place, so that every call is logged by the wbinstrument
+// runtime, and takes the instrumentation out again byte for byte.
 //
 // Start at Rewrite and Options (rewriter.go) and Revert (revert.go).
 // A rewrite is a pipeline, one file a stage; rewriter.go runs it:

@@ -1,6 +1,7 @@
 // Command wbinstrument rewrites Go programs that call OpenAI through
-// github.com/sashabaranov/go-openai so that every call is logged to
-// Weights & Biases, and works with the runs they write.
+// github.com/sashabaranov/go-openai or the official
+// github.com/openai/openai-go so that every call is logged to Weights &
+// Biases, and works with the runs they write.
 //
 // Usage:
 //

@@ -1,13 +1,15 @@
 // Package wbopenai is what code rewritten by wbinstrument calls: it
-// observes every request a go-openai client makes and logs each call to a
-// Weights & Biases run, in the schema of W&B's Python OpenAI autolog
-// (usage/* metrics, a wb_trace_tree "trace"), with a "stats" table per
-// batch of calls rather than per call (rowenc.go says why).
+// observes every request a go-openai or openai-go client makes and logs
+// each call to a Weights & Biases run, in the schema of W&B's Python
+// OpenAI autolog (usage/* metrics, a wb_trace_tree "trace"), with a
+// "stats" table per batch of calls rather than per call (rowenc.go says
+// why).
 //
-// It never imports go-openai, so that it cannot change the go-openai
-// version a program builds with: constructors are instrumented through
-// reflection on the user's openai.ClientConfig, calls through generic
-// wrappers, and everything else at the HTTP layer.
+// It imports neither SDK, so that it cannot change the SDK version a
+// program builds with: go-openai constructors are instrumented through
+// reflection on the user's openai.ClientConfig, openai-go clients through
+// the option.WithMiddleware function the rewritten package passes in,
+// calls through generic wrappers, and everything else at the HTTP layer.
 //
 // The caller's path pays for timestamps, a tee of the response body into
 // a pooled buffer and an append to a locked slice; parsing, encoding and
