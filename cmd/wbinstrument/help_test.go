@@ -43,7 +43,7 @@ func TestEveryCommandHelpAndBadFlag(t *testing.T) {
 // on stdout with exit 0; `wbinstrument` alone is a mistake, so the list
 // goes to stderr with exit 2.
 func TestTopLevelUsage(t *testing.T) {
-	const head = "wbinstrument logs every go-openai call"
+	const head = "wbinstrument logs every OpenAI call of a Go program"
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
 		if code, out, errs := cli(args...); code != 0 || !strings.HasPrefix(out, head) || errs != "" {
 			t.Errorf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out, errs)

@@ -30,7 +30,7 @@ type command struct {
 
 // commands is every subcommand, by name.
 var commands = map[string]*command{
-	"rewrite": {name: "rewrite", short: "instrument the go-openai calls of a Go module in place", run: runRewrite},
+	"rewrite": {name: "rewrite", short: "instrument the go-openai and openai-go calls of a Go module in place", run: runRewrite},
 	"revert":  {name: "revert", short: "remove the instrumentation a rewrite added, byte for byte", run: runRevert},
 	"view":    {name: "view", short: "browse a run's calls locally: trace table, timeline, models", run: runView},
 	"sync":    {name: "sync", short: "upload offline W&B runs (or unfinished online uploads) to W&B", run: runSync},
@@ -71,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, "wbinstrument logs every go-openai call of a Go program to Weights & Biases.\n\nUsage:\n\n\twbinstrument <command> [flags] [arguments]\n\nCommands:\n\n")
+	fmt.Fprint(w, "wbinstrument logs every OpenAI call of a Go program (go-openai or openai-go) to Weights & Biases.\n\nUsage:\n\n\twbinstrument <command> [flags] [arguments]\n\nCommands:\n\n")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)

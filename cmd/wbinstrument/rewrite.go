@@ -17,8 +17,9 @@ import (
 
 const rewriteUsage = `usage: wbinstrument rewrite [flags] [dir | package pattern ...]
 
-Rewrites every go-openai client construction and call in user code so that
-each call is logged to Weights & Biases by the wbinstrument runtime. A
+Rewrites every go-openai and openai-go client construction and call in
+user code so that each call is logged to Weights & Biases by the
+wbinstrument runtime. A
 directory means that directory and everything below it, in every module
 found there; ./... style patterns and import paths are resolved in the
 current module. No argument means ".".
