@@ -29,7 +29,7 @@ type callInfo struct {
 	kind                        kind
 	model                       string
 	requestID                   string
-	rateLimit                   map[string]string
+	rateLimit                   rateLimits
 	site                        string
 	apiType                     string
 
@@ -411,14 +411,18 @@ var modelKeys = [...]string{"model"}
 
 // rateLimitHeaders are the response headers copied into span attributes,
 // under their lower-case names.
-var rateLimitHeaders = []string{
+var rateLimitHeaders = [...]string{
 	"x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests",
 	"x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens",
 }
 
-// rateLimitKeys are rateLimitHeaders in canonical form, which
-// http.Header.Get looks up without canonicalizing (allocating) the key
-// on every call.
+// rateLimits holds a call's values of rateLimitHeaders, by index ("" where
+// the response had none): a call's record is reused, and an array needs
+// no map made per call.
+type rateLimits [len(rateLimitHeaders)]string
+
+// rateLimitKeys are rateLimitHeaders in canonical form, the keys of an
+// http.Header map.
 var rateLimitKeys = func() []string {
 	k := make([]string, len(rateLimitHeaders))
 	for i, h := range rateLimitHeaders {
@@ -482,11 +486,10 @@ func analyzeInto(c *callInfo, ev *event) *callInfo {
 	if h := ev.respHeader; h != nil {
 		c.requestID = h.Get("X-Request-Id")
 		for i, k := range rateLimitKeys {
-			if v := h.Get(k); v != "" {
-				if c.rateLimit == nil {
-					c.rateLimit = make(map[string]string)
-				}
-				c.rateLimit[rateLimitHeaders[i]] = v
+			// The keys are canonical already: index the map rather than
+			// have Get check each one again.
+			if v := h[k]; len(v) > 0 {
+				c.rateLimit[i] = v[0]
 			}
 		}
 	}

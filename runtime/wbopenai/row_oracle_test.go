@@ -34,8 +34,10 @@ func oracleAttributes(c *callInfo) map[string]interface{} {
 	if c.requestID != "" {
 		a["request_id"] = c.requestID
 	}
-	for k, v := range c.rateLimit {
-		a[k] = v
+	for i, v := range c.rateLimit {
+		if v != "" {
+			a[rateLimitHeaders[i]] = v
+		}
 	}
 	if c.httpStatus != 0 {
 		a["http_status"] = c.httpStatus
@@ -90,7 +92,7 @@ func TestSpanBytesAreJSONMarshals(t *testing.T) {
 	full := &callInfo{
 		method: "CreateChatCompletion", endpoint: "POST /v1/chat/completions", kind: kindChat, model: "gpt-<4>",
 		requestID: "req&1", site: "main.go:3 main.(*Bot).Ask", apiType: "azure",
-		rateLimit: map[string]string{"x-ratelimit-remaining-tokens": "9", "x-ratelimit-reset-requests": "1s"},
+		rateLimit: rateLimits{4: "9", 2: "1s"}, // x-ratelimit-remaining-tokens, x-ratelimit-reset-requests
 		stream:    true, ttftMs: 312.25, httpStatus: 429, usageMissing: true, failed: true, errType: "rate<limit>",
 		errCode: "429", finishReasons: []string{"stop", "tool_calls"},
 		toolCalls: []toolCallInfo{{ID: "call_1", Name: "f", Arguments: `{"a":"<b>"}`}, {Arguments: ""}},

@@ -77,8 +77,10 @@ func (c *callInfo) attrs(a []attr) []attr {
 	if c.requestID != "" {
 		str("request_id", c.requestID)
 	}
-	for k, v := range c.rateLimit {
-		str(k, v)
+	for i, v := range c.rateLimit {
+		if v != "" {
+			str(rateLimitHeaders[i], v)
+		}
 	}
 	if c.httpStatus != 0 {
 		num("http_status", int64(c.httpStatus))
