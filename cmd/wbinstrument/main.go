@@ -8,6 +8,13 @@
 //	wbinstrument <command> [flags] [arguments]
 //
 // Run "wbinstrument help" for the list of commands.
+//
+// Where to start: the commands table in this file names every command and
+// the function that runs it, in the file named after the command
+// (rewrite.go and revert.go drive package rewriter, view.go package view,
+// sync.go and sync_spans.go upload runs with runtime/wandb and
+// runtime/wbopenai, demo.go runs package demo). The work itself is in
+// those packages; this package parses flags and prints.
 package main
 
 import (

@@ -6,6 +6,14 @@
 // only what the index needs (summary.go) and remembers where the row is;
 // the bodies are read again from the log when a call is opened, or for
 // the text search and the models page (lazy.go).
+//
+// Where to start: New (server.go) resolves the run and serves the pages
+// and their JSON API; Load (load.go) reads the log into a Snapshot, its
+// batches in parallel (logpass.go, read.go), into index entries (index.go,
+// summary.go) and per-model sums (modelagg.go); live.go follows a run
+// still being written. The pages are overview.go, timeline.go, models.go
+// and detail.go; jsonscan.go is the lenient scanner the load reads rows
+// with.
 package view
 
 import (
