@@ -38,29 +38,29 @@ type Span struct {
 // AppendKeyValue(b, SpanAttributes, kv), since protobuf merges repeated
 // fields wherever they occur in a message.
 func (s *Span) Append(b []byte) []byte {
-	b = appendBytesField(b, 1, s.TraceID[:])
-	b = appendBytesField(b, 2, s.SpanID[:])
+	b = appendBytesField(b, fieldSpanTraceID, s.TraceID[:])
+	b = appendBytesField(b, fieldSpanSpanID, s.SpanID[:])
 	if s.ParentSpanID != ([8]byte{}) {
-		b = appendBytesField(b, 4, s.ParentSpanID[:])
+		b = appendBytesField(b, fieldSpanParentSpanID, s.ParentSpanID[:])
 	}
-	b = appendStringField(b, 5, s.Name)
+	b = appendStringField(b, fieldSpanName, s.Name)
 	if s.Kind != 0 {
-		b = appendTag(b, 6, wireVarint)
+		b = appendTag(b, fieldSpanKind, wireVarint)
 		b = appendVarint(b, uint64(s.Kind))
 	}
-	b = appendFixed64Field(b, 7, uint64(s.Start.UnixNano()))
-	b = appendFixed64Field(b, 8, uint64(s.End.UnixNano()))
+	b = appendFixed64Field(b, fieldSpanStartTimeUnixNano, uint64(s.Start.UnixNano()))
+	b = appendFixed64Field(b, fieldSpanEndTimeUnixNano, uint64(s.End.UnixNano()))
 	for _, kv := range s.Attributes {
 		b = AppendKeyValue(b, SpanAttributes, kv)
 	}
 	if s.StatusCode != StatusUnset || s.StatusMessage != "" {
 		var st int
-		b, st = beginMessage(b, 15)
+		b, st = beginMessage(b, fieldSpanStatus)
 		if s.StatusMessage != "" {
-			b = appendStringField(b, 2, s.StatusMessage)
+			b = appendStringField(b, fieldStatusMessage, s.StatusMessage)
 		}
 		if s.StatusCode != 0 {
-			b = appendTag(b, 3, wireVarint)
+			b = appendTag(b, fieldStatusCode, wireVarint)
 			b = appendVarint(b, uint64(s.StatusCode))
 		}
 		b = endMessage(b, st)
@@ -117,24 +117,24 @@ func Request(res *Resource, spans [][]byte) []byte {
 		size += len(s) + 4
 	}
 	b := make([]byte, 0, size)
-	b, rs := beginMessage(b, 1) // resource_spans
+	b, rs := beginMessage(b, fieldRequestResourceSpans)
 	var r int
-	b, r = beginMessage(b, 1) // resource
+	b, r = beginMessage(b, fieldResourceSpansResource)
 	for _, kv := range res.Attributes {
-		b = AppendKeyValue(b, 1, kv)
+		b = AppendKeyValue(b, fieldResourceAttributes, kv)
 	}
 	b = endMessage(b, r)
 	var ss int
-	b, ss = beginMessage(b, 2) // scope_spans
+	b, ss = beginMessage(b, fieldResourceSpansScopeSpans)
 	var sc int
-	b, sc = beginMessage(b, 1) // scope
-	b = appendStringField(b, 1, res.ScopeName)
+	b, sc = beginMessage(b, fieldScopeSpansScope)
+	b = appendStringField(b, fieldScopeName, res.ScopeName)
 	if res.ScopeVersion != "" {
-		b = appendStringField(b, 2, res.ScopeVersion)
+		b = appendStringField(b, fieldScopeVersion, res.ScopeVersion)
 	}
 	b = endMessage(b, sc)
 	for _, s := range spans {
-		b = appendBytesField(b, 2, s) // spans
+		b = appendBytesField(b, fieldScopeSpansSpans, s)
 	}
 	b = endMessage(b, ss)
 	return endMessage(b, rs)

@@ -129,37 +129,37 @@ func (kv KeyValue) Value() interface{} {
 // copying v into a string first.
 func AppendStringBytes(b []byte, field int, key string, v []byte) []byte {
 	b, kvStart := beginMessage(b, field)
-	b = appendStringField(b, 1, key)
-	b, vStart := beginMessage(b, 2)
-	b = appendBytesField(b, 1, v)
+	b = appendStringField(b, fieldKeyValueKey, key)
+	b, vStart := beginMessage(b, fieldKeyValueValue)
+	b = appendBytesField(b, fieldAnyStringValue, v)
 	b = endMessage(b, vStart)
 	return endMessage(b, kvStart)
 }
 
 // AppendKeyValue appends kv as a KeyValue message in field (attributes
-// are field 9 of Span, 1 of Resource).
+// are field 9 of Span, SpanAttributes, and 1 of Resource).
 func AppendKeyValue(b []byte, field int, kv KeyValue) []byte {
 	b, kvStart := beginMessage(b, field)
-	b = appendStringField(b, 1, kv.Key)
-	b, vStart := beginMessage(b, 2) // value: AnyValue
+	b = appendStringField(b, fieldKeyValueKey, kv.Key)
+	b, vStart := beginMessage(b, fieldKeyValueValue)
 	switch kv.kind {
 	case kindString:
-		b = appendStringField(b, 1, kv.s)
+		b = appendStringField(b, fieldAnyStringValue, kv.s)
 	case kindBool:
-		b = appendTag(b, 2, wireVarint)
+		b = appendTag(b, fieldAnyBoolValue, wireVarint)
 		b = appendVarint(b, uint64(kv.n))
 	case kindInt:
-		b = appendTag(b, 3, wireVarint)
+		b = appendTag(b, fieldAnyIntValue, wireVarint)
 		b = appendVarint(b, uint64(kv.n))
 	case kindDouble:
-		b = appendFixed64Field(b, 4, math.Float64bits(kv.f))
+		b = appendFixed64Field(b, fieldAnyDoubleValue, math.Float64bits(kv.f))
 	case kindStrings:
 		var aStart int
-		b, aStart = beginMessage(b, 5) // array_value: ArrayValue
+		b, aStart = beginMessage(b, fieldAnyArrayValue)
 		for _, s := range kv.ss {
 			var sStart int
-			b, sStart = beginMessage(b, 1) // values: AnyValue
-			b = appendStringField(b, 1, s)
+			b, sStart = beginMessage(b, fieldArrayValues)
+			b = appendStringField(b, fieldAnyStringValue, s)
 			b = endMessage(b, sStart)
 		}
 		b = endMessage(b, aStart)
