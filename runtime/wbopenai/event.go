@@ -110,9 +110,9 @@ func (ev *event) readHeader() {
 	if h == nil {
 		return
 	}
-	ev.secrets[0] = strings.TrimPrefix(h.Get("Authorization"), "Bearer ")
-	ev.secrets[1] = h.Get("api-key")
-	if binaryType(h.Get("Content-Type")) {
+	ev.secrets[0] = strings.TrimPrefix(headerValue(h, "Authorization"), "Bearer ")
+	ev.secrets[1] = headerValue(h, "Api-Key")
+	if binaryType(headerValue(h, "Content-Type")) {
 		ev.reqBinary, ev.getBody = true, nil
 	}
 }
@@ -126,4 +126,14 @@ func markerFrom(ctx context.Context) *marker {
 	}
 	m, _ := ctx.Value(ctxKey{}).(*marker)
 	return m
+}
+
+// headerValue is h.Get(key) for a key in canonical form. Get checks the
+// key on every call, and rewrites one like "api-key" into a new string:
+// the logging goroutine reads the same few headers of every call.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }

@@ -484,13 +484,9 @@ func analyzeInto(c *callInfo, ev *event) *callInfo {
 		c.reqSize = int64(len(c.reqBody))
 	}
 	if h := ev.respHeader; h != nil {
-		c.requestID = h.Get("X-Request-Id")
+		c.requestID = headerValue(h, "X-Request-Id")
 		for i, k := range rateLimitKeys {
-			// The keys are canonical already: index the map rather than
-			// have Get check each one again.
-			if v := h[k]; len(v) > 0 {
-				c.rateLimit[i] = v[0]
-			}
+			c.rateLimit[i] = headerValue(h, k)
 		}
 	}
 	if c.reqBody != nil {
