@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,9 +69,10 @@ type index struct {
 	entries                          []entry
 	models, statuses, sites, methods strTable
 	// perms holds, per sort key, the call indices in ascending order
-	// (ties by call order), so a page in either direction is a walk.
-	perms map[string][]int32
-	// byStart is perms["time"]; the timeline scans it.
+	// (ties by call order), so a page in either direction is a walk;
+	// each is sorted the first time it is asked for (perm).
+	perms map[string]*lazyPerm
+	// byStart is perm("time"); the timeline scans it.
 	byStart    []int32
 	minT, maxT float64
 	lanes      int32
@@ -215,10 +215,20 @@ func (ix *index) finish() {
 	ix.assignLanes()
 }
 
-// buildPerms sorts the call indices once per sort key. The sorts run in
-// parallel; each is independent and the index is not shared yet.
+// lazyPerm is one sort order of the calls, sorted the first time a page
+// asks for it: a view is sorted by a few of its twelve columns, and each
+// order holds 4 bytes a call (24 while its sort runs), which for a
+// million-call run made a good part of the memory and of the load's time,
+// and of every live refresh's.
+type lazyPerm struct {
+	once sync.Once
+	key  func(e *entry) uint64 // nil: call order
+	p    []int32
+}
+
+// buildPerms sets up the sort orders and sorts the one by start time,
+// which the timeline and the default page use.
 func (ix *index) buildPerms() {
-	es := ix.entries
 	rank := func(t *strTable, id int32) uint64 { return uint64(t.rank[id]) }
 	key := map[string]func(e *entry) uint64{
 		"time":       func(e *entry) uint64 { return floatKey(e.start) },
@@ -234,40 +244,38 @@ func (ix *index) buildPerms() {
 		"ttft":       func(e *entry) uint64 { return floatKey(e.ttft) },
 		"cost":       func(e *entry) uint64 { return floatKey(e.cost) },
 	}
-	ix.perms = make(map[string][]int32, len(sortKeys))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	// A sort holds 24 bytes a call while it runs: twelve at once were
-	// 288 bytes a call, most of a million-call view's peak. One per core.
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	ix.perms = make(map[string]*lazyPerm, len(sortKeys))
 	for _, name := range sortKeys {
-		fn := key[name]
-		name := name
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem }()
-			defer wg.Done()
-			var p []int32
-			if fn == nil {
-				p = make([]int32, len(es))
-				for i := range p {
-					p[i] = int32(i)
-				}
-			} else {
-				keys := make([]uint64, len(es))
-				for i := range es {
-					keys[i] = fn(&es[i])
-				}
-				p = radixOrder(keys)
-			}
-			mu.Lock()
-			ix.perms[name] = p
-			mu.Unlock()
-		}()
+		ix.perms[name] = &lazyPerm{key: key[name]}
 	}
-	wg.Wait()
-	ix.byStart = ix.perms["time"]
+	ix.byStart = ix.perm("time")
+}
+
+// perm returns the calls in the order of sort key name (nil for an
+// unknown key), sorting them on first use. The index is finished, so the
+// entries it sorts no longer change; pages served at once wait for one
+// sort.
+func (ix *index) perm(name string) []int32 {
+	lp := ix.perms[name]
+	if lp == nil {
+		return nil
+	}
+	lp.once.Do(func() {
+		es := ix.entries
+		if lp.key == nil {
+			lp.p = make([]int32, len(es))
+			for i := range lp.p {
+				lp.p[i] = int32(i)
+			}
+			return
+		}
+		keys := make([]uint64, len(es))
+		for i := range es {
+			keys[i] = lp.key(&es[i])
+		}
+		lp.p = radixOrder(keys)
+	})
+	return lp.p
 }
 
 // floatKey maps a float64 to a uint64 of the same order (for the
@@ -505,8 +513,8 @@ func (ix *index) match(f Filter) ([]bool, int, error) {
 // page returns the calls at [offset, offset+limit) of the filtered calls
 // in the order of sortKey, and how many calls pass the filter.
 func (ix *index) page(f Filter, sortKey string, desc bool, offset, limit int) (total int, out []int32, err error) {
-	perm, ok := ix.perms[sortKey]
-	if !ok {
+	perm := ix.perm(sortKey)
+	if perm == nil {
 		perm = ix.byStart
 	}
 	n := len(perm)

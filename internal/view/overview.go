@@ -156,7 +156,7 @@ func (s *Snapshot) overview() *Overview {
 	// The calls in latency order are an index already; the overview is
 	// asked for on every live refresh, and sorting 100k latencies again
 	// took most of its time.
-	if byLat := ix.perms["latency"]; len(byLat) > 0 {
+	if byLat := ix.perm("latency"); len(byLat) > 0 {
 		t.LatencyP50 = ix.entries[byLat[nearestRank(len(byLat), 50)]].latency
 		t.LatencyP99 = ix.entries[byLat[nearestRank(len(byLat), 99)]].latency
 	}
