@@ -63,8 +63,7 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 // TestOpenAIGoEndToEnd builds an openai-go program plain and rewritten,
 // runs both against the fake server, and checks that the program and the
 // server see the same thing and that every logical call is one row: with
-// v3 (testdata/program) and v1 (testdata/programv1, the same source on
-// the v1 module path).
+// v3 (testdata/program) and v1 (testdata/programv1).
 func TestOpenAIGoEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds programs with openai-go")
@@ -74,12 +73,29 @@ func TestOpenAIGoEndToEnd(t *testing.T) {
 	}
 }
 
+// v1Source is testdata/program's main.go on openai-go v1's module path.
+// The v1 API the program uses is the same, so testdata/programv1 holds
+// only its go.mod and go.sum and is tested with this source rather than a
+// copy that would have to be kept in step by hand.
+func v1Source(t *testing.T) []byte {
+	src, err := os.ReadFile(filepath.Join("testdata", "program", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.ReplaceAll(src, []byte(`"github.com/openai/openai-go/v3`), []byte(`"github.com/openai/openai-go`))
+}
+
 func endToEnd(t *testing.T, program string) {
 	root, _ := filepath.Abs("../..")
 	srv := fakeopenai.New()
 	defer srv.Close()
 	dir := t.TempDir()
 	testtree.Copy(t, program, dir)
+	if filepath.Base(program) == "programv1" {
+		if err := os.WriteFile(filepath.Join(dir, "main.go"), v1Source(t), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	src, _ := os.ReadFile(filepath.Join(dir, "main.go"))
 	bins := t.TempDir()
 
