@@ -58,15 +58,6 @@ func timeOps(b *testing.B, unit string, op func(i int)) {
 	perOp(b, c0, unit)
 }
 
-// loadBig loads and indexes bigRun, for the benchmarks of what comes after.
-func loadBig(b *testing.B) *Snapshot {
-	s, err := Load(bigRun(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return s
-}
-
 // BenchmarkOpen100k is load and index of a 100k-call run: what
 // `wbinstrument view` does before serving (target < 2 s).
 func BenchmarkOpen100k(b *testing.B) {
@@ -86,7 +77,7 @@ func BenchmarkOpen100k(b *testing.B) {
 // filtered, as the page requests it (target < 200 ms). Each iteration
 // uses a new text filter, so none is served from the filter cache.
 func BenchmarkPage100k(b *testing.B) {
-	s := loadBig(b)
+	s := mustLoad(b, bigRun(b))
 	// The search text is built on the first text query (see
 	// BenchmarkSearchText100k); pages are measured after it.
 	if _, err := s.idx.haystack(); err != nil {
@@ -114,7 +105,7 @@ func BenchmarkPage100k(b *testing.B) {
 // costs on top of a page: reading every request and response again for
 // the search text (the server starts it in the background after a load).
 func BenchmarkSearchText100k(b *testing.B) {
-	s := loadBig(b)
+	s := mustLoad(b, bigRun(b))
 	timeOps(b, "op", func(int) {
 		hay, err := s.searchText()
 		if err != nil || len(hay) != bigN {
@@ -127,7 +118,7 @@ func BenchmarkSearchText100k(b *testing.B) {
 // first request, before the pass over the bodies that the server starts
 // after a load has read them: the pass, then the sums.
 func BenchmarkModels100k(b *testing.B) {
-	s := loadBig(b)
+	s := mustLoad(b, bigRun(b))
 	timeOps(b, "op", func(int) {
 		body, err := s.loadBodies()
 		if err != nil {
@@ -142,7 +133,7 @@ func BenchmarkModels100k(b *testing.B) {
 // BenchmarkModelsPage100k is the models page of a 100k-call run once the
 // bodies were read (by the server's pass after the load, or a text query).
 func BenchmarkModelsPage100k(b *testing.B) {
-	s := loadBig(b)
+	s := mustLoad(b, bigRun(b))
 	body, err := s.idx.bodies()
 	if err != nil {
 		b.Fatal(err)
@@ -160,7 +151,7 @@ func BenchmarkModelsPage100k(b *testing.B) {
 // their bodies. Before live mode read only what was appended, a refresh
 // was a load (BenchmarkOpen100k) and a pass over all the bodies.
 func BenchmarkLiveRefresh100k(b *testing.B) {
-	full := loadBig(b)
+	full := mustLoad(b, bigRun(b))
 	log, err := os.ReadFile(full.Data.Path)
 	if err != nil {
 		b.Fatal(err)

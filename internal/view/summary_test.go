@@ -284,10 +284,7 @@ func mustRunLog(t *testing.T, dir string) string {
 // TestSearchTextMatchesFullDecode rebuilds the haystack the way the
 // index did from fully decoded calls and compares it with searchText.
 func TestSearchTextMatchesFullDecode(t *testing.T) {
-	snap, err := Load(smallRun(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := mustLoad(t, smallRun(t))
 	hay, err := snap.searchText()
 	if err != nil {
 		t.Fatal(err)
