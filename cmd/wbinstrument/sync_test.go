@@ -68,46 +68,14 @@ func runCLI(args ...string) (int, string, string) {
 // serverRows checks the server holds rows 0..n-1 of the run, in order.
 func serverRows(t *testing.T, srv *fakewandb.Server, project, id string, n, exitCode int) fakewandb.Run {
 	t.Helper()
-	if v := srv.Violations(); len(v) > 0 {
-		t.Errorf("protocol violations:\n%s", strings.Join(v, "\n"))
-	}
-	run, ok := srv.Run(fakewandb.DefaultEntity, project, id)
-	if !ok {
-		t.Fatalf("server has no run %s/%s; runs %+v", project, id, srv.Runs())
-	}
-	rows, err := run.History()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) != n {
-		t.Fatalf("server holds %d rows, want %d", len(rows), n)
-	}
-	for i, row := range rows {
-		if string(row["i"]) != fmt.Sprint(i) {
-			t.Fatalf("row %d has i=%s", i, row["i"])
-		}
-	}
-	if !run.Complete || run.ExitCode == nil || *run.ExitCode != exitCode {
-		t.Errorf("complete=%v exitcode=%v, want complete with exit code %d", run.Complete, run.ExitCode, exitCode)
-	}
+	run, _ := srv.CheckRows(t, fakewandb.DefaultEntity, project, id, n, exitCode)
 	return run
 }
 
+// noSecret fails if the test's key shows in texts or under dir.
 func noSecret(t *testing.T, dir string, texts ...string) {
 	t.Helper()
-	for _, s := range texts {
-		if strings.Contains(s, syncKey) {
-			t.Errorf("output shows the API key:\n%s", s)
-		}
-	}
-	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() {
-			if b, _ := os.ReadFile(p); bytes.Contains(b, []byte(syncKey)) {
-				t.Errorf("%s contains the API key", p)
-			}
-		}
-		return nil
-	})
+	fakewandb.NoKey(t, syncKey, dir, texts...)
 }
 
 func TestSyncDefaultDirOnceThenSkipThenForce(t *testing.T) {
