@@ -86,15 +86,7 @@ func liveHeap() uint64 {
 // makes without logging (x-plain is the logged rate over that).
 func BenchmarkLoggingThroughput(b *testing.B) {
 	d := memDoer{body: chatAnswer(b)}
-	mk := func(wrap bool) *openai.Client {
-		cfg := openai.DefaultConfig("sk-bench-0000")
-		cfg.HTTPClient = d
-		if wrap {
-			cfg = wbopenai.Config(cfg)
-		}
-		return openai.NewClientWithConfig(cfg)
-	}
-	plain, instr := mk(false), mk(true)
+	plain, instr := benchClient("", d, false), benchClient("", d, true)
 	req := openai.ChatCompletionRequest{Model: openai.GPT4oMini, Messages: []openai.ChatCompletionMessage{
 		{Role: openai.ChatMessageRoleUser, Content: strings.Repeat("q", bodySize)}}}
 	ctx := context.Background()
