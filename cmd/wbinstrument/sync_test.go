@@ -154,6 +154,18 @@ func TestSyncUnknownEntity(t *testing.T) {
 	}
 }
 
+// cutRun writes an offline run of n rows (see offlineRun) and reads its
+// log, for a test to find where to cut it with cutAt.
+func cutRun(t *testing.T, n int) (runDir, id string, data *wandbfile.RunData) {
+	t.Helper()
+	runDir, id = offlineRun(t, t.TempDir(), n)
+	data, err := wandbfile.ReadRunDir(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runDir, id, data
+}
+
 // cutAt truncates the run log of runDir at byte off.
 func cutAt(t *testing.T, runDir, id string, off int64) {
 	t.Helper()
@@ -164,12 +176,7 @@ func cutAt(t *testing.T, runDir, id string, off int64) {
 
 func TestSyncTornLog(t *testing.T) {
 	srv := syncServer(t)
-	dir := t.TempDir()
-	runDir, id := offlineRun(t, dir, 20)
-	data, err := wandbfile.ReadRunDir(runDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	runDir, id, data := cutRun(t, 20)
 	// Tear the 16th history record: 15 rows stay readable.
 	var off int64 = -1
 	seen := 0
@@ -198,12 +205,7 @@ func TestSyncTornLog(t *testing.T) {
 
 func TestSyncCrashedRun(t *testing.T) {
 	srv := syncServer(t)
-	dir := t.TempDir()
-	runDir, id := offlineRun(t, dir, 8)
-	data, err := wandbfile.ReadRunDir(runDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	runDir, id, data := cutRun(t, 8)
 	last := data.Records[len(data.Records)-1]
 	if last.Exit == nil {
 		t.Fatalf("last record is not the exit record: %+v", last)
