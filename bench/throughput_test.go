@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -17,8 +16,8 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/wbinstrument/wbinstrument/internal/runtest"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
@@ -118,14 +117,7 @@ func BenchmarkLoggingThroughput(b *testing.B) {
 		return n
 	}
 	readRun := func(dir string) (rows int, dropped string) {
-		dirs, _ := filepath.Glob(filepath.Join(dir, "wandb", "offline-run-*"))
-		if len(dirs) != 1 {
-			b.Fatalf("want one run under %s, found %v", dir, dirs)
-		}
-		rd, err := wandbfile.ReadRunDir(dirs[0])
-		if err != nil {
-			b.Fatalf("reading the run: %v", err)
-		}
+		rd := runtest.ReadOneRun(b, dir, "offline-run-*")
 		for _, h := range rd.History {
 			if _, ok := h["trace"]; ok {
 				rows++

@@ -13,9 +13,9 @@ import (
 	"testing"
 
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
+	"github.com/wbinstrument/wbinstrument/internal/runtest"
 	"github.com/wbinstrument/wbinstrument/internal/testtree"
 	"github.com/wbinstrument/wbinstrument/rewriter"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // secretKey is the key the program sends; no logged byte may hold it.
@@ -131,14 +131,7 @@ func endToEnd(t *testing.T, program string) {
 	}
 	compareRequests(t, plainReqs, instReqs)
 
-	dirs, _ := filepath.Glob(filepath.Join(wdir, "wandb", "offline-run-*"))
-	if len(dirs) != 1 {
-		t.Fatalf("run dirs %v", dirs)
-	}
-	rd, err := wandbfile.ReadRunDir(dirs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	rd := runtest.ReadOneRun(t, wdir, "offline-run-*")
 	var rows []map[string]json.RawMessage
 	for _, h := range rd.History {
 		if _, ok := h["trace"]; ok {
@@ -194,7 +187,7 @@ func endToEnd(t *testing.T, program string) {
 		t.Errorf("summary tokens %d+%d, the server served %d+%d", sp, sc, p1-p0, c1-c0)
 	}
 	// No byte of the run holds the key.
-	filepath.Walk(dirs[0], func(p string, fi os.FileInfo, err error) error {
+	filepath.Walk(filepath.Dir(rd.Path), func(p string, fi os.FileInfo, err error) error {
 		if err == nil && !fi.IsDir() {
 			if b, _ := os.ReadFile(p); bytes.Contains(b, []byte(secretKey)) {
 				t.Errorf("%s holds the API key", p)
