@@ -49,6 +49,23 @@ func sseAnswer(usage bool) []byte {
 
 // memChat answers chat calls in memory, streams included, so that the
 // caller's path can be measured without a server sharing the CPU.
+// benchClient is a go-openai client of baseURL (when not empty) through
+// doer (when not nil), instrumented with wbopenai.Config when wrap is set:
+// the two sides of a comparison differ in nothing else.
+func benchClient(baseURL string, doer openai.HTTPDoer, wrap bool) *openai.Client {
+	cfg := openai.DefaultConfig("sk-bench-0000")
+	if baseURL != "" {
+		cfg.BaseURL = baseURL
+	}
+	if doer != nil {
+		cfg.HTTPClient = doer
+	}
+	if wrap {
+		cfg = wbopenai.Config(cfg)
+	}
+	return openai.NewClientWithConfig(cfg)
+}
+
 type memChat struct{ json, sse, sseUsage []byte }
 
 func (m memChat) Do(req *http.Request) (*http.Response, error) {
@@ -175,23 +192,9 @@ func startRun(b *testing.B) {
 func BenchmarkCallOverhead(b *testing.B) {
 	srv := fakeopenai.New()
 	defer srv.Close()
-	client := func(wrap bool) *openai.Client {
-		cfg := openai.DefaultConfig("sk-bench-0000")
-		cfg.BaseURL = srv.URL()
-		if wrap {
-			cfg = wbopenai.Config(cfg)
-		}
-		return openai.NewClientWithConfig(cfg)
-	}
+	client := func(wrap bool) *openai.Client { return benchClient(srv.URL(), nil, wrap) }
 	mem := memChat{json: chatAnswerSmall(b), sse: sseAnswer(false), sseUsage: sseAnswer(true)}
-	memClient := func(wrap bool) *openai.Client {
-		cfg := openai.DefaultConfig("sk-bench-0000")
-		cfg.HTTPClient = mem
-		if wrap {
-			cfg = wbopenai.Config(cfg)
-		}
-		return openai.NewClientWithConfig(cfg)
-	}
+	memClient := func(wrap bool) *openai.Client { return benchClient("", mem, wrap) }
 	ctx := context.Background()
 	// 10,000 pairs: a plain call's latency here is bimodal (55 to 65 µs,
 	// or 85 µs and more when a goroutine must be woken), and the median

@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +11,7 @@ import (
 
 	"golang.org/x/tools/go/packages"
 
+	"github.com/wbinstrument/wbinstrument/internal/testtree"
 	"github.com/wbinstrument/wbinstrument/rewriter"
 )
 
@@ -20,29 +20,6 @@ import (
 // module's packages, export data of their dependencies).
 const typedLoad = packages.NeedName | packages.NeedFiles | packages.NeedImports |
 	packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo | packages.NeedModule
-
-// copyTree copies a generated module so every rewrite starts from the
-// original sources.
-func copyTree(tb testing.TB, src, dst string) {
-	tb.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-}
 
 func median(d []time.Duration) time.Duration {
 	s := append([]time.Duration(nil), d...)
@@ -81,7 +58,7 @@ func BenchmarkRewrite(b *testing.B) {
 				if err := os.RemoveAll(dir); err != nil {
 					b.Fatal(err)
 				}
-				copyTree(b, tmpl, dir)
+				testtree.Copy(b, tmpl, dir)
 			}
 			load := func() time.Duration {
 				restore(loadDir)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -17,8 +16,8 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/wbinstrument/wbinstrument/internal/runtest"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
@@ -86,15 +85,7 @@ func liveHeap() uint64 {
 // makes without logging (x-plain is the logged rate over that).
 func BenchmarkLoggingThroughput(b *testing.B) {
 	d := memDoer{body: chatAnswer(b)}
-	mk := func(wrap bool) *openai.Client {
-		cfg := openai.DefaultConfig("sk-bench-0000")
-		cfg.HTTPClient = d
-		if wrap {
-			cfg = wbopenai.Config(cfg)
-		}
-		return openai.NewClientWithConfig(cfg)
-	}
-	plain, instr := mk(false), mk(true)
+	plain, instr := benchClient("", d, false), benchClient("", d, true)
 	req := openai.ChatCompletionRequest{Model: openai.GPT4oMini, Messages: []openai.ChatCompletionMessage{
 		{Role: openai.ChatMessageRoleUser, Content: strings.Repeat("q", bodySize)}}}
 	ctx := context.Background()
@@ -126,14 +117,7 @@ func BenchmarkLoggingThroughput(b *testing.B) {
 		return n
 	}
 	readRun := func(dir string) (rows int, dropped string) {
-		dirs, _ := filepath.Glob(filepath.Join(dir, "wandb", "offline-run-*"))
-		if len(dirs) != 1 {
-			b.Fatalf("want one run under %s, found %v", dir, dirs)
-		}
-		rd, err := wandbfile.ReadRunDir(dirs[0])
-		if err != nil {
-			b.Fatalf("reading the run: %v", err)
-		}
+		rd := runtest.ReadOneRun(b, dir, "offline-run-*")
 		for _, h := range rd.History {
 			if _, ok := h["trace"]; ok {
 				rows++

@@ -33,9 +33,8 @@ func runProgram(t *testing.T, n string, extra ...string) (code int, stdout, stde
 	t.Helper()
 	fake := fakeopenai.New()
 	defer fake.Close()
-	cmd := exec.Command(program(t))
-	cmd.Env = append(append(cleanEnv(), "OPENAI_BASE_URL="+fake.URL(), "OPENAI_API_KEY=sk-disk-test-key-0000",
-		"WANDB_MODE=offline", "WANDB_PROJECT=reliability", "FAULT_CALLS="+n, "FAULT_DELAY=1ms", "FAULT_PROMPT="+strings.Repeat("fill the disk ", 200)), extra...)
+	cmd := programCmd(t, fake, "sk-disk-test-key-0000", append([]string{"WANDB_MODE=offline",
+		"FAULT_CALLS=" + n, "FAULT_DELAY=1ms", "FAULT_PROMPT=" + strings.Repeat("fill the disk ", 200)}, extra...)...)
 	var o, e strings.Builder
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,14 +21,11 @@ import (
 // last record, hold every call finished more than a second before the
 // kill, and Sync must upload it as a crashed run.
 func TestFaultKill9(t *testing.T) {
-	bin := program(t)
 	fake := fakeopenai.New()
 	defer fake.Close()
 	dir := t.TempDir()
 	const calls, killAt = 1000, 500
-	cmd := exec.Command(bin)
-	cmd.Env = append(cleanEnv(), "OPENAI_BASE_URL="+fake.URL(), "OPENAI_API_KEY=sk-kill-test-key-0000",
-		"WANDB_MODE=offline", "WANDB_DIR="+dir, "WANDB_PROJECT=reliability",
+	cmd := programCmd(t, fake, "sk-kill-test-key-0000", "WANDB_MODE=offline", "WANDB_DIR="+dir,
 		"FAULT_CALLS=1000", "FAULT_DELAY=3ms", "FAULT_PROMPT=count to three")
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -15,13 +15,10 @@ import (
 // and the line it came from), with every call logged and the run finished
 // with exit code 2, so that W&B shows it crashed.
 func TestFaultPanic(t *testing.T) {
-	bin := program(t)
 	fake := fakeopenai.New()
 	defer fake.Close()
 	dir := t.TempDir()
-	cmd := exec.Command(bin)
-	cmd.Env = append(cleanEnv(), "OPENAI_BASE_URL="+fake.URL(), "OPENAI_API_KEY=sk-panic-test-key-0000",
-		"WANDB_MODE=offline", "WANDB_DIR="+dir, "WANDB_PROJECT=reliability",
+	cmd := programCmd(t, fake, "sk-panic-test-key-0000", "WANDB_MODE=offline", "WANDB_DIR="+dir,
 		"FAULT_CALLS=3", "FAULT_PANIC=fault: boom")
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

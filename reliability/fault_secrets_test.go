@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,7 +36,6 @@ type place struct {
 // appear, raw or base64 encoded (HTTP Basic); only the W&B key may reach
 // W&B, and only in the Authorization header.
 func TestFaultSecrets(t *testing.T) {
-	bin := program(t)
 	fake := fakeopenai.New()
 	defer fake.Close()
 	wb := fakewandb.New(wandbKey)
@@ -45,11 +43,9 @@ func TestFaultSecrets(t *testing.T) {
 	dir := t.TempDir()
 	var places []place
 	run := func(mode string, env ...string) {
-		cmd := exec.Command(bin)
-		cmd.Env = append(append(cleanEnv(), "OPENAI_BASE_URL="+fake.URL(), "OPENAI_API_KEY="+openaiKey,
-			"WANDB_API_KEY="+wandbKey, "WANDB_BASE_URL="+wb.URL(), "WANDB_MODE="+mode, "WANDB_DIR="+dir,
-			"WANDB_PROJECT=reliability", "FAULT_CALLS=20", "FAULT_DELAY=1ms",
-			"FAULT_PROMPT=my key is "+pastedKey+", please check it"), env...)
+		cmd := programCmd(t, fake, openaiKey, append([]string{
+			"WANDB_API_KEY=" + wandbKey, "WANDB_BASE_URL=" + wb.URL(), "WANDB_MODE=" + mode, "WANDB_DIR=" + dir,
+			"FAULT_CALLS=20", "FAULT_DELAY=1ms", "FAULT_PROMPT=my key is " + pastedKey + ", please check it"}, env...)...)
 		var o, e bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &o, &e
 		if err := cmd.Run(); err != nil {

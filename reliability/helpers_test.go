@@ -18,6 +18,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/checkout"
 	"github.com/wbinstrument/wbinstrument/internal/demo"
+	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
@@ -53,27 +54,33 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// cli builds cmd/wbinstrument once.
-var cli = func() func(t testing.TB) string {
+// builtOnce returns a function that runs build the first time it is
+// called in the test process and returns its result from then on, failing
+// the calling test when build failed: the binaries the tests share.
+func builtOnce(build func(t testing.TB) (string, error)) func(t testing.TB) string {
 	var once sync.Once
 	var bin string
 	var err error
 	return func(t testing.TB) string {
 		t.Helper()
-		once.Do(func() {
-			bin = filepath.Join(buildDir(t), "wbinstrument")
-			cmd := exec.Command("go", "build", "-o", bin, "./cmd/wbinstrument")
-			cmd.Dir = root(t)
-			if out, e := cmd.CombinedOutput(); e != nil {
-				err = fmt.Errorf("building the CLI: %v\n%s", e, out)
-			}
-		})
+		once.Do(func() { bin, err = build(t) })
 		if err != nil {
 			t.Fatal(err)
 		}
 		return bin
 	}
-}()
+}
+
+// cli builds cmd/wbinstrument once.
+var cli = builtOnce(func(t testing.TB) (string, error) {
+	bin := filepath.Join(buildDir(t), "wbinstrument")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/wbinstrument")
+	cmd.Dir = root(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the CLI: %v\n%s", err, out)
+	}
+	return bin, nil
+})
 
 // runCLI runs the CLI in dir and returns its exit code and output.
 func runCLI(t testing.TB, dir string, env []string, args ...string) (int, string, string) {
@@ -164,33 +171,31 @@ func main() {
 
 // program builds programSource, instrumented with the CLI's rewrite
 // -replace, once per test process.
-var program = func() func(t testing.TB) string {
-	var once sync.Once
-	var bin string
-	var err error
-	return func(t testing.TB) string {
-		t.Helper()
-		once.Do(func() {
-			dir := filepath.Join(buildDir(t), "program")
-			writeModule(t, dir, map[string]string{"main.go": programSource})
-			if code, out, errOut := runCLI(t, dir, nil, "rewrite", "-replace", root(t), "."); code != 0 {
-				err = fmt.Errorf("rewrite of the test program: exit %d\n%s%s", code, out, errOut)
-				return
-			}
-			bin = filepath.Join(dir, "program")
-			cmd := exec.Command("go", "build", "-o", bin, ".")
-			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
-			if out, e := cmd.CombinedOutput(); e != nil {
-				err = fmt.Errorf("building the test program: %v\n%s", e, out)
-			}
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return bin
+var program = builtOnce(func(t testing.TB) (string, error) {
+	dir := filepath.Join(buildDir(t), "program")
+	writeModule(t, dir, map[string]string{"main.go": programSource})
+	if code, out, errOut := runCLI(t, dir, nil, "rewrite", "-replace", root(t), "."); code != 0 {
+		return "", fmt.Errorf("rewrite of the test program: exit %d\n%s%s", code, out, errOut)
 	}
-}()
+	bin := filepath.Join(dir, "program")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the test program: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// programCmd is the command that runs the test program (see program)
+// against the fake OpenAI server with API key key, logging to project
+// "reliability", with env (the FAULT_* settings, where and how to log).
+func programCmd(t testing.TB, fake *fakeopenai.Server, key string, env ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(program(t))
+	cmd.Env = append(append(cleanEnv(), "OPENAI_BASE_URL="+fake.URL(), "OPENAI_API_KEY="+key, "WANDB_PROJECT=reliability"), env...)
+	return cmd
+}
 
 // cleanEnv is the process environment without WANDB_* and OPENAI_*
 // variables a developer may have set, so tests see only their own.

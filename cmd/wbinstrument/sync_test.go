@@ -68,46 +68,14 @@ func runCLI(args ...string) (int, string, string) {
 // serverRows checks the server holds rows 0..n-1 of the run, in order.
 func serverRows(t *testing.T, srv *fakewandb.Server, project, id string, n, exitCode int) fakewandb.Run {
 	t.Helper()
-	if v := srv.Violations(); len(v) > 0 {
-		t.Errorf("protocol violations:\n%s", strings.Join(v, "\n"))
-	}
-	run, ok := srv.Run(fakewandb.DefaultEntity, project, id)
-	if !ok {
-		t.Fatalf("server has no run %s/%s; runs %+v", project, id, srv.Runs())
-	}
-	rows, err := run.History()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) != n {
-		t.Fatalf("server holds %d rows, want %d", len(rows), n)
-	}
-	for i, row := range rows {
-		if string(row["i"]) != fmt.Sprint(i) {
-			t.Fatalf("row %d has i=%s", i, row["i"])
-		}
-	}
-	if !run.Complete || run.ExitCode == nil || *run.ExitCode != exitCode {
-		t.Errorf("complete=%v exitcode=%v, want complete with exit code %d", run.Complete, run.ExitCode, exitCode)
-	}
+	run, _ := srv.CheckRows(t, fakewandb.DefaultEntity, project, id, n, exitCode)
 	return run
 }
 
+// noSecret fails if the test's key shows in texts or under dir.
 func noSecret(t *testing.T, dir string, texts ...string) {
 	t.Helper()
-	for _, s := range texts {
-		if strings.Contains(s, syncKey) {
-			t.Errorf("output shows the API key:\n%s", s)
-		}
-	}
-	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() {
-			if b, _ := os.ReadFile(p); bytes.Contains(b, []byte(syncKey)) {
-				t.Errorf("%s contains the API key", p)
-			}
-		}
-		return nil
-	})
+	fakewandb.NoKey(t, syncKey, dir, texts...)
 }
 
 func TestSyncDefaultDirOnceThenSkipThenForce(t *testing.T) {
@@ -186,6 +154,18 @@ func TestSyncUnknownEntity(t *testing.T) {
 	}
 }
 
+// cutRun writes an offline run of n rows (see offlineRun) and reads its
+// log, for a test to find where to cut it with cutAt.
+func cutRun(t *testing.T, n int) (runDir, id string, data *wandbfile.RunData) {
+	t.Helper()
+	runDir, id = offlineRun(t, t.TempDir(), n)
+	data, err := wandbfile.ReadRunDir(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runDir, id, data
+}
+
 // cutAt truncates the run log of runDir at byte off.
 func cutAt(t *testing.T, runDir, id string, off int64) {
 	t.Helper()
@@ -196,12 +176,7 @@ func cutAt(t *testing.T, runDir, id string, off int64) {
 
 func TestSyncTornLog(t *testing.T) {
 	srv := syncServer(t)
-	dir := t.TempDir()
-	runDir, id := offlineRun(t, dir, 20)
-	data, err := wandbfile.ReadRunDir(runDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	runDir, id, data := cutRun(t, 20)
 	// Tear the 16th history record: 15 rows stay readable.
 	var off int64 = -1
 	seen := 0
@@ -230,12 +205,7 @@ func TestSyncTornLog(t *testing.T) {
 
 func TestSyncCrashedRun(t *testing.T) {
 	srv := syncServer(t)
-	dir := t.TempDir()
-	runDir, id := offlineRun(t, dir, 8)
-	data, err := wandbfile.ReadRunDir(runDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	runDir, id, data := cutRun(t, 8)
 	last := data.Records[len(data.Records)-1]
 	if last.Exit == nil {
 		t.Fatalf("last record is not the exit record: %+v", last)

@@ -19,21 +19,8 @@ import (
 // that version is what makes a clone build the checkout's runtime.
 func TestReleaseVersion(t *testing.T) {
 	root := filepath.Join("..", "..")
-	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mod, err := modfile.Parse("go.mod", data, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var required string
-	for _, r := range mod.Require {
-		if r.Mod.Path == rewriter.RuntimeModule {
-			required = r.Mod.Version
-		}
-	}
-	if required != releaseVersion {
+	mod := parseModFile(t, root, "go.mod", modfile.Parse)
+	if required := runtimeRequired(mod); required != releaseVersion {
 		t.Errorf("go.mod requires %s %q, but the tool is released as %s (releaseVersion): they must be the same version; see RELEASING.md", rewriter.RuntimeModule, required, releaseVersion)
 	}
 	for _, r := range mod.Replace {
@@ -49,14 +36,7 @@ func TestReleaseVersion(t *testing.T) {
 			t.Errorf("README.md lacks the install command %q", cmd)
 		}
 	}
-	wdata, err := os.ReadFile(filepath.Join(root, "go.work"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	work, err := modfile.ParseWork("go.work", wdata, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	work := parseModFile(t, root, "go.work", modfile.ParseWork)
 	var replaced string
 	for _, r := range work.Replace {
 		if r.Old.Path == rewriter.RuntimeModule && r.New.Path == "./runtime" {
@@ -68,24 +48,11 @@ func TestReleaseVersion(t *testing.T) {
 	}
 	// The OpenTelemetry bridge is released with the runtime, at the same
 	// version, and requires the runtime of its release.
-	bdata, err := os.ReadFile(filepath.Join(root, "runtime", "otelbridge", "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmod, err := modfile.Parse("runtime/otelbridge/go.mod", bdata, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bmod := parseModFile(t, root, "runtime/otelbridge/go.mod", modfile.Parse)
 	if bmod.Module == nil || bmod.Module.Mod.Path != rewriter.BridgeModule {
 		t.Errorf("runtime/otelbridge/go.mod is not module %s", rewriter.BridgeModule)
 	}
-	required = ""
-	for _, r := range bmod.Require {
-		if r.Mod.Path == rewriter.RuntimeModule {
-			required = r.Mod.Version
-		}
-	}
-	if required != releaseVersion {
+	if required := runtimeRequired(bmod); required != releaseVersion {
 		t.Errorf("runtime/otelbridge/go.mod requires %s %q; want %s (releaseVersion), the runtime released with it", rewriter.RuntimeModule, required, releaseVersion)
 	}
 	for _, r := range bmod.Replace {
@@ -98,6 +65,33 @@ func TestReleaseVersion(t *testing.T) {
 	if !used {
 		t.Error("go.work does not use ./runtime/otelbridge")
 	}
+}
+
+// parseModFile reads and parses root/rel, a go.mod (parse is
+// modfile.Parse) or a go.work (modfile.ParseWork).
+func parseModFile[F any](t *testing.T, root, rel string, parse func(string, []byte, modfile.VersionFixer) (F, error)) F {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parse(rel, data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// runtimeRequired is the version of the runtime that mod requires, or ""
+// when it does not require it.
+func runtimeRequired(mod *modfile.File) string {
+	required := ""
+	for _, r := range mod.Require {
+		if r.Mod.Path == rewriter.RuntimeModule {
+			required = r.Mod.Version
+		}
+	}
+	return required
 }
 
 // TestVersionFrom reads the version from the build info each way of

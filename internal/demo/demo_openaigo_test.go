@@ -2,21 +2,14 @@ package demo
 
 import (
 	"bytes"
-	"context"
 	"testing"
-	"time"
 )
 
 // TestEndToEndOpenAIGo is TestEndToEnd for the openai-go example: same
 // output rewritten or not, and one row per logical call (a call the SDK
 // retried is one row) with the server's token counts.
 func TestEndToEndOpenAIGo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds two programs")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	_, res := runBaseAndDemo(ctx, t, WriteProgramOpenAIGo, SDKOpenAIGo)
+	_, _, res := runBaseAndDemo(t, WriteProgramOpenAIGo, SDKOpenAIGo)
 	// Two questions, a stream, embeddings, a Responses call, a call
 	// retried once and a 400: 7 calls, 8 requests.
 	if len(res.Calls) != 7 || res.ServerCalls != 8 {

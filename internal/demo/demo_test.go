@@ -2,14 +2,12 @@ package demo
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
@@ -19,12 +17,7 @@ import (
 // the rewritten program prints exactly what the original prints, and its
 // run holds one row per API call with the server's token counts.
 func TestEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds two programs")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	tmp, res := runBaseAndDemo(ctx, t, WriteProgram, "")
+	ctx, tmp, res := runBaseAndDemo(t, WriteProgram, "")
 	if _, err := os.Stat(filepath.Join(tmp, "base-runs", "wandb")); err == nil {
 		t.Fatal("the un-instrumented program wrote a wandb directory")
 	}

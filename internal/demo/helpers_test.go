@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/wbinstrument/wbinstrument/internal/checkout"
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
@@ -14,9 +15,16 @@ import (
 // runBaseAndDemo runs the example program that write puts in a directory
 // un-instrumented, for the baseline output (its runs directory is
 // tmp/base-runs), then the demo with sdk (its runs are in tmp/runs), and
-// fails unless both print the same. It returns tmp and the demo's result.
-func runBaseAndDemo(ctx context.Context, t *testing.T, write func(dir string) error, sdk string) (tmp string, res *Result) {
+// fails unless both print the same. It returns tmp, the demo's result and
+// the test's context: the whole test, builds included, has five minutes.
+// It skips the test with -short.
+func runBaseAndDemo(t *testing.T, write func(dir string) error, sdk string) (ctx context.Context, tmp string, res *Result) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds two programs")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
 	root, err := checkout.Root()
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +53,7 @@ func runBaseAndDemo(ctx context.Context, t *testing.T, write func(dir string) er
 	if !bytes.Equal(res.Output, want) {
 		t.Errorf("instrumented output differs\n--- want\n%s\n--- got\n%s", want, res.Output)
 	}
-	return tmp, res
+	return ctx, tmp, res
 }
 
 // checkRows checks that every row names its call site and that the rows'

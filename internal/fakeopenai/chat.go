@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/wbinstrument/wbinstrument/internal/msgcontent"
 )
 
 // chatRequest is the part of a chat request the fake looks at.
@@ -27,23 +29,16 @@ type chatRequest struct {
 // text returns a message content as text: a string, or the text parts of
 // a multi-part content.
 func text(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	s, parts, _ := msgcontent.Decode[msgcontent.Part](raw)
+	if parts == nil {
 		return s
 	}
-	var parts []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(p.Text)
+		b.WriteByte(' ')
 	}
-	if json.Unmarshal(raw, &parts) == nil {
-		var b strings.Builder
-		for _, p := range parts {
-			b.WriteString(p.Text)
-			b.WriteByte(' ')
-		}
-		return b.String()
-	}
-	return ""
+	return b.String()
 }
 
 // Usage is OpenAI's usage object for chat and completions.

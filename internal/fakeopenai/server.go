@@ -26,6 +26,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+
+	"github.com/wbinstrument/wbinstrument/internal/reqlog"
 )
 
 // Created is the fixed "created" timestamp of every object the server makes,
@@ -200,14 +202,10 @@ func authorized(r *http.Request, azure bool) bool {
 func (s *Server) record(r *http.Request, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.requests) >= maxRecorded {
-		copy(s.requests, s.requests[1:])
-		s.requests = s.requests[:len(s.requests)-1]
-	}
-	s.requests = append(s.requests, Request{
+	s.requests = reqlog.Add(s.requests, Request{
 		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 		Header: r.Header.Clone(), Body: body,
-	})
+	}, maxRecorded)
 }
 
 func (s *Server) countCall() string {

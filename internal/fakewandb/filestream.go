@@ -3,8 +3,9 @@ package fakewandb
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 )
 
 type fileStreamRequest struct {
@@ -34,11 +35,7 @@ func (s *Server) fileStream(w http.ResponseWriter, entity, project, run string, 
 		writeJSON(w, http.StatusNotFound, map[string]interface{}{"error": "run " + key + " not found"})
 		return
 	}
-	names := make([]string, 0, len(req.Files))
-	for name := range req.Files {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(req.Files))
 	// Check every file before changing any, so a refused request leaves
 	// the run as it was.
 	for _, name := range names {

@@ -134,19 +134,8 @@ func TestLiveChild(t *testing.T) {
 // keep from the run log while the program still runs, so every row is on
 // the server before Finish, exactly once and in order.
 func TestOnlineCatchesUpBeforeFinish(t *testing.T) {
-	env(t)
-	t.Setenv("WBINSTRUMENT_ONLINE_MAX_PENDING", "4096")
-	srv := fakewandb.New(key)
-	defer srv.Close()
-	srv.Down(true)
-	r, err := wandb.Init(onlineOpts(srv, t.TempDir()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Finish()
 	const n = 400
-	logRows(t, r, n)
-	srv.Down(false)
+	srv, r := overflowWhileDown(t, n)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if run, ok := srv.Run(fakewandb.DefaultEntity, "proj", r.ID()); ok {

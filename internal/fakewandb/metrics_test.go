@@ -55,39 +55,30 @@ func checkUsageMetrics(t *testing.T, m []map[string]json.RawMessage) {
 	}
 }
 
-func TestOnlineUploadsMetricDefinitions(t *testing.T) {
-	env(t)
-	srv := fakewandb.New(key)
-	defer srv.Close()
-	r, err := wandb.Init(onlineOpts(srv, t.TempDir()))
-	if err != nil {
-		t.Fatal(err)
+// TestUploadsMetricDefinitions: the metric definitions reach the server's
+// config, whether the run is sent online or synced after an offline run.
+func TestUploadsMetricDefinitions(t *testing.T) {
+	for _, mode := range []string{"online", "offline"} {
+		t.Run(mode, func(t *testing.T) {
+			env(t)
+			srv := fakewandb.New(key)
+			defer srv.Close()
+			opts := onlineOpts(srv, t.TempDir())
+			opts.Mode = mode
+			r, err := wandb.Init(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.DefineMetric("usage/*", "_timestamp")
+			logRows(t, r, 20)
+			if err := r.Finish(); err != nil {
+				t.Fatalf("Finish: %v", err)
+			}
+			if mode == "offline" {
+				syncRun(t, srv, r.Dir())
+			}
+			run := checkRun(t, srv, fakewandb.DefaultEntity, "proj", r.ID(), 20, 0)
+			checkUsageMetrics(t, metricEntries(t, run))
+		})
 	}
-	r.DefineMetric("usage/*", "_timestamp")
-	logRows(t, r, 20)
-	if err := r.Finish(); err != nil {
-		t.Fatalf("Finish: %v", err)
-	}
-	run := checkRun(t, srv, fakewandb.DefaultEntity, "proj", r.ID(), 20, 0)
-	checkUsageMetrics(t, metricEntries(t, run))
-}
-
-func TestSyncUploadsMetricDefinitions(t *testing.T) {
-	env(t)
-	srv := fakewandb.New(key)
-	defer srv.Close()
-	opts := onlineOpts(srv, t.TempDir())
-	opts.Mode = "offline"
-	r, err := wandb.Init(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.DefineMetric("usage/*", "_timestamp")
-	logRows(t, r, 10)
-	if err := r.Finish(); err != nil {
-		t.Fatalf("Finish: %v", err)
-	}
-	syncRun(t, srv, r.Dir())
-	run := checkRun(t, srv, fakewandb.DefaultEntity, "proj", r.ID(), 10, 0)
-	checkUsageMetrics(t, metricEntries(t, run))
 }

@@ -60,36 +60,17 @@ func logRows(t *testing.T, r *wandb.Run, n int) {
 	}
 }
 
-// checkRun asserts the server holds exactly rows 0..n-1 of run id, in
-// order, plus summary and completion, and that it saw no protocol error.
+// checkRun is Server.CheckRows, and asserts that every row has what the
+// runtime adds to a row and what logRows logs.
 func checkRun(t *testing.T, srv *fakewandb.Server, entity, project, id string, n, exitCode int) fakewandb.Run {
 	t.Helper()
-	if v := srv.Violations(); len(v) > 0 {
-		t.Errorf("protocol violations:\n%s", strings.Join(v, "\n"))
-	}
-	run, ok := srv.Run(entity, project, id)
-	if !ok {
-		t.Fatalf("server has no run %s/%s/%s; runs: %+v", entity, project, id, srv.Runs())
-	}
-	rows, err := run.History()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) != n {
-		t.Fatalf("server holds %d history rows, want %d", len(rows), n)
-	}
+	run, rows := srv.CheckRows(t, entity, project, id, n, exitCode)
 	for i, row := range rows {
-		if string(row["i"]) != fmt.Sprint(i) || string(row["_step"]) != fmt.Sprint(i) {
-			t.Fatalf("row %d is %s (i=%s, _step=%s): out of order or duplicated", i, mustJSON(row), row["i"], row["_step"])
-		}
 		for _, k := range []string{"_runtime", "_timestamp", "usage/total_tokens"} {
 			if _, ok := row[k]; !ok {
 				t.Fatalf("row %d lacks %s: %s", i, k, mustJSON(row))
 			}
 		}
-	}
-	if !run.Complete || run.ExitCode == nil || *run.ExitCode != exitCode {
-		t.Errorf("complete=%v exitcode=%v, want complete with %d", run.Complete, run.ExitCode, exitCode)
 	}
 	return run
 }
@@ -102,21 +83,7 @@ func mustJSON(v interface{}) string {
 // noKeyIn fails if the API key appears in any file under dir or in msgs.
 func noKeyIn(t *testing.T, dir string, msgs ...string) {
 	t.Helper()
-	for _, m := range msgs {
-		if strings.Contains(m, key) {
-			t.Errorf("message shows the API key: %s", m)
-		}
-	}
-	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err == nil && bytes.Contains(b, []byte(key)) {
-			t.Errorf("%s contains the API key", p)
-		}
-		return nil
-	})
+	fakewandb.NoKey(t, key, dir, msgs...)
 }
 
 func TestOnlineRunExactlyOnce(t *testing.T) {
@@ -362,21 +329,32 @@ func TestOnlineServerDownThenSync(t *testing.T) {
 	noKeyIn(t, dir, out, ferr.Error())
 }
 
-func TestOnlineCatchesUpFromTheLog(t *testing.T) {
+// overflowWhileDown logs n rows of an online run while the server is
+// down, with a memory budget (4 KiB) they do not fit in, and brings the
+// server back: the rows not kept are only in the run log, and the sender
+// must read them back from there. The run is finished when the test ends.
+func overflowWhileDown(t *testing.T, n int) (*fakewandb.Server, *wandb.Run) {
+	t.Helper()
 	env(t)
-	// A tiny memory budget: the rows logged while the server is down do
-	// not fit, and Finish must read them back from the run log.
 	t.Setenv("WBINSTRUMENT_ONLINE_MAX_PENDING", "4096")
 	srv := fakewandb.New(key)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	srv.Down(true)
 	r, err := wandb.Init(onlineOpts(srv, t.TempDir()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = 400
+	t.Cleanup(func() { r.Finish() })
 	logRows(t, r, n)
 	srv.Down(false)
+	return srv, r
+}
+
+// TestOnlineCatchesUpFromTheLog: Finish reads back the rows that did not
+// fit in memory while the server was down.
+func TestOnlineCatchesUpFromTheLog(t *testing.T) {
+	const n = 400
+	srv, r := overflowWhileDown(t, n)
 	if err := r.Finish(); err != nil {
 		t.Fatalf("Finish: %v", err)
 	}

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/internal/reqlog"
 )
 
 // DefaultEntity is the entity of the key's user: runs upserted with an
@@ -224,14 +226,10 @@ func unauthorized(w http.ResponseWriter) {
 func (s *Server) record(r *http.Request, endpoint string, body []byte) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.requests) >= maxRecorded {
-		copy(s.requests, s.requests[1:])
-		s.requests = s.requests[:len(s.requests)-1]
-	}
-	s.requests = append(s.requests, Request{
+	s.requests = reqlog.Add(s.requests, Request{
 		Time: time.Now(), Method: r.Method, Path: r.URL.Path, Endpoint: endpoint,
 		Header: r.Header.Clone(), Body: body,
-	})
+	}, maxRecorded)
 	return len(s.requests) - 1
 }
 

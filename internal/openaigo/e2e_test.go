@@ -13,9 +13,9 @@ import (
 	"testing"
 
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
+	"github.com/wbinstrument/wbinstrument/internal/runtest"
 	"github.com/wbinstrument/wbinstrument/internal/testtree"
 	"github.com/wbinstrument/wbinstrument/rewriter"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
 // secretKey is the key the program sends; no logged byte may hold it.
@@ -63,8 +63,7 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 // TestOpenAIGoEndToEnd builds an openai-go program plain and rewritten,
 // runs both against the fake server, and checks that the program and the
 // server see the same thing and that every logical call is one row: with
-// v3 (testdata/program) and v1 (testdata/programv1, the same source on
-// the v1 module path).
+// v3 (testdata/program) and v1 (testdata/programv1).
 func TestOpenAIGoEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds programs with openai-go")
@@ -74,12 +73,29 @@ func TestOpenAIGoEndToEnd(t *testing.T) {
 	}
 }
 
+// v1Source is testdata/program's main.go on openai-go v1's module path.
+// The v1 API the program uses is the same, so testdata/programv1 holds
+// only its go.mod and go.sum and is tested with this source rather than a
+// copy that would have to be kept in step by hand.
+func v1Source(t *testing.T) []byte {
+	src, err := os.ReadFile(filepath.Join("testdata", "program", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.ReplaceAll(src, []byte(`"github.com/openai/openai-go/v3`), []byte(`"github.com/openai/openai-go`))
+}
+
 func endToEnd(t *testing.T, program string) {
 	root, _ := filepath.Abs("../..")
 	srv := fakeopenai.New()
 	defer srv.Close()
 	dir := t.TempDir()
 	testtree.Copy(t, program, dir)
+	if filepath.Base(program) == "programv1" {
+		if err := os.WriteFile(filepath.Join(dir, "main.go"), v1Source(t), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	src, _ := os.ReadFile(filepath.Join(dir, "main.go"))
 	bins := t.TempDir()
 
@@ -115,14 +131,7 @@ func endToEnd(t *testing.T, program string) {
 	}
 	compareRequests(t, plainReqs, instReqs)
 
-	dirs, _ := filepath.Glob(filepath.Join(wdir, "wandb", "offline-run-*"))
-	if len(dirs) != 1 {
-		t.Fatalf("run dirs %v", dirs)
-	}
-	rd, err := wandbfile.ReadRunDir(dirs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	rd := runtest.ReadOneRun(t, wdir, "offline-run-*")
 	var rows []map[string]json.RawMessage
 	for _, h := range rd.History {
 		if _, ok := h["trace"]; ok {
@@ -178,7 +187,7 @@ func endToEnd(t *testing.T, program string) {
 		t.Errorf("summary tokens %d+%d, the server served %d+%d", sp, sc, p1-p0, c1-c0)
 	}
 	// No byte of the run holds the key.
-	filepath.Walk(dirs[0], func(p string, fi os.FileInfo, err error) error {
+	filepath.Walk(filepath.Dir(rd.Path), func(p string, fi os.FileInfo, err error) error {
 		if err == nil && !fi.IsDir() {
 			if b, _ := os.ReadFile(p); bytes.Contains(b, []byte(secretKey)) {
 				t.Errorf("%s holds the API key", p)

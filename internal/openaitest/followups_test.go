@@ -30,6 +30,20 @@ func (e *env) liveRows() []row {
 	return rows(rd)
 }
 
+// rowsAfterGC runs the garbage collector until the run in progress holds
+// a row, for at most 10 seconds, and returns its rows: the tests drop a
+// call's result unclosed, which only a finalizer can log.
+func (e *env) rowsAfterGC() []row {
+	var got []row
+	deadline := time.Now().Add(10 * time.Second)
+	for len(got) == 0 && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(50 * time.Millisecond)
+		got = e.liveRows()
+	}
+	return got
+}
+
 // TestAbandonedStreamFinalizer: a stream the user drops without Close or
 // EOF is logged once the garbage collector finds it, long before Finish.
 func TestAbandonedStreamFinalizer(t *testing.T) {
@@ -45,13 +59,7 @@ func TestAbandonedStreamFinalizer(t *testing.T) {
 		}
 		// st goes out of scope unclosed.
 	}()
-	var got []row
-	deadline := time.Now().Add(10 * time.Second)
-	for len(got) == 0 && time.Now().Before(deadline) {
-		runtime.GC()
-		time.Sleep(50 * time.Millisecond)
-		got = e.liveRows()
-	}
+	got := e.rowsAfterGC()
 	if len(got) != 1 {
 		t.Fatalf("after 10s of GC, %d rows of the abandoned stream were written, want 1", len(got))
 	}
@@ -197,13 +205,7 @@ func TestAbandonedSpeechBody(t *testing.T) {
 		}
 		_ = dropped // never read, never closed
 	}()
-	var got []row
-	deadline := time.Now().Add(10 * time.Second)
-	for len(got) == 0 && time.Now().Before(deadline) {
-		runtime.GC()
-		time.Sleep(50 * time.Millisecond)
-		got = e.liveRows()
-	}
+	got := e.rowsAfterGC()
 	if len(got) != 1 {
 		t.Fatalf("the dropped speech body was not logged when collected (%d rows)", len(got))
 	}

@@ -4,12 +4,12 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
+	"github.com/wbinstrument/wbinstrument/internal/runtest"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
@@ -58,14 +58,7 @@ func (e *env) plain() *openai.Client {
 func (e *env) finish() *wandbfile.RunData {
 	e.t.Helper()
 	wbopenai.Finish()
-	dirs, _ := filepath.Glob(filepath.Join(e.dir, "wandb", "offline-run-*"))
-	if len(dirs) != 1 {
-		e.t.Fatalf("want one run dir in %s, found %v", e.dir, dirs)
-	}
-	rd, err := wandbfile.ReadRunDir(dirs[0])
-	if err != nil {
-		e.t.Fatalf("reading the run: %v", err)
-	}
+	rd := runtest.ReadOneRun(e.t, e.dir, "offline-run-*")
 	if rd.Exit == nil {
 		e.t.Fatal("run has no exit record")
 	}

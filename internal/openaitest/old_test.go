@@ -4,12 +4,11 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
+	"github.com/wbinstrument/wbinstrument/internal/runtest"
 )
 
 // TestOldGoOpenAI runs the v120 module's test (go-openai v1.20, the
@@ -31,15 +30,7 @@ func TestOldGoOpenAI(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("v120 tests: %v\n%s", err, out)
 	}
-	runs, _ := filepath.Glob(filepath.Join(dir, "wandb", "offline-run-*"))
-	if len(runs) != 1 {
-		t.Fatalf("runs %v", runs)
-	}
-	rd, err := wandbfile.ReadRunDir(runs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs := rows(rd)
+	rs := rows(runtest.ReadOneRun(t, dir, "offline-run-*"))
 	if len(rs) != 2 || srv.Calls() != 2 {
 		t.Fatalf("%d rows for %d calls, want 2", len(rs), srv.Calls())
 	}

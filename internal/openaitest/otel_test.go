@@ -22,9 +22,9 @@ import (
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/internal/fakeweave"
+	"github.com/wbinstrument/wbinstrument/internal/runtest"
 	"github.com/wbinstrument/wbinstrument/runtime/otlp"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
@@ -215,14 +215,7 @@ func TestSpansToWeave(t *testing.T) {
 	}
 	wbopenai.Finish()
 
-	runs, _ := filepath.Glob(filepath.Join(dir, "wandb", "run-*"))
-	if len(runs) != 1 {
-		t.Fatalf("run dirs %v", runs)
-	}
-	rd, err := wandbfile.ReadRunDir(runs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	rd := runtest.ReadOneRun(t, dir, "run-*")
 	if len(rd.History) != 3 {
 		t.Fatalf("%d rows, want 3", len(rd.History))
 	}
@@ -294,7 +287,7 @@ func TestSpansToWeave(t *testing.T) {
 	if chat.span.EndTimeUnixNano <= chat.span.StartTimeUnixNano {
 		t.Errorf("times %d..%d", chat.span.StartTimeUnixNano, chat.span.EndTimeUnixNano)
 	}
-	if wbopenai.SpansPending(runs[0]) {
+	if wbopenai.SpansPending(filepath.Dir(rd.Path)) {
 		t.Error("spans left in the spool although Weave took them all")
 	}
 	assertNoKey(t, dir, wandbKey)

@@ -1,6 +1,6 @@
 // Package runtest logs chat streams through the real runtime into an
 // offline run, for the tests of the tools that read runs back (tokens,
-// sync, view).
+// sync, view), and finds the one run a test's program wrote (OneRun).
 //
 // It speaks OpenAI's HTTP API itself, through the same instrumented HTTP
 // layer that a go-openai client gets from wbopenai.Config, instead of
@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -73,11 +72,7 @@ func Streams(t testing.TB, reqs ...Request) (runDir string, texts []string) {
 		texts = append(texts, text)
 	}
 	wbopenai.Finish()
-	runs, _ := filepath.Glob(filepath.Join(dir, "wandb", "offline-run-*"))
-	if len(runs) != 1 {
-		t.Fatalf("want one run, found %v", runs)
-	}
-	return runs[0], texts
+	return OneRun(t, dir, "offline-run-*"), texts
 }
 
 // stream posts one streamed chat request and returns the content of its

@@ -3,6 +3,8 @@ package tokens
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/wbinstrument/wbinstrument/internal/msgcontent"
 )
 
 // Message is a chat message as it travels in a request body. Content is
@@ -63,19 +65,9 @@ func ChatPrompt(model string, msgs []Message) int {
 // contentText returns the text of a message content: the string itself,
 // or the text of its text parts joined by newlines.
 func contentText(raw json.RawMessage) string {
-	if len(raw) == 0 || string(raw) == "null" {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	s, parts, ok := msgcontent.Decode[msgcontent.Part](raw)
+	if !ok || parts == nil {
 		return s
-	}
-	var parts []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	}
-	if json.Unmarshal(raw, &parts) != nil {
-		return ""
 	}
 	var b strings.Builder
 	for _, p := range parts {

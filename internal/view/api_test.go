@@ -41,6 +41,17 @@ func smallRun(t testing.TB) string {
 	return cachedFixture(t, fixture{n: smallN, tables: true, finish: true})
 }
 
+// mustLoad loads and indexes the run at dir, for the tests and benchmarks
+// of what comes after.
+func mustLoad(tb testing.TB, dir string) *Snapshot {
+	tb.Helper()
+	s, err := Load(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
 func newTestServer(t *testing.T, arg string) (*Server, *httptest.Server) {
 	t.Helper()
 	s, err := New(arg)

@@ -46,44 +46,45 @@ func perOp(b *testing.B, c0 time.Duration, unit string) {
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/"+unit)
 }
 
+// timeOps runs op b.N times (i is the iteration), leaving the setup before
+// it out of the timings, and reports its cost per iteration with perOp.
+func timeOps(b *testing.B, unit string, op func(i int)) {
+	b.ResetTimer()
+	c0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		op(i)
+	}
+	b.StopTimer()
+	perOp(b, c0, unit)
+}
+
 // BenchmarkOpen100k is load and index of a 100k-call run: what
 // `wbinstrument view` does before serving (target < 2 s).
 func BenchmarkOpen100k(b *testing.B) {
 	dir := bigRun(b)
-	b.ResetTimer()
-	c0 := cpuTime()
-	var s *Snapshot
-	for i := 0; i < b.N; i++ {
-		var err error
-		s, err = Load(dir)
+	timeOps(b, "open", func(int) {
+		s, err := Load(dir)
 		if err != nil {
 			b.Fatal(err)
 		}
-	}
-	b.StopTimer()
-	if len(s.Calls) != bigN {
-		b.Fatalf("%d calls, want %d", len(s.Calls), bigN)
-	}
-	perOp(b, c0, "open")
+		if len(s.Calls) != bigN {
+			b.Fatalf("%d calls, want %d", len(s.Calls), bigN)
+		}
+	})
 }
 
 // BenchmarkPage100k is one table page of a 100k-call run, sorted and
 // filtered, as the page requests it (target < 200 ms). Each iteration
 // uses a new text filter, so none is served from the filter cache.
 func BenchmarkPage100k(b *testing.B) {
-	s, err := Load(bigRun(b))
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := mustLoad(b, bigRun(b))
 	// The search text is built on the first text query (see
 	// BenchmarkSearchText100k); pages are measured after it.
 	if _, err := s.idx.haystack(); err != nil {
 		b.Fatal(err)
 	}
 	queries := []string{"capital", "country 42", "answer", "rate limit", "question", "city 1", "assistant"}
-	b.ResetTimer()
-	c0 := cpuTime()
-	for i := 0; i < b.N; i++ {
+	timeOps(b, "page", func(i int) {
 		f := Filter{Model: "gpt-4o", Query: queries[i%len(queries)] + " " + string(rune('a'+i%26))}
 		s.idx.filterCache = nil
 		total, rows, err := s.idx.page(f, "latency", true, 200, 100)
@@ -97,41 +98,28 @@ func BenchmarkPage100k(b *testing.B) {
 		if total < 0 {
 			b.Fatal(total)
 		}
-	}
-	perOp(b, c0, "page")
+	})
 }
 
 // BenchmarkSearchText100k is what the first text query of a 100k-call run
 // costs on top of a page: reading every request and response again for
 // the search text (the server starts it in the background after a load).
 func BenchmarkSearchText100k(b *testing.B) {
-	s, err := Load(bigRun(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	c0 := cpuTime()
-	for i := 0; i < b.N; i++ {
+	s := mustLoad(b, bigRun(b))
+	timeOps(b, "op", func(int) {
 		hay, err := s.searchText()
 		if err != nil || len(hay) != bigN {
 			b.Fatalf("%d texts, %v", len(hay), err)
 		}
-	}
-	b.StopTimer()
-	perOp(b, c0, "op")
+	})
 }
 
 // BenchmarkModels100k is the models page of a 100k-call run on its
 // first request, before the pass over the bodies that the server starts
 // after a load has read them: the pass, then the sums.
 func BenchmarkModels100k(b *testing.B) {
-	s, err := Load(bigRun(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	c0 := cpuTime()
-	for i := 0; i < b.N; i++ {
+	s := mustLoad(b, bigRun(b))
+	timeOps(b, "op", func(int) {
 		body, err := s.loadBodies()
 		if err != nil {
 			b.Fatal(err)
@@ -139,31 +127,22 @@ func BenchmarkModels100k(b *testing.B) {
 		if ms := s.modelsOf(body.facts); len(ms) != len(fixtureModels) {
 			b.Fatalf("%d models", len(ms))
 		}
-	}
-	b.StopTimer()
-	perOp(b, c0, "op")
+	})
 }
 
 // BenchmarkModelsPage100k is the models page of a 100k-call run once the
 // bodies were read (by the server's pass after the load, or a text query).
 func BenchmarkModelsPage100k(b *testing.B) {
-	s, err := Load(bigRun(b))
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := mustLoad(b, bigRun(b))
 	body, err := s.idx.bodies()
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	c0 := cpuTime()
-	for i := 0; i < b.N; i++ {
+	timeOps(b, "op", func(int) {
 		if ms := s.modelsOf(body.facts); len(ms) != len(fixtureModels) {
 			b.Fatalf("%d models", len(ms))
 		}
-	}
-	b.StopTimer()
-	perOp(b, c0, "op")
+	})
 }
 
 // BenchmarkLiveRefresh100k is a live-mode refresh of a 100k-call run
@@ -172,10 +151,7 @@ func BenchmarkModelsPage100k(b *testing.B) {
 // their bodies. Before live mode read only what was appended, a refresh
 // was a load (BenchmarkOpen100k) and a pass over all the bodies.
 func BenchmarkLiveRefresh100k(b *testing.B) {
-	full, err := Load(bigRun(b))
-	if err != nil {
-		b.Fatal(err)
-	}
+	full := mustLoad(b, bigRun(b))
 	log, err := os.ReadFile(full.Data.Path)
 	if err != nil {
 		b.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/wbinstrument/wbinstrument/internal/calls"
+	"github.com/wbinstrument/wbinstrument/internal/msgcontent"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
@@ -203,42 +204,40 @@ func decodeMessages(raw json.RawMessage) []Message {
 // contentText renders a message content: a string as is, a list of parts
 // as their texts, images as a placeholder (data URLs are not worth showing).
 func contentText(raw json.RawMessage) string {
-	if len(raw) == 0 || string(raw) == "null" {
-		return ""
+	s, parts, ok := msgcontent.Decode[shownPart](raw)
+	if !ok {
+		return compact(raw)
 	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	if parts == nil {
 		return s
 	}
-	var parts []struct {
-		Type     string `json:"type"`
-		Text     string `json:"text"`
-		ImageURL *struct {
-			URL string `json:"url"`
-		} `json:"image_url"`
-	}
-	if json.Unmarshal(raw, &parts) == nil {
-		var b strings.Builder
-		for i, p := range parts {
-			if i > 0 {
-				b.WriteByte('\n')
-			}
-			switch {
-			case p.Text != "":
-				b.WriteString(p.Text)
-			case p.ImageURL != nil:
-				u := p.ImageURL.URL
-				if strings.HasPrefix(u, "data:") {
-					u = u[:strings.IndexByte(u+",", ',')] + ",…"
-				}
-				fmt.Fprintf(&b, "[image: %s]", u)
-			default:
-				fmt.Fprintf(&b, "[%s part]", p.Type)
-			}
+	var b strings.Builder
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte('\n')
 		}
-		return b.String()
+		switch {
+		case p.Text != "":
+			b.WriteString(p.Text)
+		case p.ImageURL != nil:
+			u := p.ImageURL.URL
+			if strings.HasPrefix(u, "data:") {
+				u = u[:strings.IndexByte(u+",", ',')] + ",…"
+			}
+			fmt.Fprintf(&b, "[image: %s]", u)
+		default:
+			fmt.Fprintf(&b, "[%s part]", p.Type)
+		}
 	}
-	return compact(raw)
+	return b.String()
+}
+
+// shownPart is a content part with what contentText shows of an image.
+type shownPart struct {
+	msgcontent.Part
+	ImageURL *struct {
+		URL string `json:"url"`
+	} `json:"image_url"`
 }
 
 // responseParts finds the answer text, tool calls and finish reasons of

@@ -146,23 +146,32 @@ func (ix *index) tables() []*strTable {
 	return []*strTable{&ix.models, &ix.statuses, &ix.sites, &ix.methods}
 }
 
+// callTimes derives a call's latency (ms) and its start and end (unix ms)
+// from its row: the elapsed seconds, else the span's end minus its start;
+// the span's start, else the row's timestamp (unix seconds) minus the
+// latency; the span's end, else start plus latency.
+func callTimes(elapsed, startMS, endMS, timestamp float64) (latency, start, end float64) {
+	latency = elapsed * 1000
+	if latency <= 0 && endMS > startMS && startMS > 0 {
+		latency = endMS - startMS
+	}
+	start = startMS
+	if start <= 0 {
+		start = timestamp*1000 - latency
+	}
+	end = endMS
+	if end < start {
+		end = start + latency
+	}
+	return latency, start, end
+}
+
 // addCall appends the entry of c.
 func (ix *index) addCall(c *callSummary) {
 	i := len(ix.entries)
 	ix.entries = append(ix.entries, entry{})
 	e := &ix.entries[i]
-	e.latency = c.elapsed * 1000
-	if e.latency <= 0 && c.endMS > c.startMS && c.startMS > 0 {
-		e.latency = c.endMS - c.startMS
-	}
-	e.start = c.startMS
-	if e.start <= 0 {
-		e.start = c.timestamp*1000 - e.latency
-	}
-	e.end = c.endMS
-	if e.end < e.start {
-		e.end = e.start + e.latency
-	}
+	e.latency, e.start, e.end = callTimes(c.elapsed, c.startMS, c.endMS, c.timestamp)
 	e.ttft = c.ttft
 	e.prompt, e.completion, e.total = c.prompt, c.completion, c.total
 	if e.total == 0 {

@@ -143,10 +143,7 @@ func TestLiveReadsAgainAReplacedLog(t *testing.T) {
 // of its log.
 func smallRunLog(t *testing.T) (*Snapshot, []byte) {
 	t.Helper()
-	ref, err := Load(smallRun(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := mustLoad(t, smallRun(t))
 	full, err := os.ReadFile(ref.Data.Path)
 	if err != nil {
 		t.Fatal(err)

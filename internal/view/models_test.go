@@ -65,10 +65,7 @@ func TestFactReaderMatchesEncodingJSON(t *testing.T) {
 // TestModelFactsMatchFullDecode compares the facts of every call of the
 // fixture run with what encoding/json reads of its bodies.
 func TestModelFactsMatchFullDecode(t *testing.T) {
-	snap, err := Load(smallRun(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := mustLoad(t, smallRun(t))
 	b, err := snap.loadBodies()
 	if err != nil {
 		t.Fatal(err)

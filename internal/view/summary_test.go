@@ -34,18 +34,9 @@ type refEntry struct {
 
 func reference(c *calls.Call) refEntry {
 	var e refEntry
-	e.latency = c.ElapsedSeconds * 1000
-	if e.latency <= 0 && c.EndMS > c.StartMS && c.StartMS > 0 {
-		e.latency = c.EndMS - c.StartMS
-	}
-	e.start = c.StartMS
-	if e.start <= 0 {
-		e.start = c.Timestamp*1000 - e.latency
-	}
-	e.end = c.EndMS
-	if e.end < e.start {
-		e.end = e.start + e.latency
-	}
+	// The timings are derived from the decoded numbers as the index does;
+	// what is compared is the numbers each decoder read.
+	e.latency, e.start, e.end = callTimes(c.ElapsedSeconds, c.StartMS, c.EndMS, c.Timestamp)
 	e.ttft = -1
 	for _, k := range []string{"time_to_first_token_ms", "ttft_ms"} {
 		if raw, ok := c.Attributes[k]; ok {
@@ -284,10 +275,7 @@ func mustRunLog(t *testing.T, dir string) string {
 // TestSearchTextMatchesFullDecode rebuilds the haystack the way the
 // index did from fully decoded calls and compares it with searchText.
 func TestSearchTextMatchesFullDecode(t *testing.T) {
-	snap, err := Load(smallRun(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := mustLoad(t, smallRun(t))
 	hay, err := snap.searchText()
 	if err != nil {
 		t.Fatal(err)

@@ -25,6 +25,23 @@ func chatReq(model, q string) openai.ChatCompletionRequest {
 		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: q}}}
 }
 
+// recvAll reads a stream to its end with its Recv method, failing t on an
+// error other than io.EOF, and returns what it read.
+func recvAll[T any](t *testing.T, recv func() (T, error)) []T {
+	t.Helper()
+	var out []T
+	for {
+		r, err := recv()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+}
+
 func TestChat(t *testing.T) {
 	s := fakeopenai.New()
 	defer s.Close()
@@ -62,16 +79,7 @@ func TestChatStreamUsageOnlyWhenAsked(t *testing.T) {
 		}
 		var text strings.Builder
 		var usage *openai.Usage
-		n := 0
-		for {
-			r, err := st.Recv()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			n++
+		for _, r := range recvAll(t, st.Recv) {
 			if len(r.Choices) == 0 {
 				usage = r.Usage
 				continue
@@ -103,14 +111,7 @@ func TestStreamToolCalls(t *testing.T) {
 	defer st.Close()
 	var args strings.Builder
 	name := ""
-	for {
-		r, err := st.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, r := range recvAll(t, st.Recv) {
 		for _, tc := range r.Choices[0].Delta.ToolCalls {
 			if tc.Function.Name != "" {
 				name = tc.Function.Name
@@ -189,14 +190,7 @@ func TestOtherEndpoints(t *testing.T) {
 	defer rs.Close()
 	var text strings.Builder
 	completed := false
-	for {
-		ev, err := rs.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, ev := range recvAll(t, rs.Recv) {
 		text.WriteString(ev.Delta)
 		completed = completed || ev.Type == openai.ResponseStreamEventCompleted
 	}

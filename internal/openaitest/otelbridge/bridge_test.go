@@ -26,6 +26,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
 	"github.com/wbinstrument/wbinstrument/internal/fakeweave"
+	"github.com/wbinstrument/wbinstrument/internal/runtest"
 	_ "github.com/wbinstrument/wbinstrument/runtime/otelbridge"
 	"github.com/wbinstrument/wbinstrument/runtime/otlp"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
@@ -172,11 +173,8 @@ func TestCallsAreChildSpans(t *testing.T) {
 	wbopenai.Finish()
 
 	// The runtime's own spans, kept for Weave, carry the same ids.
-	runs, _ := filepath.Glob(filepath.Join(dir, "wandb", "offline-run-*"))
-	if len(runs) != 1 {
-		t.Fatalf("run dirs %v", runs)
-	}
-	raw, _, err := otlp.ReadSpool(filepath.Join(runs[0], filepath.FromSlash(wbopenai.SpoolName)), 0)
+	run := runtest.OneRun(t, dir, "offline-run-*")
+	raw, _, err := otlp.ReadSpool(filepath.Join(run, filepath.FromSlash(wbopenai.SpoolName)), 0)
 	if err != nil || len(raw) != 4 {
 		t.Fatalf("spool: %d spans, %v", len(raw), err)
 	}

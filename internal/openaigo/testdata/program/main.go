@@ -1,6 +1,8 @@
-// An openai-go v3 program for the end-to-end test: each call is on one
-// line holding its unique prompt, so the test can find its call site.
-// OPENAI_BASE_URL and OPENAI_API_KEY point it at the fake server.
+// An openai-go v3 program for the end-to-end test, and the v1 one once
+// the test has changed its import paths (testdata/programv1 holds only
+// the v1 go.mod and go.sum). Each call is on one line holding its unique
+// prompt, so the test can find its call site. OPENAI_BASE_URL and
+// OPENAI_API_KEY point it at the fake server.
 package main
 
 import (
