@@ -1,6 +1,7 @@
 package wbopenai
 
 import (
+	"bytes"
 	"sync"
 	"unicode"
 	"unicode/utf16"
@@ -19,10 +20,16 @@ import (
 // answer decodes in about 3 µs and 15 allocations this way, against about
 // 16 µs and 28 with encoding/json (2 cores, go1.26).
 //
-// Its twins: scan.go walks only the top level of a request body on the
-// caller's path (to splice stream_options in without decoding), and
-// internal/view/jsonscan.go is the viewer's lenient reader of whole run
-// rows, which needs none of jcur's agreement with encoding/json.
+// One scanner, three uses. jcur decodes response bodies and stream
+// chunks here and in parse.go and streamparse.go; genai_fast.go reads a
+// chat call's span fields and messages with the same cursor; topLevel
+// (below) walks only the top level of a request body on the caller's
+// path, to splice stream_options in without decoding, following its
+// structure only (skim), which is cheaper and which the server checks
+// anyway. Its twin outside this module is internal/view/jsonscan.go, the
+// viewer's lenient reader of whole run rows, which needs none of jcur's
+// agreement with encoding/json; the root module cannot import this
+// module's internals, so the two stay apart.
 //
 // jcur is deliberately partial: it gives up (fail) on anything where its
 // answer could differ from json.Unmarshal's into the same structs, such
@@ -484,6 +491,133 @@ func (c *jcur) raw() []byte {
 		return nil
 	}
 	return c.b[start:c.i]
+}
+
+// topLevel walks the top level of the object that is the whole
+// document without decoding it, for withIncludeUsage on the caller's
+// path. It returns the offset of the object's closing brace, whether the
+// object has no members, and whether one of its top-level keys is key.
+// It sets c.fail when the document is not an object, its structure is
+// broken, or a top-level key is written with escapes (which only a
+// decoder can compare reliably); callers then take the decoding path.
+//
+// Unlike the rest of jcur it follows only the structure (strings,
+// nesting, commas and colons), through skim: it does not check literals,
+// numbers or escapes, which the server checks anyway, so it costs the
+// caller little; a body it accepts is changed only at the closing brace.
+func (c *jcur) topLevel(key string) (end int, empty, has bool) {
+	c.ws()
+	if c.peek() != '{' {
+		c.fail = true
+		return 0, false, false
+	}
+	c.enter()
+	first := true
+	for ; c.next('}', first); first = false {
+		// A member: "key" : value
+		if c.peek() != '"' {
+			c.fail = true
+			return 0, false, false
+		}
+		k, esc := c.skimString()
+		if c.fail || esc {
+			c.fail = true
+			return 0, false, false
+		}
+		if string(k) == key {
+			has = true
+		}
+		c.ws()
+		if c.peek() != ':' {
+			c.fail = true
+			return 0, false, false
+		}
+		c.i++
+		c.ws()
+		c.skim()
+	}
+	if c.fail {
+		return 0, false, false
+	}
+	end = c.i - 1
+	c.end()
+	return end, first, has
+}
+
+// skimString consumes a string for topLevel, up to its closing quote, and
+// returns its raw contents and whether it has escapes; it checks neither.
+// Prompts are long strings: the closing quote is found with IndexByte,
+// byte by byte only past a backslash.
+func (c *jcur) skimString() (raw []byte, esc bool) {
+	b := c.b
+	start := c.i + 1
+	for i := start; i < len(b); {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			break
+		}
+		bs := bytes.IndexByte(b[i:i+q], '\\')
+		if bs < 0 {
+			c.i = i + q + 1
+			return b[start : i+q], esc
+		}
+		// The escaped byte cannot end the string.
+		esc = true
+		i += bs + 2
+	}
+	c.fail = true
+	return nil, false
+}
+
+// skim consumes any value for topLevel following only its brackets and
+// strings (without recursion, so without a depth limit); a number or
+// literal runs up to the next delimiter, unchecked.
+func (c *jcur) skim() {
+	b, i := c.b, c.i
+	if i >= len(b) {
+		c.fail = true
+		return
+	}
+	switch b[i] {
+	case '"':
+		c.skimString()
+		return
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				c.i = i
+				if c.skimString(); c.fail {
+					return
+				}
+				i = c.i
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					c.i = i + 1
+					return
+				}
+			}
+			i++
+		}
+		c.fail = true
+		return
+	}
+	for start := i; i < len(b); i++ {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			if i == start {
+				c.fail = true
+			}
+			c.i = i
+			return
+		}
+	}
+	c.i = i
 }
 
 // unquote decodes the contents of a valid JSON string as encoding/json

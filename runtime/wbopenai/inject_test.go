@@ -76,27 +76,6 @@ func TestWithIncludeUsageRejects(t *testing.T) {
 	}
 }
 
-func TestScanTopLevel(t *testing.T) {
-	cases := []struct {
-		in             string
-		end            int
-		empty, has, ok bool
-	}{
-		{`{}`, 1, true, false, true},
-		{`{"k":1}`, 6, false, true, true},
-		{`{"a":"k"}`, 8, false, false, true},
-		{`{"a":{"k":1},"k":[]}`, 19, false, true, true},
-		{`{"k\"":1}`, 0, false, false, false}, // escaped key: the decoder decides
-		{`{"a":1 2}`, 0, false, false, false},
-	}
-	for _, c := range cases {
-		end, empty, has, ok := scanTopLevel([]byte(c.in), "k")
-		if ok != c.ok || (ok && (end != c.end || empty != c.empty || has != c.has)) {
-			t.Errorf("scanTopLevel(%s) = %d, %v, %v, %v; want %d, %v, %v, %v", c.in, end, empty, has, ok, c.end, c.empty, c.has, c.ok)
-		}
-	}
-}
-
 // BenchmarkWithIncludeUsage is the caller-path cost of asking a stream for
 // its usage, with a 2 KiB prompt.
 func BenchmarkWithIncludeUsage(b *testing.B) {
