@@ -216,17 +216,9 @@ func (ss *spanScratch) chatRequest(body []byte, content bool, f *genaiFields) (i
 		case reqStop:
 			f.stop = ss.readStop(c)
 		case reqMessages:
-			if c.null() {
-				return
-			}
-			if c.peek() != '[' {
-				c.fail = true
-				return
-			}
-			hasMessages = true
+			start := len(b)
 			b = append(b, '[')
-			c.enter()
-			for first := true; c.next(']', first); first = false {
+			hasMessages = c.array(func() {
 				var m fastMessage
 				if c.null() {
 					// A null message decodes as a zero one: no role.
@@ -239,6 +231,10 @@ func (ss *spanScratch) chatRequest(body []byte, content bool, f *genaiFields) (i
 				}
 				nmsg++
 				b = ss.appendMessage(b, &m, jstr{}, false)
+			})
+			if !hasMessages {
+				b = b[:start]
+				return
 			}
 			b = append(b, ']')
 		}
@@ -275,13 +271,15 @@ func (ss *spanScratch) readStop(c *jcur) []string {
 		return []string{s}
 	case '[':
 		var list []string
-		c.enter()
-		for first := true; c.next(']', first); first = false {
+		c.array(func() {
 			if c.peek() != '"' {
 				c.fail = true
-				return nil
+				return
 			}
 			list = append(list, c.string())
+		})
+		if c.fail {
+			return nil
 		}
 		return list
 	}
@@ -348,16 +346,8 @@ func (ss *spanScratch) message(c *jcur, m *fastMessage) bool {
 
 // toolCalls reads a message's tool calls into the scratch list.
 func (ss *spanScratch) toolCalls(c *jcur) []fastToolCall {
-	if c.null() {
-		return nil
-	}
-	if c.peek() != '[' {
-		c.fail = true
-		return nil
-	}
-	c.enter()
 	start := len(ss.calls)
-	for first := true; c.next(']', first); first = false {
+	if !c.array(func() {
 		var tc fastToolCall
 		if !c.null() {
 			c.object(fastToolCallKeys[:], func(k int) {
@@ -380,6 +370,8 @@ func (ss *spanScratch) toolCalls(c *jcur) []fastToolCall {
 			})
 		}
 		ss.calls = append(ss.calls, tc)
+	}) {
+		return nil
 	}
 	return ss.calls[start:len(ss.calls):len(ss.calls)]
 }
@@ -485,15 +477,7 @@ func (ss *spanScratch) chatResponse(body []byte, content bool, f *genaiFields) (
 		case ansModel:
 			f.respModel = c.model()
 		case ansChoices:
-			if c.null() {
-				return
-			}
-			if c.peek() != '[' {
-				c.fail = true
-				return
-			}
-			c.enter()
-			for first := true; c.next(']', first); first = false {
+			c.array(func() {
 				var m fastMessage
 				var text, finish jstr
 				if !c.null() {
@@ -532,7 +516,7 @@ func (ss *spanScratch) chatResponse(body []byte, content bool, f *genaiFields) (
 				} else {
 					b = ss.appendMessage(b, &m, finish, true)
 				}
-			}
+			})
 		}
 	})
 	if !c.end() {

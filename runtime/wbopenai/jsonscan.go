@@ -725,26 +725,38 @@ func objects[T any](c *jcur, one func(v *T)) []T { return objectsInto(c, nil, on
 // objectsInto is objects decoding into dst's array, reused: the result
 // aliases it.
 func objectsInto[T any](c *jcur, dst []T, one func(v *T)) []T {
-	if c.null() {
-		return nil
-	}
-	if c.peek() != '[' {
-		c.fail = true
-		return nil
-	}
-	c.enter()
 	s := dst[:0]
 	if s == nil {
 		s = []T{}
 	}
-	for first := true; c.next(']', first); first = false {
+	if !c.array(func() {
 		var zero T
 		s = append(s, zero)
 		if !c.null() {
 			one(&s[len(s)-1])
 		}
+	}) {
+		return nil
 	}
 	return s
+}
+
+// array walks the array next in the input, calling elem at each of its
+// elements to consume it, and reports whether there was an array: null
+// is none, anything else makes c fail.
+func (c *jcur) array(elem func()) bool {
+	if c.null() {
+		return false
+	}
+	if c.peek() != '[' {
+		c.fail = true
+		return false
+	}
+	c.enter()
+	for first := true; c.next(']', first); first = false {
+		elem()
+	}
+	return true
 }
 
 // foldsTo reports whether k matches one of names only case-insensitively

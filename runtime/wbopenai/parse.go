@@ -285,13 +285,21 @@ func decodeResponse(body []byte, r *responseJSON) (scanned bool, err error) {
 	c := &jcur{b: body}
 	c.ws()
 	c.response(r)
+	return orUnmarshal(c, r)
+}
+
+// orUnmarshal ends the scanner's decoding of c's document into v: when
+// the scanner has left it (or more follows), v is decoded anew with
+// json.Unmarshal. It reports whether the scanner did it, so the document
+// is valid JSON.
+func orUnmarshal[T any](c *jcur, v *T) (scanned bool, err error) {
 	if c.end() {
 		return true, nil
 	}
-	// A local, so that r does not escape on the scanner's path.
-	var u responseJSON
-	err = json.Unmarshal(body, &u)
-	*r = u
+	// A local, so that v does not escape on the scanner's path.
+	var u T
+	err = json.Unmarshal(c.b, &u)
+	*v = u
 	return false, err
 }
 
