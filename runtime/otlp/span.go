@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"sync"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/internal/protowire"
 )
 
 // SpanKind values of trace.proto.
@@ -38,32 +40,32 @@ type Span struct {
 // AppendKeyValue(b, SpanAttributes, kv), since protobuf merges repeated
 // fields wherever they occur in a message.
 func (s *Span) Append(b []byte) []byte {
-	b = appendBytesField(b, 1, s.TraceID[:])
-	b = appendBytesField(b, 2, s.SpanID[:])
+	b = protowire.AppendBytes(b, 1, s.TraceID[:])
+	b = protowire.AppendBytes(b, 2, s.SpanID[:])
 	if s.ParentSpanID != ([8]byte{}) {
-		b = appendBytesField(b, 4, s.ParentSpanID[:])
+		b = protowire.AppendBytes(b, 4, s.ParentSpanID[:])
 	}
-	b = appendStringField(b, 5, s.Name)
+	b = protowire.AppendString(b, 5, s.Name)
 	if s.Kind != 0 {
-		b = appendTag(b, 6, wireVarint)
-		b = appendVarint(b, uint64(s.Kind))
+		b = protowire.AppendTag(b, 6, protowire.Varint)
+		b = protowire.AppendVarint(b, uint64(s.Kind))
 	}
-	b = appendFixed64Field(b, 7, uint64(s.Start.UnixNano()))
-	b = appendFixed64Field(b, 8, uint64(s.End.UnixNano()))
+	b = protowire.AppendFixed64(b, 7, uint64(s.Start.UnixNano()))
+	b = protowire.AppendFixed64(b, 8, uint64(s.End.UnixNano()))
 	for _, kv := range s.Attributes {
 		b = AppendKeyValue(b, SpanAttributes, kv)
 	}
 	if s.StatusCode != StatusUnset || s.StatusMessage != "" {
 		var st int
-		b, st = beginMessage(b, 15)
+		b, st = protowire.BeginMessage(b, 15)
 		if s.StatusMessage != "" {
-			b = appendStringField(b, 2, s.StatusMessage)
+			b = protowire.AppendString(b, 2, s.StatusMessage)
 		}
 		if s.StatusCode != 0 {
-			b = appendTag(b, 3, wireVarint)
-			b = appendVarint(b, uint64(s.StatusCode))
+			b = protowire.AppendTag(b, 3, protowire.Varint)
+			b = protowire.AppendVarint(b, uint64(s.StatusCode))
 		}
-		b = endMessage(b, st)
+		b = protowire.EndMessage(b, st)
 	}
 	return b
 }
@@ -117,25 +119,25 @@ func Request(res *Resource, spans [][]byte) []byte {
 		size += len(s) + 4
 	}
 	b := make([]byte, 0, size)
-	b, rs := beginMessage(b, 1) // resource_spans
+	b, rs := protowire.BeginMessage(b, 1) // resource_spans
 	var r int
-	b, r = beginMessage(b, 1) // resource
+	b, r = protowire.BeginMessage(b, 1) // resource
 	for _, kv := range res.Attributes {
 		b = AppendKeyValue(b, 1, kv)
 	}
-	b = endMessage(b, r)
+	b = protowire.EndMessage(b, r)
 	var ss int
-	b, ss = beginMessage(b, 2) // scope_spans
+	b, ss = protowire.BeginMessage(b, 2) // scope_spans
 	var sc int
-	b, sc = beginMessage(b, 1) // scope
-	b = appendStringField(b, 1, res.ScopeName)
+	b, sc = protowire.BeginMessage(b, 1) // scope
+	b = protowire.AppendString(b, 1, res.ScopeName)
 	if res.ScopeVersion != "" {
-		b = appendStringField(b, 2, res.ScopeVersion)
+		b = protowire.AppendString(b, 2, res.ScopeVersion)
 	}
-	b = endMessage(b, sc)
+	b = protowire.EndMessage(b, sc)
 	for _, s := range spans {
-		b = appendBytesField(b, 2, s) // spans
+		b = protowire.AppendBytes(b, 2, s) // spans
 	}
-	b = endMessage(b, ss)
-	return endMessage(b, rs)
+	b = protowire.EndMessage(b, ss)
+	return protowire.EndMessage(b, rs)
 }

@@ -9,6 +9,8 @@ import (
 	"bufio"
 	"io"
 	"math"
+
+	"github.com/wbinstrument/wbinstrument/runtime/internal/protowire"
 )
 
 // NextPayload returns the next record's protobuf payload, undecoded, and
@@ -61,7 +63,7 @@ func ScanHistory(payload []byte, fn func(key, valueJSON []byte)) (isHistory bool
 		case recordNum:
 			d.int64v(field, wire)
 		case TypeHistory:
-			if !d.want(field, wire, wireBytes) {
+			if !d.want(field, wire, protowire.Bytes) {
 				break
 			}
 			isHistory = true
@@ -94,7 +96,7 @@ func scanHistoryFields(d *decoder, fn func(key, valueJSON []byte)) (step int64) 
 		}
 		switch field {
 		case historyItem:
-			if !d.want(field, wire, wireBytes) {
+			if !d.want(field, wire, protowire.Bytes) {
 				return step
 			}
 			it := decoder{b: d.bytes()}
@@ -107,24 +109,8 @@ func scanHistoryFields(d *decoder, fn func(key, valueJSON []byte)) (step int64) 
 				return step
 			}
 		case historyStep:
-			if !d.want(field, wire, wireBytes) {
-				return step
-			}
-			s := decoder{b: d.bytes()}
-			for {
-				f, w, ok := s.next()
-				if !ok {
-					break
-				}
-				if f == stepNum {
-					step = s.int64v(f, w)
-				} else {
-					s.skip(w)
-				}
-			}
-			if s.err != nil {
-				d.fail(s.err)
-				return step
+			if v, set := d.subVarint(field, wire, stepNum); set {
+				step = int64(v)
 			}
 		default:
 			d.skip(wire)
@@ -145,11 +131,11 @@ func scanItem(d *decoder, scratch []byte, fn func(key, valueJSON []byte)) []byte
 		}
 		switch field {
 		case itemKey:
-			if d.want(field, wire, wireBytes) {
+			if d.want(field, wire, protowire.Bytes) {
 				key = d.bytes()
 			}
 		case itemNestedKey:
-			if d.want(field, wire, wireBytes) {
+			if d.want(field, wire, protowire.Bytes) {
 				if nested > 0 {
 					scratch = append(scratch, '.')
 				}
@@ -157,7 +143,7 @@ func scanItem(d *decoder, scratch []byte, fn func(key, valueJSON []byte)) []byte
 				nested++
 			}
 		case itemValueJSON:
-			if d.want(field, wire, wireBytes) {
+			if d.want(field, wire, protowire.Bytes) {
 				value = d.bytes()
 			}
 		default:
