@@ -302,9 +302,7 @@ func (c *jcur) number() (integer bool) {
 	case i < len(b) && b[i] == '0':
 		i++
 	case i < len(b) && '1' <= b[i] && b[i] <= '9':
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
+		i = digits(b, i)
 	default:
 		c.fail = true
 		return false
@@ -312,15 +310,12 @@ func (c *jcur) number() (integer bool) {
 	integer = true
 	if i < len(b) && b[i] == '.' {
 		integer = false
-		i++
-		d := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == d {
+		d := digits(b, i+1)
+		if d == i+1 {
 			c.fail = true
 			return false
 		}
+		i = d
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
 		integer = false
@@ -328,17 +323,23 @@ func (c *jcur) number() (integer bool) {
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
 		}
-		d := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == d {
+		d := digits(b, i)
+		if d == i {
 			c.fail = true
 			return false
 		}
+		i = d
 	}
 	c.i = i
 	return integer
+}
+
+// digits is the end of the run of decimal digits at b[i:].
+func digits(b []byte, i int) int {
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 // integer decodes a value into an int field as json.Unmarshal does: null

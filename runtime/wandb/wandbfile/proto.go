@@ -418,14 +418,24 @@ func (d *decoder) subFields(field, wire int, known func(s *decoder, field, wire 
 // field (HistoryStep, MetricControl and MemoryInfo have one each); set
 // is false when the message does not have it.
 func (d *decoder) subVarint(field, wire, inner int) (v uint64, set bool) {
-	d.subFields(field, wire, func(s *decoder, f, w int) bool {
-		if f != inner {
-			return false
-		}
-		v, set = uint64(s.int64v(f, w)), true
-		return true
-	})
+	d.sub(field, wire, func(s *decoder) { v, set = s.varintField(inner) })
 	return v, set
+}
+
+// varintField reads the varint field inner of d's message, skipping the
+// others; set is false when it has none.
+func (d *decoder) varintField(inner int) (v uint64, set bool) {
+	for {
+		f, w, ok := d.next()
+		if !ok {
+			return v, set
+		}
+		if f == inner {
+			v, set = uint64(d.int64v(f, w)), true
+		} else {
+			d.skip(w)
+		}
+	}
 }
 
 // subRecord decodes the message embedded in a field into a new T.
@@ -626,15 +636,24 @@ func decodeMetric(d *decoder, m *MetricRecord) {
 	})
 }
 
-// boolIn decodes a bool field into flags[field-first] (nil entries are
-// not bool fields); false when there is no such entry.
+// boolIn decodes a bool field into its entry in flags, a table from
+// field number less first to where it goes; false when it has none.
 func (d *decoder) boolIn(field, wire int, flags []*bool, first int) bool {
-	i := field - first
-	if i < 0 || i >= len(flags) || flags[i] == nil {
-		return false
+	p := fieldIn(flags, field-first)
+	if p != nil {
+		*p = d.int64v(field, wire) != 0
 	}
-	*flags[i] = d.int64v(field, wire) != 0
-	return true
+	return p != nil
+}
+
+// fieldIn is table[i], or nil past its ends: the tables of where fields
+// go are keyed by field number, with nil for the numbers of other
+// fields.
+func fieldIn[T any](table []*T, i int) *T {
+	if i < 0 || i >= len(table) {
+		return nil
+	}
+	return table[i]
 }
 
 func decodeOutputRaw(d *decoder, o *OutputRawRecord) {
@@ -683,14 +702,14 @@ func decodeRun(d *decoder, r *RunRecord) {
 	})
 }
 
-// strIn decodes a string field into strs[field] (nil entries are not
-// string fields); false when there is no such entry.
+// strIn decodes a string field into its entry in strs, a table from
+// field number to where it goes; false when it has none.
 func (d *decoder) strIn(field, wire int, strs []*string) bool {
-	if field < 0 || field >= len(strs) || strs[field] == nil {
-		return false
+	p := fieldIn(strs, field)
+	if p != nil {
+		*p = d.str(field, wire)
 	}
-	*strs[field] = d.str(field, wire)
-	return true
+	return p != nil
 }
 
 func decodeExit(d *decoder, e *RunExitRecord) {

@@ -109,8 +109,18 @@ func scanHistoryFields(d *decoder, fn func(key, valueJSON []byte)) (step int64) 
 				return step
 			}
 		case historyStep:
-			if v, set := d.subVarint(field, wire, stepNum); set {
+			// A decoder on the stack: subVarint's would cost an
+			// allocation a record.
+			if !d.want(field, wire, protowire.Bytes) {
+				return step
+			}
+			s := decoder{b: d.bytes()}
+			if v, set := s.varintField(stepNum); set {
 				step = int64(v)
+			}
+			if s.err != nil {
+				d.fail(s.err)
+				return step
 			}
 		default:
 			d.skip(wire)
