@@ -11,16 +11,18 @@ import (
 )
 
 // The span of a chat call is built from the bodies with the scanner
-// (jsonscan.go), which reads the request's parameters and messages and
-// the answer's messages in one pass each and writes the GenAI message
-// JSON straight from the bodies' bytes. encoding/json, which decoded both
+// (jsonscan.go's jcur: this file adds readers to it, not a walker of its
+// own), which reads the request's parameters and messages and the
+// answer's messages in one pass each and writes the GenAI message JSON
+// straight from the bodies' bytes. Why: encoding/json, which decoded both
 // bodies into structs and marshaled the messages back, cost most of the
-// span (BenchmarkLogBreakdown). Like the scanner, this path gives up on
-// whatever it could read differently from encoding/json (invalid JSON,
-// a field of another type, content given as a list of parts, arguments
-// json.Marshal would compact or escape...), and genaiAttrs, the
-// encoding/json path, does those calls: TestGenAIFastMatches and
-// FuzzGenAIFast check that both give the same attributes and content.
+// span (BenchmarkLogBreakdown). Its twin is genaiAttrs (genai.go and
+// genai_content.go), the encoding/json path: like the scanner, this path
+// gives up on whatever it could read differently from encoding/json
+// (invalid JSON, a field of another type, content given as a list of
+// parts, arguments json.Marshal would compact or escape...), and
+// genaiAttrs does those calls. TestGenAIFastMatches and FuzzGenAIFast
+// check that both give the same attributes and content.
 
 // spanScratch holds a session's span buffers, reused from call to call.
 type spanScratch struct {
