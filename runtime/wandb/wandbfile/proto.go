@@ -110,23 +110,23 @@ func appendTimestamp(b []byte, field int, t time.Time) []byte {
 // record type makes W&B's sync crash.
 func AppendRecord(b []byte, rec *Record) ([]byte, error) {
 	b = appendInt64(b, recordNum, rec.Num)
-	var start int
-	switch {
-	case rec.History != nil:
-		b, start = protowire.BeginMessage(b, TypeHistory)
+	typ := rec.payloadType()
+	if typ == 0 {
+		return b, errors.New("wandb: refusing to encode a record without a record type")
+	}
+	b, start := protowire.BeginMessage(b, typ)
+	switch typ {
+	case TypeHistory:
 		h := rec.History
 		for i := range h.Items {
 			b = appendItem(b, historyItem, &h.Items[i])
 		}
 		b = appendHistoryStep(b, h.Step)
-	case rec.Summary != nil:
-		b, start = protowire.BeginMessage(b, TypeSummary)
+	case TypeSummary:
 		b = appendItems(b, rec.Summary.Update, rec.Summary.Remove)
-	case rec.Config != nil:
-		b, start = protowire.BeginMessage(b, TypeConfig)
+	case TypeConfig:
 		b = appendItems(b, rec.Config.Update, rec.Config.Remove)
-	case rec.Files != nil:
-		b, start = protowire.BeginMessage(b, TypeFiles)
+	case TypeFiles:
 		for _, f := range rec.Files.Files {
 			var fs int
 			b, fs = protowire.BeginMessage(b, filesFiles)
@@ -135,15 +135,13 @@ func AppendRecord(b []byte, rec *Record) ([]byte, error) {
 			b = appendInt32(b, fileItemType, int32(f.Type))
 			b = protowire.EndMessage(b, fs)
 		}
-	case rec.Stats != nil:
-		b, start = protowire.BeginMessage(b, TypeStats)
+	case TypeStats:
 		b = appendInt32(b, statsType, rec.Stats.StatsType)
 		b = appendTimestamp(b, statsTimestamp, rec.Stats.Timestamp)
 		for i := range rec.Stats.Items {
 			b = appendItem(b, statsItem, &rec.Stats.Items[i])
 		}
-	case rec.Metric != nil:
-		b, start = protowire.BeginMessage(b, TypeMetric)
+	case TypeMetric:
 		m := rec.Metric
 		b = appendString(b, metricName, m.Name)
 		b = appendString(b, metricGlobName, m.GlobName)
@@ -173,24 +171,19 @@ func AppendRecord(b []byte, rec *Record) ([]byte, error) {
 			b = protowire.EndMessage(b, cs)
 		}
 		b = appendBool(b, metricExpandedFromGlob, m.ExpandedFromGlob)
-	case rec.Environment != nil:
-		b, start = protowire.BeginMessage(b, TypeEnvironment)
+	case TypeEnvironment:
 		b = appendEnvironment(b, rec.Environment)
-	case rec.OutputRaw != nil:
-		b, start = protowire.BeginMessage(b, TypeOutputRaw)
+	case TypeOutputRaw:
 		b = appendInt32(b, outputRawType, rec.OutputRaw.OutputType)
 		b = appendString(b, outputRawTimestamp, rec.OutputRaw.Timestamp)
 		b = appendString(b, outputRawLine, rec.OutputRaw.Line)
-	case rec.Run != nil:
-		b, start = protowire.BeginMessage(b, TypeRun)
+	case TypeRun:
 		b = appendRun(b, rec.Run)
-	case rec.Exit != nil:
-		b, start = protowire.BeginMessage(b, TypeExit)
+	case TypeExit:
 		b = appendInt32(b, exitExitCode, rec.Exit.ExitCode)
 		b = appendInt32(b, exitRuntime, rec.Exit.Runtime)
 		b = appendBool(b, exitNotComplete, rec.Exit.NotComplete)
-	case rec.Header != nil:
-		b, start = protowire.BeginMessage(b, TypeHeader)
+	case TypeHeader:
 		if rec.Header.Producer != "" || rec.Header.MinConsumer != "" {
 			var vs int
 			b, vs = protowire.BeginMessage(b, headerVersionInfo)
@@ -198,10 +191,38 @@ func AppendRecord(b []byte, rec *Record) ([]byte, error) {
 			b = appendString(b, versionInfoMinConsumer, rec.Header.MinConsumer)
 			b = protowire.EndMessage(b, vs)
 		}
-	default:
-		return b, errors.New("wandb: refusing to encode a record without a record type")
 	}
 	return protowire.EndMessage(b, start), nil
+}
+
+// payloadType is the record type of the message rec carries (the first
+// set, in this order), or 0 when it carries none.
+func (rec *Record) payloadType() int {
+	switch {
+	case rec.History != nil:
+		return TypeHistory
+	case rec.Summary != nil:
+		return TypeSummary
+	case rec.Config != nil:
+		return TypeConfig
+	case rec.Files != nil:
+		return TypeFiles
+	case rec.Stats != nil:
+		return TypeStats
+	case rec.Metric != nil:
+		return TypeMetric
+	case rec.Environment != nil:
+		return TypeEnvironment
+	case rec.OutputRaw != nil:
+		return TypeOutputRaw
+	case rec.Run != nil:
+		return TypeRun
+	case rec.Exit != nil:
+		return TypeExit
+	case rec.Header != nil:
+		return TypeHeader
+	}
+	return 0
 }
 
 // appendHistoryStep writes HistoryRecord.step. It is always present, also
