@@ -719,6 +719,17 @@ func (c *jcur) object(names []string, member func(field int)) {
 	}
 }
 
+// newObject decodes an object into a *T field as json.Unmarshal does:
+// null leaves it nil, anything else is decoded by one into a new T.
+func newObject[T any](c *jcur, one func(v *T)) *T {
+	if c.null() {
+		return nil
+	}
+	v := new(T)
+	one(v)
+	return v
+}
+
 // objects decodes an array of objects into a slice as json.Unmarshal
 // does: null gives nil, [] an empty slice, a null element a zero one.
 func objects[T any](c *jcur, one func(v *T)) []T { return objectsInto(c, nil, one) }

@@ -101,53 +101,44 @@ var usageKeys = [...]string{
 
 // usage decodes a *usageJSON field.
 func (c *jcur) usage() *usageJSON {
-	if c.null() {
-		return nil
-	}
-	u := &usageJSON{}
-	c.object(usageKeys[:], func(f int) {
-		switch f {
-		case usagePrompt:
-			u.PromptTokens = c.intPtr()
-		case usageCompletion:
-			u.CompletionTokens = c.intPtr()
-		case usageTotal:
-			u.TotalTokens = c.intPtr()
-		case usageInput:
-			u.InputTokens = c.intPtr()
-		case usageOutput:
-			u.OutputTokens = c.intPtr()
-		case usagePromptDetails:
-			u.PromptTokensDetails = c.cached()
-		case usageInputDetails:
-			u.InputTokensDetails = c.cached()
-		case usageCompletionDetails:
-			u.CompletionTokensDetails = c.reasoning()
-		case usageOutputDetails:
-			u.OutputTokensDetails = c.reasoning()
-		}
+	return newObject(c, func(u *usageJSON) {
+		c.object(usageKeys[:], func(f int) {
+			switch f {
+			case usagePrompt:
+				u.PromptTokens = c.intPtr()
+			case usageCompletion:
+				u.CompletionTokens = c.intPtr()
+			case usageTotal:
+				u.TotalTokens = c.intPtr()
+			case usageInput:
+				u.InputTokens = c.intPtr()
+			case usageOutput:
+				u.OutputTokens = c.intPtr()
+			case usagePromptDetails:
+				u.PromptTokensDetails = c.cached()
+			case usageInputDetails:
+				u.InputTokensDetails = c.cached()
+			case usageCompletionDetails:
+				u.CompletionTokensDetails = c.reasoning()
+			case usageOutputDetails:
+				u.OutputTokensDetails = c.reasoning()
+			}
+		})
 	})
-	return u
 }
 
 var cachedKeys, reasoningKeys = [...]string{"cached_tokens"}, [...]string{"reasoning_tokens"}
 
 func (c *jcur) cached() *cachedJSON {
-	if c.null() {
-		return nil
-	}
-	d := &cachedJSON{}
-	c.object(cachedKeys[:], func(f int) { d.CachedTokens = c.intPtr() })
-	return d
+	return newObject(c, func(d *cachedJSON) {
+		c.object(cachedKeys[:], func(f int) { d.CachedTokens = c.intPtr() })
+	})
 }
 
 func (c *jcur) reasoning() *reasoningJSON {
-	if c.null() {
-		return nil
-	}
-	d := &reasoningJSON{}
-	c.object(reasoningKeys[:], func(f int) { d.ReasoningTokens = c.intPtr() })
-	return d
+	return newObject(c, func(d *reasoningJSON) {
+		c.object(reasoningKeys[:], func(f int) { d.ReasoningTokens = c.intPtr() })
+	})
 }
 
 func pick(a, b *int) (int, bool) {
@@ -382,21 +373,18 @@ func (c *jcur) output(o *outputJSON) {
 }
 
 func (c *jcur) errorJSON() *errorJSON {
-	if c.null() {
-		return nil
-	}
-	e := &errorJSON{}
-	c.object(errorKeys[:], func(f int) {
-		switch f {
-		case errorMessage:
-			e.Message = c.string()
-		case errorType:
-			e.Type = c.string()
-		case errorCode:
-			e.Code = c.raw()
-		}
+	return newObject(c, func(e *errorJSON) {
+		c.object(errorKeys[:], func(f int) {
+			switch f {
+			case errorMessage:
+				e.Message = c.string()
+			case errorType:
+				e.Type = c.string()
+			case errorCode:
+				e.Code = c.raw()
+			}
+		})
 	})
-	return e
 }
 
 // requestModel is the model a request body names, as json.Unmarshal
