@@ -28,8 +28,9 @@ import (
 // structure only (skim), which is cheaper and which the server checks
 // anyway. Its twin outside this module is internal/view/jsonscan.go, the
 // viewer's lenient reader of whole run rows, which needs none of jcur's
-// agreement with encoding/json; the root module cannot import this
-// module's internals, so the two stay apart.
+// agreement with encoding/json. The two stay apart: the root module
+// cannot reach jcur (unexported), and this module, which every
+// instrumented program compiles, imports nothing of the root module's.
 //
 // jcur is deliberately partial: it gives up (fail) on anything where its
 // answer could differ from json.Unmarshal's into the same structs, such
