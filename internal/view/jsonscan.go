@@ -15,10 +15,13 @@ import (
 // index needs where they are and steps over the rest with bytes.IndexByte.
 // Values it steps over are only checked for balanced brackets and closed
 // strings; the full decoder (calls.FromRow) checks them when a call is
-// opened. Its twin in the runtime, jcur (runtime/wbopenai/jsonscan.go),
-// decodes response bodies and must agree with encoding/json to the
-// byte, so it gives up where this one reads on; the runtime cannot import
-// the viewer's, nor the viewer the runtime's internal one.
+// opened. It is lenient on purpose. Its twin in the runtime, jcur
+// (runtime/wbopenai/jsonscan.go), decodes response bodies and must agree
+// with encoding/json to the byte, so it gives up where this one reads
+// on. The two cannot be one: this package is in the root module, which
+// cannot reach jcur (unexported, in the runtime module), and the runtime
+// module, which every instrumented program compiles, imports nothing of
+// the root module's.
 type jscan struct {
 	b   []byte
 	i   int

@@ -3,21 +3,19 @@ package otlp
 import (
 	"testing"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/internal/casetest"
 )
 
 func TestWeaveEndpoint(t *testing.T) {
-	for base, want := range map[string]string{
+	casetest.Strings(t, "WeaveEndpoint", WeaveEndpoint, map[string]string{
 		"":                        "https://trace.wandb.ai/otel/v1/traces",
 		"https://api.wandb.ai":    "https://trace.wandb.ai/otel/v1/traces",
 		"https://api.wandb.ai/":   "https://trace.wandb.ai/otel/v1/traces",
 		"https://acme.wandb.io":   "https://acme.wandb.io/traces/otel/v1/traces",
 		"http://localhost:8080/":  "http://localhost:8080/traces/otel/v1/traces",
 		"https://wandb.corp.com/": "https://wandb.corp.com/traces/otel/v1/traces",
-	} {
-		if got := WeaveEndpoint(base); got != want {
-			t.Errorf("WeaveEndpoint(%q) = %q, want %q", base, got, want)
-		}
-	}
+	})
 }
 
 func TestEnvFrom(t *testing.T) {

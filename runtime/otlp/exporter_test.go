@@ -198,15 +198,3 @@ func TestExporterShutdownBoundedAndSpools(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-func TestEndMessageLengths(t *testing.T) {
-	for _, n := range []int{0, 1, 127, 128, 16383, 16384, 1 << 21} {
-		b, start := beginMessage([]byte{0xAA}, 3)
-		b = append(b, make([]byte, n)...)
-		b = endMessage(b, start)
-		l, k := binary.Uvarint(b[2:])
-		if b[0] != 0xAA || b[1] != 3<<3|2 || int(l) != n || len(b) != 2+k+n {
-			t.Errorf("n=%d: length %d in %d bytes, total %d", n, l, k, len(b))
-		}
-	}
-}

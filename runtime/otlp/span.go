@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"sync"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/internal/protowire"
 )
 
 // SpanKind values of trace.proto.
@@ -38,32 +40,32 @@ type Span struct {
 // AppendKeyValue(b, SpanAttributes, kv), since protobuf merges repeated
 // fields wherever they occur in a message.
 func (s *Span) Append(b []byte) []byte {
-	b = appendBytesField(b, fieldSpanTraceID, s.TraceID[:])
-	b = appendBytesField(b, fieldSpanSpanID, s.SpanID[:])
+	b = protowire.AppendBytes(b, fieldSpanTraceID, s.TraceID[:])
+	b = protowire.AppendBytes(b, fieldSpanSpanID, s.SpanID[:])
 	if s.ParentSpanID != ([8]byte{}) {
-		b = appendBytesField(b, fieldSpanParentSpanID, s.ParentSpanID[:])
+		b = protowire.AppendBytes(b, fieldSpanParentSpanID, s.ParentSpanID[:])
 	}
-	b = appendStringField(b, fieldSpanName, s.Name)
+	b = protowire.AppendString(b, fieldSpanName, s.Name)
 	if s.Kind != 0 {
-		b = appendTag(b, fieldSpanKind, wireVarint)
-		b = appendVarint(b, uint64(s.Kind))
+		b = protowire.AppendTag(b, fieldSpanKind, protowire.Varint)
+		b = protowire.AppendVarint(b, uint64(s.Kind))
 	}
-	b = appendFixed64Field(b, fieldSpanStartTimeUnixNano, uint64(s.Start.UnixNano()))
-	b = appendFixed64Field(b, fieldSpanEndTimeUnixNano, uint64(s.End.UnixNano()))
+	b = protowire.AppendFixed64(b, fieldSpanStartTimeUnixNano, uint64(s.Start.UnixNano()))
+	b = protowire.AppendFixed64(b, fieldSpanEndTimeUnixNano, uint64(s.End.UnixNano()))
 	for _, kv := range s.Attributes {
 		b = AppendKeyValue(b, SpanAttributes, kv)
 	}
 	if s.StatusCode != StatusUnset || s.StatusMessage != "" {
 		var st int
-		b, st = beginMessage(b, fieldSpanStatus)
+		b, st = protowire.BeginMessage(b, fieldSpanStatus)
 		if s.StatusMessage != "" {
-			b = appendStringField(b, fieldStatusMessage, s.StatusMessage)
+			b = protowire.AppendString(b, fieldStatusMessage, s.StatusMessage)
 		}
 		if s.StatusCode != 0 {
-			b = appendTag(b, fieldStatusCode, wireVarint)
-			b = appendVarint(b, uint64(s.StatusCode))
+			b = protowire.AppendTag(b, fieldStatusCode, protowire.Varint)
+			b = protowire.AppendVarint(b, uint64(s.StatusCode))
 		}
-		b = endMessage(b, st)
+		b = protowire.EndMessage(b, st)
 	}
 	return b
 }
@@ -117,25 +119,25 @@ func Request(res *Resource, spans [][]byte) []byte {
 		size += len(s) + 4
 	}
 	b := make([]byte, 0, size)
-	b, rs := beginMessage(b, fieldRequestResourceSpans)
+	b, rs := protowire.BeginMessage(b, fieldRequestResourceSpans)
 	var r int
-	b, r = beginMessage(b, fieldResourceSpansResource)
+	b, r = protowire.BeginMessage(b, fieldResourceSpansResource)
 	for _, kv := range res.Attributes {
 		b = AppendKeyValue(b, fieldResourceAttributes, kv)
 	}
-	b = endMessage(b, r)
+	b = protowire.EndMessage(b, r)
 	var ss int
-	b, ss = beginMessage(b, fieldResourceSpansScopeSpans)
+	b, ss = protowire.BeginMessage(b, fieldResourceSpansScopeSpans)
 	var sc int
-	b, sc = beginMessage(b, fieldScopeSpansScope)
-	b = appendStringField(b, fieldScopeName, res.ScopeName)
+	b, sc = protowire.BeginMessage(b, fieldScopeSpansScope)
+	b = protowire.AppendString(b, fieldScopeName, res.ScopeName)
 	if res.ScopeVersion != "" {
-		b = appendStringField(b, fieldScopeVersion, res.ScopeVersion)
+		b = protowire.AppendString(b, fieldScopeVersion, res.ScopeVersion)
 	}
-	b = endMessage(b, sc)
+	b = protowire.EndMessage(b, sc)
 	for _, s := range spans {
-		b = appendBytesField(b, fieldScopeSpansSpans, s)
+		b = protowire.AppendBytes(b, fieldScopeSpansSpans, s)
 	}
-	b = endMessage(b, ss)
-	return endMessage(b, rs)
+	b = protowire.EndMessage(b, ss)
+	return protowire.EndMessage(b, rs)
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/internal/protowire"
 )
 
 // A spool file holds spans not sent yet: each a uvarint length and the
@@ -108,19 +110,10 @@ func ReadSpool(path string, off int64) (spans [][]byte, ends []int64, err error)
 		if _, err := io.ReadFull(r, s); err != nil {
 			return spans, ends, nil
 		}
-		pos += int64(varintSize(n)) + int64(n)
+		pos += int64(protowire.VarintLen(n)) + int64(n)
 		spans = append(spans, s)
 		ends = append(ends, pos)
 	}
-}
-
-func varintSize(v uint64) int {
-	n := 1
-	for v >= 0x80 {
-		v >>= 7
-		n++
-	}
-	return n
 }
 
 // SpoolResult says what SendSpool did.
@@ -182,7 +175,7 @@ func CountSpool(path string) (total, sent int, err error) {
 		if err != nil || d != int(n) {
 			return total, sent, nil // a torn last span
 		}
-		pos += int64(varintSize(n)) + int64(n)
+		pos += int64(protowire.VarintLen(n)) + int64(n)
 		total++
 		if pos <= sentOff {
 			sent++

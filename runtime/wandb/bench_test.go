@@ -93,13 +93,7 @@ func benchWriter(b *testing.B, trusted bool) {
 	}
 	baseline := baselineNsPerRow(b)
 	dir := b.TempDir()
-	h := defaultHooks()
-	h.stderr = io.Discard
-	h.getenv = func(string) string { return "" }
-	r, err := initRun(Options{Dir: dir, FinishTimeout: time.Hour}, h)
-	if err != nil {
-		b.Fatal(err)
-	}
+	r := benchRun(b, dir)
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -126,18 +120,26 @@ func benchWriter(b *testing.B, trusted bool) {
 	}
 }
 
+// benchRun starts a run in dir for a benchmark: the real clock and ids,
+// no environment, no output, and time enough to finish what it queued.
+func benchRun(b *testing.B, dir string) *Run {
+	b.Helper()
+	h := defaultHooks()
+	h.stderr = io.Discard
+	h.getenv = func(string) string { return "" }
+	r, err := initRun(Options{Dir: dir, FinishTimeout: time.Hour}, h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
+
 // BenchmarkLogCaller is the cost on the caller's path alone: one Log into
 // the default queue while the writer goroutine drains it. A caller that
 // outruns the writer gets drops, reported as dropped/op.
 func BenchmarkLogCaller(b *testing.B) {
 	row, _ := benchRow(b)
-	h := defaultHooks()
-	h.stderr = io.Discard
-	h.getenv = func(string) string { return "" }
-	r, err := initRun(Options{Dir: b.TempDir(), FinishTimeout: time.Hour}, h)
-	if err != nil {
-		b.Fatal(err)
-	}
+	r := benchRun(b, b.TempDir())
 	dropped := 0
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
+
+	"github.com/wbinstrument/wbinstrument/runtime/internal/casetest"
 )
 
 // TestConfigYAMLMatchesYAMLv3 pins config.yaml for a config with W&B's
@@ -167,17 +169,13 @@ func TestRedactArgs(t *testing.T) {
 }
 
 func TestStripCredentials(t *testing.T) {
-	for in, want := range map[string]string{
+	casetest.Strings(t, "stripCredentials", stripCredentials, map[string]string{
 		"https://user:ghp_secret@github.com/o/r.git": "https://github.com/o/r.git",
 		"https://github.com/o/r":                     "https://github.com/o/r",
 		"git@github.com:o/r.git":                     "git@github.com:o/r.git",
 		"ssh://git@host:22/o/r":                      "ssh://host:22/o/r",
 		"https://%zz@host/x":                         "",
-	} {
-		if got := stripCredentials(in); got != want {
-			t.Errorf("stripCredentials(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 }
 
 // TestGitRemote reads origin from a checkout at the build commit, and

@@ -568,13 +568,32 @@ func blockWriter(t *testing.T, r *Run) (release func()) {
 	return func() { once.Do(func() { close(hold) }) }
 }
 
+// blockedRun starts a run whose queue holds ten rows, its writer held
+// (blockWriter) until release, which the test's cleanup also calls.
+func blockedRun(t *testing.T, stderr io.Writer) (r *Run, release func()) {
+	t.Helper()
+	h := testHooks(stderr)
+	h.queueCap = 10
+	r = mustInit(t, Options{Dir: t.TempDir()}, h)
+	release = blockWriter(t, r)
+	t.Cleanup(release)
+	return r, release
+}
+
+// checkNumbered checks that the rows after the writer's blocker are
+// numbered 0, 1, ... in their column i, in order.
+func checkNumbered(t *testing.T, history []map[string]json.RawMessage) {
+	t.Helper()
+	for i, row := range history[1:] {
+		if string(row["i"]) != fmt.Sprint(i) {
+			t.Errorf("row %d: i=%s", i+1, row["i"])
+		}
+	}
+}
+
 func TestQueueFullDrops(t *testing.T) {
 	var stderr syncBuffer
-	h := testHooks(&stderr)
-	h.queueCap = 10
-	r := mustInit(t, Options{Dir: t.TempDir()}, h)
-	release := blockWriter(t, r)
-	defer release()
+	r, release := blockedRun(t, &stderr)
 	accepted, dropped := 0, 0
 	start := time.Now()
 	for i := 0; i < 25; i++ {
@@ -602,23 +621,14 @@ func TestQueueFullDrops(t *testing.T) {
 	if len(data.History) != 11 || data.Exit == nil {
 		t.Errorf("%d rows, exit %+v", len(data.History), data.Exit)
 	}
-	for i, row := range data.History[1:] {
-		if string(row["i"]) != fmt.Sprint(i) {
-			t.Errorf("row %d: i=%s", i+1, row["i"])
-		}
-	}
+	checkNumbered(t, data.History)
 }
 
 // TestLogFuncWaitKeepsRows: with the writer held, LogFuncWait waits for
 // room instead of dropping: all 25 rows arrive, in order, none dropped;
 // and one that would wait past its deadline is dropped and counted.
 func TestLogFuncWaitKeepsRows(t *testing.T) {
-	var stderr syncBuffer
-	h := testHooks(&stderr)
-	h.queueCap = 10
-	r := mustInit(t, Options{Dir: t.TempDir()}, h)
-	release := blockWriter(t, r)
-	defer release()
+	r, release := blockedRun(t, io.Discard)
 	for i := 0; i < 10; i++ {
 		i := i
 		if !r.LogFuncWait(func(*Step) map[string]interface{} { return map[string]interface{}{"i": i} }, time.Now().Add(time.Minute)) {
@@ -650,11 +660,7 @@ func TestLogFuncWaitKeepsRows(t *testing.T) {
 	if len(data.History) != 26 {
 		t.Fatalf("%d rows, want 26 (the blocker and 25)", len(data.History))
 	}
-	for i, row := range data.History[1:] {
-		if string(row["i"]) != fmt.Sprint(i) {
-			t.Errorf("row %d: i=%s", i+1, row["i"])
-		}
-	}
+	checkNumbered(t, data.History)
 }
 
 // TestFinishTimeout: rows still queued when FinishTimeout passes are

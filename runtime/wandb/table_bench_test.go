@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -69,13 +68,7 @@ func oldTable(s *Step, key string, columns []string, data [][]interface{}) (map[
 // per row (what a burst of calls competes with) and the wall time per row
 // of the whole run, Finish included (so deferred files are paid for).
 func tableRun(b *testing.B, n int, table func(*Step, string, []string, [][]interface{}) (map[string]interface{}, error)) (tableUs, totalUs float64) {
-	h := defaultHooks()
-	h.stderr = io.Discard
-	h.getenv = func(string) string { return "" }
-	r, err := initRun(Options{Dir: b.TempDir(), FinishTimeout: time.Hour}, h)
-	if err != nil {
-		b.Fatal(err)
-	}
+	r := benchRun(b, b.TempDir())
 	var inTable time.Duration // written by the writer goroutine only
 	start := time.Now()
 	for i := 0; i < n; i++ {
@@ -168,13 +161,7 @@ func BenchmarkTableCall(b *testing.B) {
 				tableTiming.maxFiles, tableTiming.maxBytes, tableTiming.quiet, tableTiming.maxAge = 1<<30, 1<<40, time.Hour, time.Hour
 				defer func() { tableTiming = old }()
 			}
-			h := defaultHooks()
-			h.stderr = io.Discard
-			h.getenv = func(string) string { return "" }
-			r, err := initRun(Options{Dir: b.TempDir(), FinishTimeout: time.Hour}, h)
-			if err != nil {
-				b.Fatal(err)
-			}
+			r := benchRun(b, b.TempDir())
 			tables := make([][][]interface{}, 64)
 			var cols []string
 			for i := range tables {

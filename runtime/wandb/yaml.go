@@ -406,49 +406,28 @@ func (y *yamlWriter) doubleQuoted(s string) {
 			continue
 		}
 		y.b.WriteByte('\\')
-		switch r {
-		case 0:
-			y.b.WriteByte('0')
-		case 0x07:
-			y.b.WriteByte('a')
-		case 0x08:
-			y.b.WriteByte('b')
-		case 0x09:
-			y.b.WriteByte('t')
-		case 0x0A:
-			y.b.WriteByte('n')
-		case 0x0B:
-			y.b.WriteByte('v')
-		case 0x0C:
-			y.b.WriteByte('f')
-		case 0x0D:
-			y.b.WriteByte('r')
-		case 0x1B:
-			y.b.WriteByte('e')
-		case '"':
-			y.b.WriteByte('"')
-		case '\\':
-			y.b.WriteByte('\\')
-		case 0x85:
-			y.b.WriteByte('N')
-		case 0xA0:
-			y.b.WriteByte('_')
-		case 0x2028:
-			y.b.WriteByte('L')
-		case 0x2029:
-			y.b.WriteByte('P')
+		if c, ok := yamlEscapes[r]; ok {
+			y.b.WriteByte(c)
+			continue
+		}
+		switch {
+		case r <= 0xFF:
+			fmt.Fprintf(&y.b, "x%02X", r)
+		case r <= 0xFFFF:
+			fmt.Fprintf(&y.b, "u%04X", r)
 		default:
-			switch {
-			case r <= 0xFF:
-				fmt.Fprintf(&y.b, "x%02X", r)
-			case r <= 0xFFFF:
-				fmt.Fprintf(&y.b, "u%04X", r)
-			default:
-				fmt.Fprintf(&y.b, "U%08X", r)
-			}
+			fmt.Fprintf(&y.b, "U%08X", r)
 		}
 	}
 	y.b.WriteByte('"')
+}
+
+// yamlEscapes are the characters yaml.v3 writes with a one-letter escape
+// in a double-quoted scalar (yaml_emitter_write_double_quoted_scalar);
+// the others it escapes are written by their code.
+var yamlEscapes = map[rune]byte{
+	0: '0', 0x07: 'a', 0x08: 'b', 0x09: 't', 0x0A: 'n', 0x0B: 'v', 0x0C: 'f', 0x0D: 'r', 0x1B: 'e',
+	'"': '"', '\\': '\\', 0x85: 'N', 0xA0: '_', 0x2028: 'L', 0x2029: 'P',
 }
 
 var (

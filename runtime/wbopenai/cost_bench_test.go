@@ -105,11 +105,7 @@ var benchSink interface{}
 // difference that the noise of a whole row (tens of µs) can hide.
 func BenchmarkPriceCall(b *testing.B) {
 	req, resp := benchChat(40)
-	u, _ := url.Parse("https://api.openai.com/v1/chat/completions")
-	ev := &event{kind: kindChat, method: "POST", url: u, start: time.Unix(1700000000, 0), end: time.Unix(1700000001, 0),
-		reqBody: req, status: 200, respHeader: http.Header{"Content-Type": {"application/json"}}, resp: newCapture(int64(len(resp)))}
-	ev.resp.write(resp)
-	c := analyze(ev)
+	c := analyze(jsonCall("https://api.openai.com/v1/chat/completions", req, resp, time.Unix(1700000000, 0), time.Unix(1700000001, 0)))
 	s, _ := pricedSession(prices.Default())
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -122,11 +118,7 @@ func BenchmarkPriceCall(b *testing.B) {
 // row map and the token totals only.
 func BenchmarkPriceCallBaseline(b *testing.B) {
 	req, resp := benchChat(40)
-	u, _ := url.Parse("https://api.openai.com/v1/chat/completions")
-	ev := &event{kind: kindChat, method: "POST", url: u, start: time.Unix(1700000000, 0), end: time.Unix(1700000001, 0),
-		reqBody: req, status: 200, respHeader: http.Header{"Content-Type": {"application/json"}}, resp: newCapture(int64(len(resp)))}
-	ev.resp.write(resp)
-	c := analyze(ev)
+	c := analyze(jsonCall("https://api.openai.com/v1/chat/completions", req, resp, time.Unix(1700000000, 0), time.Unix(1700000001, 0)))
 	s, _ := pricedSession(nil)
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -212,6 +212,19 @@ func TestAzureDeploymentPrice(t *testing.T) {
 	}
 }
 
+// sinkOptions records the options the test's runs open their sinks
+// with.
+func sinkOptions(t *testing.T) *wandb.Options {
+	opts := new(wandb.Options)
+	old := openSink
+	t.Cleanup(func() { openSink = old })
+	openSink = func(o wandb.Options) (sink, error) {
+		*opts = o
+		return old(o)
+	}
+	return opts
+}
+
 // TestBadPriceFile: a malformed WBINSTRUMENT_PRICES file costs the run
 // its costs (the config says why), not its rows and not the program.
 func TestBadPriceFile(t *testing.T) {
@@ -220,24 +233,13 @@ func TestBadPriceFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv(prices.EnvVar, path)
-	var opts wandb.Options
-	old := openSink
-	defer func() { openSink = old }()
-	openSink = func(o wandb.Options) (sink, error) {
-		opts = o
-		return old(o)
-	}
+	opts := sinkOptions(t)
 	if err := Init(wandb.Options{Mode: "offline", Config: map[string]interface{}{"lr": 0.1}}); err != nil {
 		t.Fatal(err)
 	}
-	sinks.mu.Lock()
-	sink := sinks.last
-	sinks.mu.Unlock()
-	u, _ := url.Parse(goldenCalls[0].url)
-	ev := &event{kind: kindChat, method: "POST", url: u, start: time.Now(), end: time.Now(), reqBody: []byte(goldenCalls[0].req),
-		status: 200, respHeader: http.Header{"Content-Type": {"application/json"}}, resp: newCapture(int64(len(goldenCalls[0].resp)))}
-	ev.resp.write([]byte(goldenCalls[0].resp))
-	enqueue(ev)
+	sink := lastSink()
+	g := goldenCalls[0]
+	enqueue(jsonCall(g.url, []byte(g.req), []byte(g.resp), time.Now(), time.Now()))
 	Finish()
 
 	cfg, _ := opts.Config[pricesConfigKey].(map[string]interface{})
@@ -267,22 +269,11 @@ func TestBadPriceFile(t *testing.T) {
 // _timestamp, as usage/*.
 func TestRunRecordsPriceTable(t *testing.T) {
 	t.Setenv(prices.EnvVar, "")
-	var opts wandb.Options
-	old := openSink
-	defer func() { openSink = old }()
-	openSink = func(o wandb.Options) (sink, error) {
-		opts = o
-		return old(o)
-	}
-	u, _ := url.Parse(goldenCalls[0].url)
-	ev := &event{kind: kindChat, method: "POST", url: u, start: time.Now(), end: time.Now(), reqBody: []byte(goldenCalls[0].req),
-		status: 200, respHeader: http.Header{"Content-Type": {"application/json"}}, resp: newCapture(int64(len(goldenCalls[0].resp)))}
-	ev.resp.write([]byte(goldenCalls[0].resp))
-	enqueue(ev) // the session opens the run itself, on its goroutine
+	opts := sinkOptions(t)
+	g := goldenCalls[0]
+	enqueue(jsonCall(g.url, []byte(g.req), []byte(g.resp), time.Now(), time.Now())) // the session opens the run itself, on its goroutine
 	Finish()
-	sinks.mu.Lock()
-	sink := sinks.last
-	sinks.mu.Unlock()
+	sink := lastSink()
 	cfg, _ := opts.Config[pricesConfigKey].(map[string]interface{})
 	if cfg["version"] != prices.Version || cfg["as_of"] != prices.AsOf {
 		t.Errorf("config = %v", opts.Config)

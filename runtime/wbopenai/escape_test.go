@@ -1,24 +1,9 @@
 package wbopenai
 
 import (
-	"bytes"
 	"encoding/json"
 	"testing"
 )
-
-// mustEncode is what encoding/json writes for s without HTML escapes:
-// what appendEscaped must write (the jsonenc tests check the escaper
-// itself; the tests here check that wbopenai's bytes stay encoding/json's).
-func mustEncode(t *testing.T, s string) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
-		t.Fatal(err)
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
-}
 
 // TestTraceValue: the dumps decode to the model dict and the span with
 // its results, each body in both, as W&B reads them back.

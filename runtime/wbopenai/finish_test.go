@@ -1,21 +1,12 @@
 package wbopenai
 
-import (
-	"testing"
-
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
-)
+import "testing"
 
 // finishedCode starts a run on a fake sink, runs f, and returns the exit
 // code the run was finished with.
 func finishedCode(t *testing.T, f func()) int {
 	t.Helper()
-	if err := Init(wandb.Options{Mode: "offline"}); err != nil {
-		t.Fatal(err)
-	}
-	sinks.mu.Lock()
-	s := sinks.last
-	sinks.mu.Unlock()
+	s := initFake(t)
 	f()
 	s.mu.Lock()
 	defer s.mu.Unlock()

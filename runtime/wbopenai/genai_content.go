@@ -160,6 +160,11 @@ func inputMessages(k kind, body *genaiRequest) []byte {
 	default:
 		return nil
 	}
+	return marshalMessages(msgs)
+}
+
+// marshalMessages is the JSON of msgs, or nil for none.
+func marshalMessages(msgs []gaiMessage) []byte {
 	if msgs == nil {
 		return nil
 	}
@@ -206,12 +211,5 @@ func outputMessages(k kind, body *genaiResponse) []byte {
 	default:
 		return nil
 	}
-	if msgs == nil {
-		return nil
-	}
-	b, err := json.Marshal(msgs)
-	if err != nil {
-		return nil
-	}
-	return b
+	return marshalMessages(msgs)
 }

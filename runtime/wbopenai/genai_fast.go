@@ -11,16 +11,18 @@ import (
 )
 
 // The span of a chat call is built from the bodies with the scanner
-// (jsonscan.go), which reads the request's parameters and messages and
-// the answer's messages in one pass each and writes the GenAI message
-// JSON straight from the bodies' bytes. encoding/json, which decoded both
+// (jsonscan.go's jcur: this file adds readers to it, not a walker of its
+// own), which reads the request's parameters and messages and the
+// answer's messages in one pass each and writes the GenAI message JSON
+// straight from the bodies' bytes. Why: encoding/json, which decoded both
 // bodies into structs and marshaled the messages back, cost most of the
-// span (BenchmarkLogBreakdown). Like the scanner, this path gives up on
-// whatever it could read differently from encoding/json (invalid JSON,
-// a field of another type, content given as a list of parts, arguments
-// json.Marshal would compact or escape...), and genaiAttrs, the
-// encoding/json path, does those calls: TestGenAIFastMatches and
-// FuzzGenAIFast check that both give the same attributes and content.
+// span (BenchmarkLogBreakdown). Its twin is genaiAttrs (genai.go and
+// genai_content.go), the encoding/json path: like the scanner, this path
+// gives up on whatever it could read differently from encoding/json
+// (invalid JSON, a field of another type, content given as a list of
+// parts, arguments json.Marshal would compact or escape...), and
+// genaiAttrs does those calls. TestGenAIFastMatches and FuzzGenAIFast
+// check that both give the same attributes and content.
 
 // spanScratch holds a session's span buffers, reused from call to call.
 type spanScratch struct {
@@ -216,17 +218,9 @@ func (ss *spanScratch) chatRequest(body []byte, content bool, f *genaiFields) (i
 		case reqStop:
 			f.stop = ss.readStop(c)
 		case reqMessages:
-			if c.null() {
-				return
-			}
-			if c.peek() != '[' {
-				c.fail = true
-				return
-			}
-			hasMessages = true
+			start := len(b)
 			b = append(b, '[')
-			c.enter()
-			for first := true; c.next(']', first); first = false {
+			hasMessages = c.array(func() {
 				var m fastMessage
 				if c.null() {
 					// A null message decodes as a zero one: no role.
@@ -239,6 +233,10 @@ func (ss *spanScratch) chatRequest(body []byte, content bool, f *genaiFields) (i
 				}
 				nmsg++
 				b = ss.appendMessage(b, &m, jstr{}, false)
+			})
+			if !hasMessages {
+				b = b[:start]
+				return
 			}
 			b = append(b, ']')
 		}
@@ -275,13 +273,15 @@ func (ss *spanScratch) readStop(c *jcur) []string {
 		return []string{s}
 	case '[':
 		var list []string
-		c.enter()
-		for first := true; c.next(']', first); first = false {
+		c.array(func() {
 			if c.peek() != '"' {
 				c.fail = true
-				return nil
+				return
 			}
 			list = append(list, c.string())
+		})
+		if c.fail {
+			return nil
 		}
 		return list
 	}
@@ -348,16 +348,8 @@ func (ss *spanScratch) message(c *jcur, m *fastMessage) bool {
 
 // toolCalls reads a message's tool calls into the scratch list.
 func (ss *spanScratch) toolCalls(c *jcur) []fastToolCall {
-	if c.null() {
-		return nil
-	}
-	if c.peek() != '[' {
-		c.fail = true
-		return nil
-	}
-	c.enter()
 	start := len(ss.calls)
-	for first := true; c.next(']', first); first = false {
+	if !c.array(func() {
 		var tc fastToolCall
 		if !c.null() {
 			c.object(fastToolCallKeys[:], func(k int) {
@@ -380,6 +372,8 @@ func (ss *spanScratch) toolCalls(c *jcur) []fastToolCall {
 			})
 		}
 		ss.calls = append(ss.calls, tc)
+	}) {
+		return nil
 	}
 	return ss.calls[start:len(ss.calls):len(ss.calls)]
 }
@@ -485,15 +479,7 @@ func (ss *spanScratch) chatResponse(body []byte, content bool, f *genaiFields) (
 		case ansModel:
 			f.respModel = c.model()
 		case ansChoices:
-			if c.null() {
-				return
-			}
-			if c.peek() != '[' {
-				c.fail = true
-				return
-			}
-			c.enter()
-			for first := true; c.next(']', first); first = false {
+			c.array(func() {
 				var m fastMessage
 				var text, finish jstr
 				if !c.null() {
@@ -532,7 +518,7 @@ func (ss *spanScratch) chatResponse(body []byte, content bool, f *genaiFields) (
 				} else {
 					b = ss.appendMessage(b, &m, finish, true)
 				}
-			}
+			})
 		}
 	})
 	if !c.end() {

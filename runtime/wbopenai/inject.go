@@ -92,8 +92,9 @@ const usageOption = `"stream_options":{"include_usage":true}`
 // stream options the user set are kept. The result goes into room when
 // it fits there.
 func withIncludeUsage(body, room []byte) ([]byte, bool) {
-	end, empty, has, ok := scanTopLevel(body, "stream_options")
-	if !ok || has {
+	c := jcur{b: body}
+	end, empty, has := c.topLevel("stream_options")
+	if c.fail || has {
 		// A body the scanner cannot vouch for is left to the decoder,
 		// which also rejects what is not a JSON object.
 		return mergeIncludeUsage(body)

@@ -1,6 +1,7 @@
 package wbopenai
 
 import (
+	"bytes"
 	"sync"
 	"unicode"
 	"unicode/utf16"
@@ -19,10 +20,17 @@ import (
 // answer decodes in about 3 µs and 15 allocations this way, against about
 // 16 µs and 28 with encoding/json (2 cores, go1.26).
 //
-// Its twins: scan.go walks only the top level of a request body on the
-// caller's path (to splice stream_options in without decoding), and
-// internal/view/jsonscan.go is the viewer's lenient reader of whole run
-// rows, which needs none of jcur's agreement with encoding/json.
+// One scanner, three uses. jcur decodes response bodies and stream
+// chunks here and in parse.go and streamparse.go; genai_fast.go reads a
+// chat call's span fields and messages with the same cursor; topLevel
+// (below) walks only the top level of a request body on the caller's
+// path, to splice stream_options in without decoding, following its
+// structure only (skim), which is cheaper and which the server checks
+// anyway. Its twin outside this module is internal/view/jsonscan.go, the
+// viewer's lenient reader of whole run rows, which needs none of jcur's
+// agreement with encoding/json. The two stay apart: the root module
+// cannot reach jcur (unexported), and this module, which every
+// instrumented program compiles, imports nothing of the root module's.
 //
 // jcur is deliberately partial: it gives up (fail) on anything where its
 // answer could differ from json.Unmarshal's into the same structs, such
@@ -295,9 +303,7 @@ func (c *jcur) number() (integer bool) {
 	case i < len(b) && b[i] == '0':
 		i++
 	case i < len(b) && '1' <= b[i] && b[i] <= '9':
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
+		i = digits(b, i)
 	default:
 		c.fail = true
 		return false
@@ -305,15 +311,12 @@ func (c *jcur) number() (integer bool) {
 	integer = true
 	if i < len(b) && b[i] == '.' {
 		integer = false
-		i++
-		d := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == d {
+		d := digits(b, i+1)
+		if d == i+1 {
 			c.fail = true
 			return false
 		}
+		i = d
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
 		integer = false
@@ -321,17 +324,23 @@ func (c *jcur) number() (integer bool) {
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
 		}
-		d := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == d {
+		d := digits(b, i)
+		if d == i {
 			c.fail = true
 			return false
 		}
+		i = d
 	}
 	c.i = i
 	return integer
+}
+
+// digits is the end of the run of decimal digits at b[i:].
+func digits(b []byte, i int) int {
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 // integer decodes a value into an int field as json.Unmarshal does: null
@@ -486,6 +495,133 @@ func (c *jcur) raw() []byte {
 	return c.b[start:c.i]
 }
 
+// topLevel walks the top level of the object that is the whole
+// document without decoding it, for withIncludeUsage on the caller's
+// path. It returns the offset of the object's closing brace, whether the
+// object has no members, and whether one of its top-level keys is key.
+// It sets c.fail when the document is not an object, its structure is
+// broken, or a top-level key is written with escapes (which only a
+// decoder can compare reliably); callers then take the decoding path.
+//
+// Unlike the rest of jcur it follows only the structure (strings,
+// nesting, commas and colons), through skim: it does not check literals,
+// numbers or escapes, which the server checks anyway, so it costs the
+// caller little; a body it accepts is changed only at the closing brace.
+func (c *jcur) topLevel(key string) (end int, empty, has bool) {
+	c.ws()
+	if c.peek() != '{' {
+		c.fail = true
+		return 0, false, false
+	}
+	c.enter()
+	first := true
+	for ; c.next('}', first); first = false {
+		// A member: "key" : value
+		if c.peek() != '"' {
+			c.fail = true
+			return 0, false, false
+		}
+		k, esc := c.skimString()
+		if c.fail || esc {
+			c.fail = true
+			return 0, false, false
+		}
+		if string(k) == key {
+			has = true
+		}
+		c.ws()
+		if c.peek() != ':' {
+			c.fail = true
+			return 0, false, false
+		}
+		c.i++
+		c.ws()
+		c.skim()
+	}
+	if c.fail {
+		return 0, false, false
+	}
+	end = c.i - 1
+	c.end()
+	return end, first, has
+}
+
+// skimString consumes a string for topLevel, up to its closing quote, and
+// returns its raw contents and whether it has escapes; it checks neither.
+// Prompts are long strings: the closing quote is found with IndexByte,
+// byte by byte only past a backslash.
+func (c *jcur) skimString() (raw []byte, esc bool) {
+	b := c.b
+	start := c.i + 1
+	for i := start; i < len(b); {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			break
+		}
+		bs := bytes.IndexByte(b[i:i+q], '\\')
+		if bs < 0 {
+			c.i = i + q + 1
+			return b[start : i+q], esc
+		}
+		// The escaped byte cannot end the string.
+		esc = true
+		i += bs + 2
+	}
+	c.fail = true
+	return nil, false
+}
+
+// skim consumes any value for topLevel following only its brackets and
+// strings (without recursion, so without a depth limit); a number or
+// literal runs up to the next delimiter, unchecked.
+func (c *jcur) skim() {
+	b, i := c.b, c.i
+	if i >= len(b) {
+		c.fail = true
+		return
+	}
+	switch b[i] {
+	case '"':
+		c.skimString()
+		return
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				c.i = i
+				if c.skimString(); c.fail {
+					return
+				}
+				i = c.i
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					c.i = i + 1
+					return
+				}
+			}
+			i++
+		}
+		c.fail = true
+		return
+	}
+	for start := i; i < len(b); i++ {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			if i == start {
+				c.fail = true
+			}
+			c.i = i
+			return
+		}
+	}
+	c.i = i
+}
+
 // unquote decodes the contents of a valid JSON string as encoding/json
 // does: escapes resolved, surrogate pairs joined, lone surrogates and
 // invalid UTF-8 bytes replaced by U+FFFD.
@@ -584,6 +720,17 @@ func (c *jcur) object(names []string, member func(field int)) {
 	}
 }
 
+// newObject decodes an object into a *T field as json.Unmarshal does:
+// null leaves it nil, anything else is decoded by one into a new T.
+func newObject[T any](c *jcur, one func(v *T)) *T {
+	if c.null() {
+		return nil
+	}
+	v := new(T)
+	one(v)
+	return v
+}
+
 // objects decodes an array of objects into a slice as json.Unmarshal
 // does: null gives nil, [] an empty slice, a null element a zero one.
 func objects[T any](c *jcur, one func(v *T)) []T { return objectsInto(c, nil, one) }
@@ -591,26 +738,38 @@ func objects[T any](c *jcur, one func(v *T)) []T { return objectsInto(c, nil, on
 // objectsInto is objects decoding into dst's array, reused: the result
 // aliases it.
 func objectsInto[T any](c *jcur, dst []T, one func(v *T)) []T {
-	if c.null() {
-		return nil
-	}
-	if c.peek() != '[' {
-		c.fail = true
-		return nil
-	}
-	c.enter()
 	s := dst[:0]
 	if s == nil {
 		s = []T{}
 	}
-	for first := true; c.next(']', first); first = false {
+	if !c.array(func() {
 		var zero T
 		s = append(s, zero)
 		if !c.null() {
 			one(&s[len(s)-1])
 		}
+	}) {
+		return nil
 	}
 	return s
+}
+
+// array walks the array next in the input, calling elem at each of its
+// elements to consume it, and reports whether there was an array: null
+// is none, anything else makes c fail.
+func (c *jcur) array(elem func()) bool {
+	if c.null() {
+		return false
+	}
+	if c.peek() != '[' {
+		c.fail = true
+		return false
+	}
+	c.enter()
+	for first := true; c.next(']', first); first = false {
+		elem()
+	}
+	return true
 }
 
 // foldsTo reports whether k matches one of names only case-insensitively

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/wbinstrument/wbinstrument/runtime/internal/casetest"
 )
 
 // The scanner must give what json.Unmarshal gives (the decoder the
@@ -284,9 +286,40 @@ func TestSpecialBytesAtEveryOffset(t *testing.T) {
 			checkString(t, []byte(`"`+s+`"`))
 			checkValid(t, []byte(`{"k":"`+s+`"}`))
 			checkAppendString(t, s)
-			if got, want := `"`+string(appendEscaped(nil, []byte(s)))+`"`, string(mustEncode(t, s)); got != want {
+			if got, want := `"`+string(appendEscaped(nil, []byte(s)))+`"`, casetest.JSONString(t, s, false); got != want {
 				t.Errorf("appendEscaped(%q) = %s, encoding/json %s", s, got, want)
 			}
+		}
+	}
+}
+
+// TestTopLevel: the caller-path walk of a request body's top level
+// follows its structure only (literals, numbers and escapes in values are
+// the server's to check) and leaves escaped keys to the decoder.
+func TestTopLevel(t *testing.T) {
+	cases := []struct {
+		in             string
+		end            int
+		empty, has, ok bool
+	}{
+		{`{}`, 1, true, false, true},
+		{` { } `, 3, true, false, true},
+		{`{"k":1}`, 6, false, true, true},
+		{`{"a":"k"}`, 8, false, false, true},
+		{`{"a":{"k":1},"k":[]}`, 19, false, true, true},
+		{"{\"a\":tru,\"b\":\"\\uzz\",\"\xc3\xa9\":1}", 26, false, false, true},
+		{`{"k\"":1}`, 0, false, false, false}, // escaped key: the decoder decides
+		{`{"a":1 2}`, 0, false, false, false},
+		{`{"a":1}}`, 0, false, false, false},
+		{`{"a":}`, 0, false, false, false},
+		{`{"a":1,}`, 0, false, false, false},
+		{`{"a":[1,"]"}`, 0, false, false, false},
+	}
+	for _, c := range cases {
+		cur := jcur{b: []byte(c.in)}
+		end, empty, has := cur.topLevel("k")
+		if ok := !cur.fail; ok != c.ok || (ok && (end != c.end || empty != c.empty || has != c.has)) {
+			t.Errorf("topLevel(%s) = %d, %v, %v, %v; want %d, %v, %v, %v", c.in, end, empty, has, ok, c.end, c.empty, c.has, c.ok)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package wbopenai
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -112,6 +114,32 @@ func (f *fakeSink) FinishCode(code int) error {
 var sinks struct {
 	mu   sync.Mutex
 	last *fakeSink
+}
+
+// lastSink is the fake sink of the run opened last.
+func lastSink() *fakeSink {
+	sinks.mu.Lock()
+	defer sinks.mu.Unlock()
+	return sinks.last
+}
+
+// initFake starts an offline run, on a fake sink, which it returns.
+func initFake(t *testing.T) *fakeSink {
+	t.Helper()
+	if err := Init(wandb.Options{Mode: "offline"}); err != nil {
+		t.Fatal(err)
+	}
+	return lastSink()
+}
+
+// jsonCall is a chat call to rawURL that got resp, a JSON answer, with
+// status 200; its body captured whole.
+func jsonCall(rawURL string, req, resp []byte, start, end time.Time) *event {
+	u, _ := url.Parse(rawURL)
+	ev := &event{kind: kindChat, method: "POST", url: u, start: start, end: end, reqBody: req,
+		status: 200, respHeader: http.Header{"Content-Type": {"application/json"}}, resp: newCapture(int64(len(resp)))}
+	ev.resp.write(resp)
+	return ev
 }
 
 // TestMain keeps the package's tests from writing real runs.

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+
+	"github.com/wbinstrument/wbinstrument/runtime/internal/casetest"
 )
 
 // miniSDK does what openai-go's request path does with middlewares
@@ -180,12 +182,7 @@ func rootSpan(t *testing.T, row map[string]interface{}) map[string]interface{} {
 // runLogged starts a run on a fake sink, runs f and returns the rows.
 func runLogged(t *testing.T, f func()) []map[string]interface{} {
 	t.Helper()
-	if err := Init(wandb.Options{Mode: "offline"}); err != nil {
-		t.Fatal(err)
-	}
-	sinks.mu.Lock()
-	s := sinks.last
-	sinks.mu.Unlock()
+	s := initFake(t)
 	f()
 	Finish()
 	s.mu.Lock()
@@ -361,17 +358,13 @@ func TestOpenAIGoStreamHidesInjectedUsage(t *testing.T) {
 }
 
 func TestOAIMethod(t *testing.T) {
-	for in, want := range map[string]string{
+	casetest.Strings(t, "oaiMethod", oaiMethod, map[string]string{
 		"github.com/openai/openai-go/v3.(*ChatCompletionService).New-fm":                 "ChatCompletionService.New",
 		"github.com/openai/openai-go/responses.(*ResponseService).NewStreaming":          "ResponseService.NewStreaming",
 		"github.com/openai/openai-go/v3/internal/requestconfig.(*RequestConfig).Execute": "",
 		"github.com/openai/openai-go/v3/packages/pagination.(*AutoPager[...]).Next":      "",
 		"github.com/sashabaranov/go-openai.(*Client).CreateChatCompletion-fm":            "",
-	} {
-		if got := oaiMethod(in); got != want {
-			t.Errorf("oaiMethod(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 }
 
 // A user's middleware that answers without calling next (tests fake a

@@ -101,53 +101,44 @@ var usageKeys = [...]string{
 
 // usage decodes a *usageJSON field.
 func (c *jcur) usage() *usageJSON {
-	if c.null() {
-		return nil
-	}
-	u := &usageJSON{}
-	c.object(usageKeys[:], func(f int) {
-		switch f {
-		case usagePrompt:
-			u.PromptTokens = c.intPtr()
-		case usageCompletion:
-			u.CompletionTokens = c.intPtr()
-		case usageTotal:
-			u.TotalTokens = c.intPtr()
-		case usageInput:
-			u.InputTokens = c.intPtr()
-		case usageOutput:
-			u.OutputTokens = c.intPtr()
-		case usagePromptDetails:
-			u.PromptTokensDetails = c.cached()
-		case usageInputDetails:
-			u.InputTokensDetails = c.cached()
-		case usageCompletionDetails:
-			u.CompletionTokensDetails = c.reasoning()
-		case usageOutputDetails:
-			u.OutputTokensDetails = c.reasoning()
-		}
+	return newObject(c, func(u *usageJSON) {
+		c.object(usageKeys[:], func(f int) {
+			switch f {
+			case usagePrompt:
+				u.PromptTokens = c.intPtr()
+			case usageCompletion:
+				u.CompletionTokens = c.intPtr()
+			case usageTotal:
+				u.TotalTokens = c.intPtr()
+			case usageInput:
+				u.InputTokens = c.intPtr()
+			case usageOutput:
+				u.OutputTokens = c.intPtr()
+			case usagePromptDetails:
+				u.PromptTokensDetails = c.cached()
+			case usageInputDetails:
+				u.InputTokensDetails = c.cached()
+			case usageCompletionDetails:
+				u.CompletionTokensDetails = c.reasoning()
+			case usageOutputDetails:
+				u.OutputTokensDetails = c.reasoning()
+			}
+		})
 	})
-	return u
 }
 
 var cachedKeys, reasoningKeys = [...]string{"cached_tokens"}, [...]string{"reasoning_tokens"}
 
 func (c *jcur) cached() *cachedJSON {
-	if c.null() {
-		return nil
-	}
-	d := &cachedJSON{}
-	c.object(cachedKeys[:], func(f int) { d.CachedTokens = c.intPtr() })
-	return d
+	return newObject(c, func(d *cachedJSON) {
+		c.object(cachedKeys[:], func(f int) { d.CachedTokens = c.intPtr() })
+	})
 }
 
 func (c *jcur) reasoning() *reasoningJSON {
-	if c.null() {
-		return nil
-	}
-	d := &reasoningJSON{}
-	c.object(reasoningKeys[:], func(f int) { d.ReasoningTokens = c.intPtr() })
-	return d
+	return newObject(c, func(d *reasoningJSON) {
+		c.object(reasoningKeys[:], func(f int) { d.ReasoningTokens = c.intPtr() })
+	})
 }
 
 func pick(a, b *int) (int, bool) {
@@ -285,13 +276,21 @@ func decodeResponse(body []byte, r *responseJSON) (scanned bool, err error) {
 	c := &jcur{b: body}
 	c.ws()
 	c.response(r)
+	return orUnmarshal(c, r)
+}
+
+// orUnmarshal ends the scanner's decoding of c's document into v: when
+// the scanner has left it (or more follows), v is decoded anew with
+// json.Unmarshal. It reports whether the scanner did it, so the document
+// is valid JSON.
+func orUnmarshal[T any](c *jcur, v *T) (scanned bool, err error) {
 	if c.end() {
 		return true, nil
 	}
-	// A local, so that r does not escape on the scanner's path.
-	var u responseJSON
-	err = json.Unmarshal(body, &u)
-	*r = u
+	// A local, so that v does not escape on the scanner's path.
+	var u T
+	err = json.Unmarshal(c.b, &u)
+	*v = u
 	return false, err
 }
 
@@ -374,21 +373,18 @@ func (c *jcur) output(o *outputJSON) {
 }
 
 func (c *jcur) errorJSON() *errorJSON {
-	if c.null() {
-		return nil
-	}
-	e := &errorJSON{}
-	c.object(errorKeys[:], func(f int) {
-		switch f {
-		case errorMessage:
-			e.Message = c.string()
-		case errorType:
-			e.Type = c.string()
-		case errorCode:
-			e.Code = c.raw()
-		}
+	return newObject(c, func(e *errorJSON) {
+		c.object(errorKeys[:], func(f int) {
+			switch f {
+			case errorMessage:
+				e.Message = c.string()
+			case errorType:
+				e.Type = c.string()
+			case errorCode:
+				e.Code = c.raw()
+			}
+		})
 	})
-	return e
 }
 
 // requestModel is the model a request body names, as json.Unmarshal

@@ -92,6 +92,15 @@ func rawUsage(payload []byte) []byte {
 func decodeChunk(payload []byte, ch *streamChunk, prev *streamChunk) error {
 	c := &jcur{b: payload}
 	c.ws()
+	c.chunk(ch, prev)
+	scanned, err := orUnmarshal(c, ch)
+	if !scanned && err == nil && ch.Usage != nil {
+		ch.usageRaw = rawUsage(payload)
+	}
+	return err
+}
+
+func (c *jcur) chunk(ch *streamChunk, prev *streamChunk) {
 	c.object(chunkKeys[:], func(f int) {
 		switch f {
 		case chunkID:
@@ -102,7 +111,7 @@ func decodeChunk(payload []byte, ch *streamChunk, prev *streamChunk) error {
 			start := c.i
 			ch.Usage = c.usage()
 			if ch.Usage != nil {
-				ch.usageRaw = bytes.TrimSpace(payload[start:c.i])
+				ch.usageRaw = bytes.TrimSpace(c.b[start:c.i])
 			}
 		case chunkChoices:
 			// Into prev's buffer: a chunk's choices are read before the
@@ -113,17 +122,6 @@ func decodeChunk(payload []byte, ch *streamChunk, prev *streamChunk) error {
 			ch.Error = c.errorJSON()
 		}
 	})
-	if c.end() {
-		return nil
-	}
-	// A local, so that ch does not escape on the scanner's path.
-	var u streamChunk
-	err := json.Unmarshal(payload, &u)
-	if err == nil && u.Usage != nil {
-		u.usageRaw = rawUsage(payload)
-	}
-	*ch = u
-	return err
 }
 
 func (c *jcur) chunkChoice(ch *chunkChoiceJSON) {
@@ -188,6 +186,12 @@ var responsesEventKeys = [...]string{eventType: "type", eventDelta: "delta", eve
 func decodeResponsesEvent(payload []byte, e *responsesEvent) error {
 	c := &jcur{b: payload}
 	c.ws()
+	c.responsesEvent(e)
+	_, err := orUnmarshal(c, e)
+	return err
+}
+
+func (c *jcur) responsesEvent(e *responsesEvent) {
 	c.object(responsesEventKeys[:], func(f int) {
 		switch f {
 		case eventType:
@@ -202,13 +206,6 @@ func decodeResponsesEvent(payload []byte, e *responsesEvent) error {
 			e.Code = c.raw()
 		}
 	})
-	if c.end() {
-		return nil
-	}
-	var u responsesEvent
-	err := json.Unmarshal(payload, &u)
-	*e = u
-	return err
 }
 
 type choiceAcc struct {
@@ -264,18 +261,7 @@ func parseStream(c *callInfo, ev *event) {
 	sc.accs = sc.accs[:0]
 	prev.choicesBuf = sc.choices
 	done, badChunk := false, false
-	for len(data) > 0 {
-		var line []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			line, data = data, nil
-		}
-		line = bytes.TrimSpace(line)
-		if !bytes.HasPrefix(line, dataPrefix) {
-			continue
-		}
-		payload := bytes.TrimSpace(line[len(dataPrefix):])
+	for payload, rest, ok := nextData(data); ok; payload, rest, ok = nextData(rest) {
 		if string(payload) == "[DONE]" {
 			done = true
 			continue
@@ -418,11 +404,7 @@ func assembled(c *callInfo, id string, accs []choiceAcc) []byte {
 		} else {
 			b = append(b, `,"message":{"role":"assistant","content":`...)
 			b = jsonenc.AppendString(b, acc.text)
-			tidx := make([]int, 0, len(acc.tools))
-			for j := range acc.tools {
-				tidx = append(tidx, j)
-			}
-			sort.Ints(tidx)
+			tidx := toolIndexes(make([]int, 0, len(acc.tools)), acc.tools)
 			for k, j := range tidx {
 				t := acc.tools[j]
 				c.toolCalls = append(c.toolCalls, *t)
@@ -471,19 +453,9 @@ func assembled(c *callInfo, id string, accs []choiceAcc) []byte {
 func parseResponsesStream(c *callInfo, data []byte) {
 	var text strings.Builder
 	var final json.RawMessage
-	for len(data) > 0 {
-		var line []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			line, data = data, nil
-		}
-		line = bytes.TrimSpace(line)
-		if !bytes.HasPrefix(line, dataPrefix) {
-			continue
-		}
+	for payload, rest, ok := nextData(data); ok; payload, rest, ok = nextData(rest) {
 		var e responsesEvent
-		if decodeResponsesEvent(bytes.TrimSpace(line[len(dataPrefix):]), &e) != nil {
+		if decodeResponsesEvent(payload, &e) != nil {
 			continue
 		}
 		switch e.Type {
@@ -527,6 +499,35 @@ func parseResponsesStream(c *callInfo, data []byte) {
 	if !c.usage.has {
 		c.usageMissing = true
 	}
+}
+
+// nextData finds the next data line of the event stream in data: its
+// payload, trimmed, and the stream after it; ok is false when none is
+// left. Other lines (event:, id:, comments, blank lines) are passed over.
+func nextData(data []byte) (payload, rest []byte, ok bool) {
+	for len(data) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			line, data = data, nil
+		}
+		line = bytes.TrimSpace(line)
+		if bytes.HasPrefix(line, dataPrefix) {
+			return bytes.TrimSpace(line[len(dataPrefix):]), data, true
+		}
+	}
+	return nil, nil, false
+}
+
+// toolIndexes appends to tidx the indexes of a choice's tool calls in
+// order, as json.Marshal sorts a map's keys.
+func toolIndexes(tidx []int, tools map[int]*toolCallInfo) []int {
+	for j := range tools {
+		tidx = append(tidx, j)
+	}
+	sort.Ints(tidx)
+	return tidx
 }
 
 // finished reports whether any choice of a stream got a finish reason.

@@ -46,12 +46,7 @@ func oracleAssembled(c *callInfo, id string, choices map[int]*choiceAcc) []byte 
 		} else {
 			out.Object = "chat.completion"
 			m := &message{Role: "assistant", Content: string(acc.text)}
-			tidx := make([]int, 0, len(acc.tools))
-			for j := range acc.tools {
-				tidx = append(tidx, j)
-			}
-			sort.Ints(tidx)
-			for _, j := range tidx {
+			for _, j := range toolIndexes(nil, acc.tools) {
 				t := acc.tools[j]
 				c.toolCalls = append(c.toolCalls, *t)
 				m.ToolCalls = append(m.ToolCalls, map[string]interface{}{

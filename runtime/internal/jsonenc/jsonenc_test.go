@@ -7,6 +7,8 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+
+	"github.com/wbinstrument/wbinstrument/runtime/internal/casetest"
 )
 
 // tricky strings: every escape encoding/json makes, and the UTF-8 cases.
@@ -15,26 +17,6 @@ var trickyStrings = []string{
 	"é😀 \u2028\u2029", "bad \xff\xfe utf8 \xe2\x82", "\b\f", "\xe2\x80\xa8", "\xed\xa0\x80 surrogate",
 	"mixed <\u2028> \xc3 \\u0041", strings.Repeat("long ascii body ", 200),
 	strings.Repeat("é", 33) + "\xff" + strings.Repeat("<a>", 9),
-}
-
-// encode is what encoding/json writes for s: with html, json.Marshal's
-// bytes; without, an Encoder's with SetEscapeHTML(false).
-func encode(t *testing.T, s string, html bool) string {
-	t.Helper()
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(html)
-	if err := enc.Encode(s); err != nil {
-		t.Fatal(err)
-	}
-	if html {
-		// Encoder and json.Marshal agree with HTML escaping on; checked
-		// here so a difference would show as a failure, not pass unseen.
-		if m, _ := json.Marshal(s); string(m)+"\n" != b.String() {
-			t.Fatalf("json.Marshal(%q) = %s, Encoder %s", s, m, b.Bytes())
-		}
-	}
-	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // checkString fails unless AppendString and AppendEscaped, from a string
@@ -52,7 +34,7 @@ func checkString(t *testing.T, s string) {
 			t.Errorf("%s(%q) = %s, encoding/json writes %s", name, s, got, want)
 		}
 	}
-	html, plain := encode(t, s, true), encode(t, s, false)
+	html, plain := casetest.JSONString(t, s, true), casetest.JSONString(t, s, false)
 	check("AppendString", AppendString([]byte(prefix), s), html)
 	check("AppendString([]byte)", AppendString([]byte(prefix), []byte(s)), html)
 	check("AppendEscaped", append(AppendEscaped([]byte(prefix+`"`), s), '"'), plain)

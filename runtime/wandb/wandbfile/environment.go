@@ -11,7 +11,11 @@ package wandbfile
 // The two JSON forms W&B's sender makes of it are runtime/wandb's
 // (environment_json.go).
 
-import "time"
+import (
+	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/internal/protowire"
+)
 
 // EnvironmentRecord is the part of W&B's EnvironmentRecord runtime/wandb
 // writes and this package reads: where and how the program runs. Empty
@@ -41,27 +45,23 @@ func appendUint64(b []byte, field int, v uint64) []byte {
 	if v == 0 {
 		return b
 	}
-	return appendVarint(appendTag(b, field, wireVarint), v)
+	return protowire.AppendVarint(protowire.AppendTag(b, field, protowire.Varint), v)
 }
 
 func appendEnvironment(b []byte, e *EnvironmentRecord) []byte {
 	b = appendString(b, envOS, e.OS)
 	b = appendString(b, envPython, e.Python)
 	b = appendTimestamp(b, envStartedAt, e.StartedAt)
-	for _, a := range e.Args {
-		// Repeated strings keep empty elements: an empty argument is one.
-		b = appendVarint(appendTag(b, envArgs, wireBytes), uint64(len(a)))
-		b = append(b, a...)
-	}
+	b = appendStrings(b, envArgs, e.Args)
 	b = appendString(b, envProgram, e.Program)
 	b = appendString(b, envCodePath, e.CodePath)
 	b = appendString(b, envCodePathLocal, e.CodePathLocal)
 	if e.GitRemote != "" || e.GitCommit != "" {
 		var gs int
-		b, gs = beginMessage(b, envGit)
+		b, gs = protowire.BeginMessage(b, envGit)
 		b = appendString(b, gitRemoteURL, e.GitRemote)
 		b = appendString(b, gitCommit, e.GitCommit)
-		b = endMessage(b, gs)
+		b = protowire.EndMessage(b, gs)
 	}
 	b = appendString(b, envEmail, e.Email)
 	b = appendString(b, envRoot, e.Root)
@@ -72,88 +72,46 @@ func appendEnvironment(b []byte, e *EnvironmentRecord) []byte {
 	b = appendUint64(b, envCPUCountLogical, uint64(e.CPUCountLogical))
 	if e.MemoryTotal != 0 {
 		var ms int
-		b, ms = beginMessage(b, envMemory)
+		b, ms = protowire.BeginMessage(b, envMemory)
 		b = appendUint64(b, memoryInfoTotal, e.MemoryTotal)
-		b = endMessage(b, ms)
+		b = protowire.EndMessage(b, ms)
 	}
 	b = appendString(b, envWriterID, e.WriterID)
 	return b
 }
 
 func decodeEnvironment(d *decoder, e *EnvironmentRecord) {
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			return
+	// The string fields numbered below 15 (writer_id is 199).
+	strs := [...]*string{envOS: &e.OS, envPython: &e.Python, envProgram: &e.Program,
+		envCodePath: &e.CodePath, envCodePathLocal: &e.CodePathLocal, envEmail: &e.Email, envRoot: &e.Root,
+		envHost: &e.Host, envUsername: &e.Username, envExecutable: &e.Executable}
+	git := [...]*string{gitRemoteURL: &e.GitRemote, gitCommit: &e.GitCommit}
+	d.fields(func(field, wire int) bool {
+		if d.strIn(field, wire, strs[:]) {
+			return true
 		}
 		switch field {
-		case envOS:
-			e.OS = d.str(field, wire)
-		case envPython:
-			e.Python = d.str(field, wire)
 		case envStartedAt:
 			d.sub(field, wire, func(s *decoder) { e.StartedAt = decodeTimestamp(s) })
 		case envArgs:
-			if d.want(field, wire, wireBytes) {
-				e.Args = append(e.Args, string(d.bytes()))
-			}
-		case envProgram:
-			e.Program = d.str(field, wire)
-		case envCodePath:
-			e.CodePath = d.str(field, wire)
-		case envCodePathLocal:
-			e.CodePathLocal = d.str(field, wire)
+			e.Args = append(e.Args, d.str(field, wire))
 		case envGit:
-			d.sub(field, wire, func(s *decoder) {
-				for {
-					f, w, ok := s.next()
-					if !ok {
-						return
-					}
-					switch f {
-					case gitRemoteURL:
-						e.GitRemote = s.str(f, w)
-					case gitCommit:
-						e.GitCommit = s.str(f, w)
-					default:
-						s.skip(w)
-					}
-				}
-			})
-		case envEmail:
-			e.Email = d.str(field, wire)
-		case envRoot:
-			e.Root = d.str(field, wire)
-		case envHost:
-			e.Host = d.str(field, wire)
-		case envUsername:
-			e.Username = d.str(field, wire)
-		case envExecutable:
-			e.Executable = d.str(field, wire)
+			d.subFields(field, wire, func(s *decoder, f, w int) bool { return s.strIn(f, w, git[:]) })
 		case envCPUCount:
 			e.CPUCount = uint32(d.int64v(field, wire))
 		case envCPUCountLogical:
 			e.CPUCountLogical = uint32(d.int64v(field, wire))
 		case envMemory:
-			d.sub(field, wire, func(s *decoder) {
-				for {
-					f, w, ok := s.next()
-					if !ok {
-						return
-					}
-					if f == memoryInfoTotal {
-						e.MemoryTotal = uint64(s.int64v(f, w))
-					} else {
-						s.skip(w)
-					}
-				}
-			})
+			if v, set := d.subVarint(field, wire, memoryInfoTotal); set {
+				e.MemoryTotal = v
+			}
 		case envWriterID:
 			e.WriterID = d.str(field, wire)
 		default:
-			d.skip(wire)
+			return false
 		}
-	}
+		return true
+	})
 }
 
 // Merge applies a later record over e, as proto.Merge does in W&B's

@@ -5,7 +5,8 @@ package wandbfile
 // the standard library only; field numbers follow W&B's
 // wandb/proto/wandb_internal.proto and are named in protofields.go.
 // Encoding appends to a caller's slice so the writer can reuse one buffer
-// for every record.
+// for every record; the wire primitives are runtime/internal/protowire's,
+// shared with the OTLP spans of package otlp.
 
 import (
 	"encoding/binary"
@@ -13,36 +14,9 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/internal/protowire"
 )
-
-// Wire types.
-const (
-	wireVarint  = 0
-	wireFixed64 = 1
-	wireBytes   = 2
-	wireFixed32 = 5
-)
-
-func appendVarint(b []byte, v uint64) []byte {
-	for v >= 0x80 {
-		b = append(b, byte(v)|0x80)
-		v >>= 7
-	}
-	return append(b, byte(v))
-}
-
-func varintLen(v uint64) int {
-	n := 1
-	for v >= 0x80 {
-		v >>= 7
-		n++
-	}
-	return n
-}
-
-func appendTag(b []byte, field, wire int) []byte {
-	return appendVarint(b, uint64(field)<<3|uint64(wire))
-}
 
 // Scalar fields follow proto3: a zero value is not written.
 
@@ -50,7 +24,7 @@ func appendInt64(b []byte, field int, v int64) []byte {
 	if v == 0 {
 		return b
 	}
-	return appendVarint(appendTag(b, field, wireVarint), uint64(v))
+	return protowire.AppendVarint(protowire.AppendTag(b, field, protowire.Varint), uint64(v))
 }
 
 func appendInt32(b []byte, field int, v int32) []byte {
@@ -62,68 +36,45 @@ func appendBool(b []byte, field int, v bool) []byte {
 	if !v {
 		return b
 	}
-	return append(appendTag(b, field, wireVarint), 1)
+	return append(protowire.AppendTag(b, field, protowire.Varint), 1)
 }
 
 func appendDouble(b []byte, field int, v float64) []byte {
 	if v == 0 && !math.Signbit(v) {
 		return b
 	}
-	// binary.LittleEndian.AppendUint64 is Go 1.19; the runtime targets 1.18.
-	var le [8]byte
-	binary.LittleEndian.PutUint64(le[:], math.Float64bits(v))
-	return append(appendTag(b, field, wireFixed64), le[:]...)
+	return protowire.AppendFixed64(b, field, math.Float64bits(v))
 }
 
 func appendString(b []byte, field int, s string) []byte {
 	if s == "" {
 		return b
 	}
-	b = appendVarint(appendTag(b, field, wireBytes), uint64(len(s)))
-	return append(b, s...)
+	return protowire.AppendString(b, field, s)
 }
 
 func appendBytes(b []byte, field int, p []byte) []byte {
 	if len(p) == 0 {
 		return b
 	}
-	b = appendVarint(appendTag(b, field, wireBytes), uint64(len(p)))
-	return append(b, p...)
+	return protowire.AppendBytes(b, field, p)
 }
 
-// beginMessage starts an embedded message field and returns where its body
-// starts; endMessage writes the length in front of the body. One length
-// byte is reserved and the body moved when its length needs more, so
-// nested messages cost no temporary buffers.
-func beginMessage(b []byte, field int) ([]byte, int) {
-	b = append(appendTag(b, field, wireBytes), 0)
-	return b, len(b)
-}
-
-func endMessage(b []byte, start int) []byte {
-	n := len(b) - start
-	if n < 0x80 {
-		b[start-1] = byte(n)
-		return b
+// appendStrings appends a repeated string field. Unlike a scalar field
+// it keeps empty elements: an empty argument or tag is one.
+func appendStrings(b []byte, field int, list []string) []byte {
+	for _, s := range list {
+		b = protowire.AppendString(b, field, s)
 	}
-	extra := varintLen(uint64(n)) - 1
-	for i := 0; i < extra; i++ {
-		b = append(b, 0)
-	}
-	copy(b[start+extra:], b[start:start+n])
-	appendVarint(b[start-1:start-1], uint64(n))
 	return b
 }
 
 func appendItem(b []byte, field int, it *Item) []byte {
-	b, start := beginMessage(b, field)
+	b, start := protowire.BeginMessage(b, field)
 	b = appendString(b, itemKey, it.Key)
-	for _, k := range it.NestedKey {
-		b = appendVarint(appendTag(b, itemNestedKey, wireBytes), uint64(len(k)))
-		b = append(b, k...)
-	}
+	b = appendStrings(b, itemNestedKey, it.NestedKey)
 	b = appendBytes(b, itemValueJSON, it.ValueJSON)
-	return endMessage(b, start)
+	return protowire.EndMessage(b, start)
 }
 
 func appendItems(b []byte, update, remove []Item) []byte {
@@ -136,14 +87,22 @@ func appendItems(b []byte, update, remove []Item) []byte {
 	return b
 }
 
+// appendItemsMessage appends a SummaryRecord or ConfigRecord embedded in
+// field, even an empty one.
+func appendItemsMessage(b []byte, field int, update, remove []Item) []byte {
+	b, start := protowire.BeginMessage(b, field)
+	b = appendItems(b, update, remove)
+	return protowire.EndMessage(b, start)
+}
+
 func appendTimestamp(b []byte, field int, t time.Time) []byte {
 	if t.IsZero() {
 		return b
 	}
-	b, start := beginMessage(b, field)
+	b, start := protowire.BeginMessage(b, field)
 	b = appendInt64(b, timestampSeconds, t.Unix())
 	b = appendInt32(b, timestampNanos, int32(t.Nanosecond()))
-	return endMessage(b, start)
+	return protowire.EndMessage(b, start)
 }
 
 // AppendRecord appends the encoding of rec to b. The record type field is
@@ -151,40 +110,38 @@ func appendTimestamp(b []byte, field int, t time.Time) []byte {
 // record type makes W&B's sync crash.
 func AppendRecord(b []byte, rec *Record) ([]byte, error) {
 	b = appendInt64(b, recordNum, rec.Num)
-	var start int
-	switch {
-	case rec.History != nil:
-		b, start = beginMessage(b, TypeHistory)
+	typ := rec.payloadType()
+	if typ == 0 {
+		return b, errors.New("wandb: refusing to encode a record without a record type")
+	}
+	b, start := protowire.BeginMessage(b, typ)
+	switch typ {
+	case TypeHistory:
 		h := rec.History
 		for i := range h.Items {
 			b = appendItem(b, historyItem, &h.Items[i])
 		}
 		b = appendHistoryStep(b, h.Step)
-	case rec.Summary != nil:
-		b, start = beginMessage(b, TypeSummary)
+	case TypeSummary:
 		b = appendItems(b, rec.Summary.Update, rec.Summary.Remove)
-	case rec.Config != nil:
-		b, start = beginMessage(b, TypeConfig)
+	case TypeConfig:
 		b = appendItems(b, rec.Config.Update, rec.Config.Remove)
-	case rec.Files != nil:
-		b, start = beginMessage(b, TypeFiles)
+	case TypeFiles:
 		for _, f := range rec.Files.Files {
 			var fs int
-			b, fs = beginMessage(b, filesFiles)
+			b, fs = protowire.BeginMessage(b, filesFiles)
 			b = appendString(b, fileItemPath, f.Path)
 			b = appendInt32(b, fileItemPolicy, int32(f.Policy))
 			b = appendInt32(b, fileItemType, int32(f.Type))
-			b = endMessage(b, fs)
+			b = protowire.EndMessage(b, fs)
 		}
-	case rec.Stats != nil:
-		b, start = beginMessage(b, TypeStats)
+	case TypeStats:
 		b = appendInt32(b, statsType, rec.Stats.StatsType)
 		b = appendTimestamp(b, statsTimestamp, rec.Stats.Timestamp)
 		for i := range rec.Stats.Items {
 			b = appendItem(b, statsItem, &rec.Stats.Items[i])
 		}
-	case rec.Metric != nil:
-		b, start = beginMessage(b, TypeMetric)
+	case TypeMetric:
 		m := rec.Metric
 		b = appendString(b, metricName, m.Name)
 		b = appendString(b, metricGlobName, m.GlobName)
@@ -192,65 +149,88 @@ func AppendRecord(b []byte, rec *Record) ([]byte, error) {
 		b = appendInt32(b, metricStepMetricIndex, m.StepMetricIndex)
 		if m.Options != (MetricOptions{}) {
 			var os int
-			b, os = beginMessage(b, metricOptions)
+			b, os = protowire.BeginMessage(b, metricOptions)
 			b = appendBool(b, optionsStepSync, m.Options.StepSync)
 			b = appendBool(b, optionsHidden, m.Options.Hidden)
 			b = appendBool(b, optionsDefined, m.Options.Defined)
-			b = endMessage(b, os)
+			b = protowire.EndMessage(b, os)
 		}
 		if sm := m.Summary; sm != nil {
 			var ss int
-			b, ss = beginMessage(b, metricSummary)
+			b, ss = protowire.BeginMessage(b, metricSummary)
 			for i, v := range [...]bool{sm.Min, sm.Max, sm.Mean, sm.Best, sm.Last, sm.None, sm.Copy, sm.First} {
 				b = appendBool(b, summaryFirstFlag+i, v)
 			}
-			b = endMessage(b, ss)
+			b = protowire.EndMessage(b, ss)
 		}
 		b = appendInt32(b, metricGoal, m.Goal)
 		if m.Overwrite {
 			var cs int
-			b, cs = beginMessage(b, metricControl)
+			b, cs = protowire.BeginMessage(b, metricControl)
 			b = appendBool(b, controlOverwrite, true)
-			b = endMessage(b, cs)
+			b = protowire.EndMessage(b, cs)
 		}
 		b = appendBool(b, metricExpandedFromGlob, m.ExpandedFromGlob)
-	case rec.Environment != nil:
-		b, start = beginMessage(b, TypeEnvironment)
+	case TypeEnvironment:
 		b = appendEnvironment(b, rec.Environment)
-	case rec.OutputRaw != nil:
-		b, start = beginMessage(b, TypeOutputRaw)
+	case TypeOutputRaw:
 		b = appendInt32(b, outputRawType, rec.OutputRaw.OutputType)
 		b = appendString(b, outputRawTimestamp, rec.OutputRaw.Timestamp)
 		b = appendString(b, outputRawLine, rec.OutputRaw.Line)
-	case rec.Run != nil:
-		b, start = beginMessage(b, TypeRun)
+	case TypeRun:
 		b = appendRun(b, rec.Run)
-	case rec.Exit != nil:
-		b, start = beginMessage(b, TypeExit)
+	case TypeExit:
 		b = appendInt32(b, exitExitCode, rec.Exit.ExitCode)
 		b = appendInt32(b, exitRuntime, rec.Exit.Runtime)
 		b = appendBool(b, exitNotComplete, rec.Exit.NotComplete)
-	case rec.Header != nil:
-		b, start = beginMessage(b, TypeHeader)
+	case TypeHeader:
 		if rec.Header.Producer != "" || rec.Header.MinConsumer != "" {
 			var vs int
-			b, vs = beginMessage(b, headerVersionInfo)
+			b, vs = protowire.BeginMessage(b, headerVersionInfo)
 			b = appendString(b, versionInfoProducer, rec.Header.Producer)
 			b = appendString(b, versionInfoMinConsumer, rec.Header.MinConsumer)
-			b = endMessage(b, vs)
+			b = protowire.EndMessage(b, vs)
 		}
-	default:
-		return b, errors.New("wandb: refusing to encode a record without a record type")
 	}
-	return endMessage(b, start), nil
+	return protowire.EndMessage(b, start), nil
+}
+
+// payloadType is the record type of the message rec carries (the first
+// set, in this order), or 0 when it carries none.
+func (rec *Record) payloadType() int {
+	switch {
+	case rec.History != nil:
+		return TypeHistory
+	case rec.Summary != nil:
+		return TypeSummary
+	case rec.Config != nil:
+		return TypeConfig
+	case rec.Files != nil:
+		return TypeFiles
+	case rec.Stats != nil:
+		return TypeStats
+	case rec.Metric != nil:
+		return TypeMetric
+	case rec.Environment != nil:
+		return TypeEnvironment
+	case rec.OutputRaw != nil:
+		return TypeOutputRaw
+	case rec.Run != nil:
+		return TypeRun
+	case rec.Exit != nil:
+		return TypeExit
+	case rec.Header != nil:
+		return TypeHeader
+	}
+	return 0
 }
 
 // appendHistoryStep writes HistoryRecord.step. It is always present, also
 // for step 0, as in W&B's own writer.
 func appendHistoryStep(b []byte, step int64) []byte {
-	b, start := beginMessage(b, historyStep)
+	b, start := protowire.BeginMessage(b, historyStep)
 	b = appendInt64(b, stepNum, step)
-	return endMessage(b, start)
+	return protowire.EndMessage(b, start)
 }
 
 // BeginHistory appends the start of a history Record numbered num, for a
@@ -259,24 +239,23 @@ func appendHistoryStep(b []byte, step int64) []byte {
 // start. The bytes are those AppendRecord writes for the same record.
 func BeginHistory(b []byte, num int64) ([]byte, int) {
 	b = appendInt64(b, recordNum, num)
-	return beginMessage(b, TypeHistory)
+	return protowire.BeginMessage(b, TypeHistory)
 }
 
 // AppendHistoryItem appends one HistoryRecord.item: key and its value,
 // which must be valid JSON.
 func AppendHistoryItem(b []byte, key string, valueJSON []byte) []byte {
-	b, start := beginMessage(b, historyItem)
-	b = appendVarint(appendTag(b, itemNestedKey, wireBytes), uint64(len(key)))
-	b = append(b, key...)
+	b, start := protowire.BeginMessage(b, historyItem)
+	b = protowire.AppendString(b, itemNestedKey, key)
 	b = appendBytes(b, itemValueJSON, valueJSON)
-	return endMessage(b, start)
+	return protowire.EndMessage(b, start)
 }
 
 // EndHistory appends HistoryRecord.step and closes the record BeginHistory
 // started at start.
 func EndHistory(b []byte, start int, step int64) []byte {
 	b = appendHistoryStep(b, step)
-	return endMessage(b, start)
+	return protowire.EndMessage(b, start)
 }
 
 func appendRun(b []byte, r *RunRecord) []byte {
@@ -284,25 +263,16 @@ func appendRun(b []byte, r *RunRecord) []byte {
 	b = appendString(b, runEntity, r.Entity)
 	b = appendString(b, runProject, r.Project)
 	if r.Config != nil {
-		var s int
-		b, s = beginMessage(b, runConfig)
-		b = appendItems(b, r.Config.Update, r.Config.Remove)
-		b = endMessage(b, s)
+		b = appendItemsMessage(b, runConfig, r.Config.Update, r.Config.Remove)
 	}
 	if r.Summary != nil {
-		var s int
-		b, s = beginMessage(b, runSummary)
-		b = appendItems(b, r.Summary.Update, r.Summary.Remove)
-		b = endMessage(b, s)
+		b = appendItemsMessage(b, runSummary, r.Summary.Update, r.Summary.Remove)
 	}
 	b = appendString(b, runRunGroup, r.RunGroup)
 	b = appendString(b, runJobType, r.JobType)
 	b = appendString(b, runDisplayName, r.DisplayName)
 	b = appendString(b, runNotes, r.Notes)
-	for _, t := range r.Tags {
-		b = appendVarint(appendTag(b, runTags, wireBytes), uint64(len(t)))
-		b = append(b, t...)
-	}
+	b = appendStrings(b, runTags, r.Tags)
 	b = appendString(b, runSweepID, r.SweepID)
 	b = appendString(b, runHost, r.Host)
 	b = appendInt64(b, runStartingStep, r.StartingStep)
@@ -383,13 +353,13 @@ func (d *decoder) fixed64() uint64 {
 // skip steps over a field this package does not decode.
 func (d *decoder) skip(wire int) {
 	switch wire {
-	case wireVarint:
+	case protowire.Varint:
 		d.varint()
-	case wireFixed64:
+	case protowire.Fixed64:
 		d.fixed64()
-	case wireBytes:
+	case protowire.Bytes:
 		d.bytes()
-	case wireFixed32:
+	case protowire.Fixed32:
 		if len(d.b) < 4 {
 			d.fail(errTruncated)
 			return
@@ -410,21 +380,21 @@ func (d *decoder) want(field, wire, expected int) bool {
 }
 
 func (d *decoder) str(field, wire int) string {
-	if !d.want(field, wire, wireBytes) {
+	if !d.want(field, wire, protowire.Bytes) {
 		return ""
 	}
 	return string(d.bytes())
 }
 
 func (d *decoder) int64v(field, wire int) int64 {
-	if !d.want(field, wire, wireVarint) {
+	if !d.want(field, wire, protowire.Varint) {
 		return 0
 	}
 	return int64(d.varint())
 }
 
 func (d *decoder) msg(field, wire int) *decoder {
-	if !d.want(field, wire, wireBytes) {
+	if !d.want(field, wire, protowire.Bytes) {
 		return &decoder{}
 	}
 	return &decoder{b: d.bytes()}
@@ -442,79 +412,104 @@ func (d *decoder) sub(field, wire int, fn func(*decoder)) {
 	}
 }
 
+// fields walks the fields of d's message: known decodes a field it knows
+// and returns false for any other, which is skipped, as protobuf readers
+// skip the fields they do not know.
+func (d *decoder) fields(known func(field, wire int) bool) {
+	for {
+		field, wire, ok := d.next()
+		if !ok {
+			return
+		}
+		if !known(field, wire) {
+			d.skip(wire)
+		}
+	}
+}
+
+// subFields walks the fields of the message embedded in a field, as
+// fields does.
+func (d *decoder) subFields(field, wire int, known func(s *decoder, field, wire int) bool) {
+	d.sub(field, wire, func(s *decoder) {
+		s.fields(func(f, w int) bool { return known(s, f, w) })
+	})
+}
+
+// subVarint reads the varint field inner of the message embedded in a
+// field (HistoryStep, MetricControl and MemoryInfo have one each); set
+// is false when the message does not have it.
+func (d *decoder) subVarint(field, wire, inner int) (v uint64, set bool) {
+	d.sub(field, wire, func(s *decoder) { v, set = s.varintField(inner) })
+	return v, set
+}
+
+// varintField reads the varint field inner of d's message, skipping the
+// others; set is false when it has none.
+func (d *decoder) varintField(inner int) (v uint64, set bool) {
+	for {
+		f, w, ok := d.next()
+		if !ok {
+			return v, set
+		}
+		if f == inner {
+			v, set = uint64(d.int64v(f, w)), true
+		} else {
+			d.skip(w)
+		}
+	}
+}
+
+// subRecord decodes the message embedded in a field into a new T.
+func subRecord[T any](d *decoder, field, wire int, decode func(*decoder, *T)) *T {
+	v := new(T)
+	d.sub(field, wire, func(s *decoder) { decode(s, v) })
+	return v
+}
+
 // decodeRecord decodes one Record payload. Strings and values are copied,
 // so the result does not alias payload.
 func decodeRecord(payload []byte) (*Record, error) {
 	rec := &Record{}
 	d := &decoder{b: payload}
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			break
-		}
+	d.fields(func(field, wire int) bool {
 		if field == recordNum {
 			rec.Num = d.int64v(field, wire)
-			continue
+			return true
 		}
-		known := true
 		switch field {
 		case TypeHistory:
-			h := &HistoryRecord{}
-			d.sub(field, wire, func(s *decoder) { decodeHistory(s, h) })
-			rec.History = h
+			rec.History = subRecord(d, field, wire, decodeHistory)
 		case TypeSummary:
-			sr := &SummaryRecord{}
-			d.sub(field, wire, func(s *decoder) { sr.Update, sr.Remove = decodeItems(s) })
-			rec.Summary = sr
+			rec.Summary = subRecord(d, field, wire, func(s *decoder, sr *SummaryRecord) { sr.Update, sr.Remove = decodeItems(s) })
 		case TypeConfig:
-			cr := &ConfigRecord{}
-			d.sub(field, wire, func(s *decoder) { cr.Update, cr.Remove = decodeItems(s) })
-			rec.Config = cr
+			rec.Config = subRecord(d, field, wire, func(s *decoder, cr *ConfigRecord) { cr.Update, cr.Remove = decodeItems(s) })
 		case TypeFiles:
-			fr := &FilesRecord{}
-			d.sub(field, wire, func(s *decoder) { decodeFiles(s, fr) })
-			rec.Files = fr
+			rec.Files = subRecord(d, field, wire, decodeFiles)
 		case TypeStats:
-			sr := &StatsRecord{}
-			d.sub(field, wire, func(s *decoder) { decodeStats(s, sr) })
-			rec.Stats = sr
+			rec.Stats = subRecord(d, field, wire, decodeStats)
 		case TypeMetric:
-			m := &MetricRecord{}
-			d.sub(field, wire, func(s *decoder) { decodeMetric(s, m) })
-			rec.Metric = m
+			rec.Metric = subRecord(d, field, wire, decodeMetric)
 		case TypeOutputRaw:
-			o := &OutputRawRecord{}
-			d.sub(field, wire, func(s *decoder) { decodeOutputRaw(s, o) })
-			rec.OutputRaw = o
+			rec.OutputRaw = subRecord(d, field, wire, decodeOutputRaw)
 		case TypeRun:
-			r := &RunRecord{}
-			d.sub(field, wire, func(s *decoder) { decodeRun(s, r) })
-			rec.Run = r
+			rec.Run = subRecord(d, field, wire, decodeRun)
 		case TypeExit:
-			e := &RunExitRecord{}
-			d.sub(field, wire, func(s *decoder) { decodeExit(s, e) })
-			rec.Exit = e
+			rec.Exit = subRecord(d, field, wire, decodeExit)
 		case TypeHeader:
-			h := &HeaderRecord{}
-			d.sub(field, wire, func(s *decoder) { decodeHeader(s, h) })
-			rec.Header = h
+			rec.Header = subRecord(d, field, wire, decodeHeader)
 		case TypeEnvironment:
-			e := &EnvironmentRecord{}
-			d.sub(field, wire, func(s *decoder) { decodeEnvironment(s, e) })
-			rec.Environment = e
+			rec.Environment = subRecord(d, field, wire, decodeEnvironment)
 		case TypeOutput, TypeArtifact, TypeTBRecord, TypeAlert, TypeTelemetry,
 			TypeFinal, TypeFooter, TypePreempting, TypeUseArtifact,
 			TypeOutputLog:
 			d.skip(wire)
 		default:
 			// control (16), uuid (19), _info (200) and unknown fields.
-			known = false
-			d.skip(wire)
+			return false
 		}
-		if known {
-			rec.Type = field
-		}
-	}
+		rec.Type = field
+		return true
+	})
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -523,130 +518,97 @@ func decodeRecord(payload []byte) (*Record, error) {
 
 func decodeItem(d *decoder) Item {
 	var it Item
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			return it
-		}
+	d.fields(func(field, wire int) bool {
 		switch field {
 		case itemKey:
 			it.Key = d.str(field, wire)
 		case itemNestedKey:
 			it.NestedKey = append(it.NestedKey, d.str(field, wire))
 		case itemValueJSON:
-			if d.want(field, wire, wireBytes) {
+			if d.want(field, wire, protowire.Bytes) {
 				it.ValueJSON = append([]byte(nil), d.bytes()...)
 			}
 		default:
-			d.skip(wire)
+			return false
 		}
-	}
+		return true
+	})
+	return it
 }
 
 func decodeItems(d *decoder) (update, remove []Item) {
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			return update, remove
-		}
+	d.fields(func(field, wire int) bool {
 		switch field {
 		case itemsUpdate:
 			d.sub(field, wire, func(s *decoder) { update = append(update, decodeItem(s)) })
 		case itemsRemove:
 			d.sub(field, wire, func(s *decoder) { remove = append(remove, decodeItem(s)) })
 		default:
-			d.skip(wire)
+			return false
 		}
-	}
+		return true
+	})
+	return update, remove
 }
 
 func decodeHistory(d *decoder, h *HistoryRecord) {
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			return
-		}
+	d.fields(func(field, wire int) bool {
 		switch field {
 		case historyItem:
 			d.sub(field, wire, func(s *decoder) { h.Items = append(h.Items, decodeItem(s)) })
 		case historyStep:
-			d.sub(field, wire, func(s *decoder) {
-				for {
-					f, w, ok := s.next()
-					if !ok {
-						return
-					}
-					if f == stepNum {
-						h.Step = s.int64v(f, w)
-					} else {
-						s.skip(w)
-					}
-				}
-			})
+			if v, set := d.subVarint(field, wire, stepNum); set {
+				h.Step = int64(v)
+			}
 		default:
-			d.skip(wire)
+			return false
 		}
-	}
+		return true
+	})
 }
 
 func decodeFiles(d *decoder, fr *FilesRecord) {
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			return
-		}
+	d.fields(func(field, wire int) bool {
 		if field != filesFiles {
-			d.skip(wire)
-			continue
+			return false
 		}
 		var f FilesItem
-		d.sub(field, wire, func(s *decoder) {
-			for {
-				ff, w, ok := s.next()
-				if !ok {
-					return
-				}
-				switch ff {
-				case fileItemPath:
-					f.Path = s.str(ff, w)
-				case fileItemPolicy:
-					f.Policy = FilePolicy(s.int64v(ff, w))
-				case fileItemType:
-					f.Type = FileType(s.int64v(ff, w))
-				default:
-					s.skip(w)
-				}
+		d.subFields(field, wire, func(s *decoder, ff, w int) bool {
+			switch ff {
+			case fileItemPath:
+				f.Path = s.str(ff, w)
+			case fileItemPolicy:
+				f.Policy = FilePolicy(s.int64v(ff, w))
+			case fileItemType:
+				f.Type = FileType(s.int64v(ff, w))
+			default:
+				return false
 			}
+			return true
 		})
 		fr.Files = append(fr.Files, f)
-	}
+		return true
+	})
 }
 
 func decodeTimestamp(d *decoder) time.Time {
 	var sec, nsec int64
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			break
-		}
+	d.fields(func(field, wire int) bool {
 		switch field {
 		case timestampSeconds:
 			sec = d.int64v(field, wire)
 		case timestampNanos:
 			nsec = d.int64v(field, wire)
 		default:
-			d.skip(wire)
+			return false
 		}
-	}
+		return true
+	})
 	return time.Unix(sec, nsec).UTC()
 }
 
 func decodeStats(d *decoder, sr *StatsRecord) {
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			return
-		}
+	d.fields(func(field, wire int) bool {
 		switch field {
 		case statsType:
 			sr.StatsType = int32(d.int64v(field, wire))
@@ -655,17 +617,14 @@ func decodeStats(d *decoder, sr *StatsRecord) {
 		case statsItem:
 			d.sub(field, wire, func(s *decoder) { sr.Items = append(sr.Items, decodeItem(s)) })
 		default:
-			d.skip(wire)
+			return false
 		}
-	}
+		return true
+	})
 }
 
 func decodeMetric(d *decoder, m *MetricRecord) {
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			return
-		}
+	d.fields(func(field, wire int) bool {
 		switch field {
 		case metricName:
 			m.Name = d.str(field, wire)
@@ -676,71 +635,50 @@ func decodeMetric(d *decoder, m *MetricRecord) {
 		case metricStepMetricIndex:
 			m.StepMetricIndex = int32(d.int64v(field, wire))
 		case metricOptions:
-			d.sub(field, wire, func(s *decoder) {
-				for {
-					f, w, ok := s.next()
-					if !ok {
-						return
-					}
-					switch f {
-					case optionsStepSync:
-						m.Options.StepSync = s.int64v(f, w) != 0
-					case optionsHidden:
-						m.Options.Hidden = s.int64v(f, w) != 0
-					case optionsDefined:
-						m.Options.Defined = s.int64v(f, w) != 0
-					default:
-						s.skip(w)
-					}
-				}
-			})
+			flags := [...]*bool{optionsStepSync: &m.Options.StepSync, optionsHidden: &m.Options.Hidden, optionsDefined: &m.Options.Defined}
+			d.subFields(field, wire, func(s *decoder, f, w int) bool { return s.boolIn(f, w, flags[:], 0) })
 		case metricSummary:
 			sm := &MetricSummary{}
 			flags := [...]*bool{&sm.Min, &sm.Max, &sm.Mean, &sm.Best, &sm.Last, &sm.None, &sm.Copy, &sm.First}
-			d.sub(field, wire, func(s *decoder) {
-				for {
-					f, w, ok := s.next()
-					if !ok {
-						return
-					}
-					if i := f - summaryFirstFlag; i >= 0 && i < len(flags) {
-						*flags[i] = s.int64v(f, w) != 0
-					} else {
-						s.skip(w)
-					}
-				}
-			})
+			d.subFields(field, wire, func(s *decoder, f, w int) bool { return s.boolIn(f, w, flags[:], summaryFirstFlag) })
 			m.Summary = sm
 		case metricGoal:
 			m.Goal = int32(d.int64v(field, wire))
 		case metricControl:
-			d.sub(field, wire, func(s *decoder) {
-				for {
-					f, w, ok := s.next()
-					if !ok {
-						return
-					}
-					if f == controlOverwrite {
-						m.Overwrite = s.int64v(f, w) != 0
-					} else {
-						s.skip(w)
-					}
-				}
-			})
+			if v, set := d.subVarint(field, wire, controlOverwrite); set {
+				m.Overwrite = v != 0
+			}
 		case metricExpandedFromGlob:
 			m.ExpandedFromGlob = d.int64v(field, wire) != 0
 		default:
-			d.skip(wire)
+			return false
 		}
+		return true
+	})
+}
+
+// boolIn decodes a bool field into its entry in flags, a table from
+// field number less first to where it goes; false when it has none.
+func (d *decoder) boolIn(field, wire int, flags []*bool, first int) bool {
+	p := fieldIn(flags, field-first)
+	if p != nil {
+		*p = d.int64v(field, wire) != 0
 	}
+	return p != nil
+}
+
+// fieldIn is table[i], or nil past its ends: the tables of where fields
+// go are keyed by field number, with nil for the numbers of other
+// fields.
+func fieldIn[T any](table []*T, i int) *T {
+	if i < 0 || i >= len(table) {
+		return nil
+	}
+	return table[i]
 }
 
 func decodeOutputRaw(d *decoder, o *OutputRawRecord) {
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			return
-		}
+	d.fields(func(field, wire int) bool {
 		switch field {
 		case outputRawType:
 			o.OutputType = int32(d.int64v(field, wire))
@@ -749,50 +687,29 @@ func decodeOutputRaw(d *decoder, o *OutputRawRecord) {
 		case outputRawLine:
 			o.Line = d.str(field, wire)
 		default:
-			d.skip(wire)
+			return false
 		}
-	}
+		return true
+	})
 }
 
 func decodeRun(d *decoder, r *RunRecord) {
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			return
+	strs := [...]*string{runRunID: &r.RunID, runEntity: &r.Entity, runProject: &r.Project,
+		runRunGroup: &r.RunGroup, runJobType: &r.JobType, runDisplayName: &r.DisplayName, runNotes: &r.Notes,
+		runSweepID: &r.SweepID, runHost: &r.Host, runStorageID: &r.StorageID}
+	d.fields(func(field, wire int) bool {
+		if d.strIn(field, wire, strs[:]) {
+			return true
 		}
 		switch field {
-		case runRunID:
-			r.RunID = d.str(field, wire)
-		case runEntity:
-			r.Entity = d.str(field, wire)
-		case runProject:
-			r.Project = d.str(field, wire)
 		case runConfig:
-			c := &ConfigRecord{}
-			d.sub(field, wire, func(s *decoder) { c.Update, c.Remove = decodeItems(s) })
-			r.Config = c
+			r.Config = subRecord(d, field, wire, func(s *decoder, c *ConfigRecord) { c.Update, c.Remove = decodeItems(s) })
 		case runSummary:
-			sr := &SummaryRecord{}
-			d.sub(field, wire, func(s *decoder) { sr.Update, sr.Remove = decodeItems(s) })
-			r.Summary = sr
-		case runRunGroup:
-			r.RunGroup = d.str(field, wire)
-		case runJobType:
-			r.JobType = d.str(field, wire)
-		case runDisplayName:
-			r.DisplayName = d.str(field, wire)
-		case runNotes:
-			r.Notes = d.str(field, wire)
+			r.Summary = subRecord(d, field, wire, func(s *decoder, sr *SummaryRecord) { sr.Update, sr.Remove = decodeItems(s) })
 		case runTags:
 			r.Tags = append(r.Tags, d.str(field, wire))
-		case runSweepID:
-			r.SweepID = d.str(field, wire)
-		case runHost:
-			r.Host = d.str(field, wire)
 		case runStartingStep:
 			r.StartingStep = d.int64v(field, wire)
-		case runStorageID:
-			r.StorageID = d.str(field, wire)
 		case runStartTime:
 			d.sub(field, wire, func(s *decoder) { r.StartTime = decodeTimestamp(s) })
 		case runResumed:
@@ -800,17 +717,24 @@ func decodeRun(d *decoder, r *RunRecord) {
 		case runRuntime:
 			r.Runtime = int32(d.int64v(field, wire))
 		default:
-			d.skip(wire)
+			return false
 		}
+		return true
+	})
+}
+
+// strIn decodes a string field into its entry in strs, a table from
+// field number to where it goes; false when it has none.
+func (d *decoder) strIn(field, wire int, strs []*string) bool {
+	p := fieldIn(strs, field)
+	if p != nil {
+		*p = d.str(field, wire)
 	}
+	return p != nil
 }
 
 func decodeExit(d *decoder, e *RunExitRecord) {
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			return
-		}
+	d.fields(func(field, wire int) bool {
 		switch field {
 		case exitExitCode:
 			e.ExitCode = int32(d.int64v(field, wire))
@@ -819,36 +743,19 @@ func decodeExit(d *decoder, e *RunExitRecord) {
 		case exitNotComplete:
 			e.NotComplete = d.int64v(field, wire) != 0
 		default:
-			d.skip(wire)
+			return false
 		}
-	}
+		return true
+	})
 }
 
 func decodeHeader(d *decoder, h *HeaderRecord) {
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			return
-		}
+	strs := [...]*string{versionInfoProducer: &h.Producer, versionInfoMinConsumer: &h.MinConsumer}
+	d.fields(func(field, wire int) bool {
 		if field != headerVersionInfo {
-			d.skip(wire)
-			continue
+			return false
 		}
-		d.sub(field, wire, func(s *decoder) {
-			for {
-				f, w, ok := s.next()
-				if !ok {
-					return
-				}
-				switch f {
-				case versionInfoProducer:
-					h.Producer = s.str(f, w)
-				case versionInfoMinConsumer:
-					h.MinConsumer = s.str(f, w)
-				default:
-					s.skip(w)
-				}
-			}
-		})
-	}
+		d.subFields(field, wire, func(s *decoder, f, w int) bool { return s.strIn(f, w, strs[:]) })
+		return true
+	})
 }

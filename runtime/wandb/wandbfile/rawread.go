@@ -9,6 +9,8 @@ import (
 	"bufio"
 	"io"
 	"math"
+
+	"github.com/wbinstrument/wbinstrument/runtime/internal/protowire"
 )
 
 // NextPayload returns the next record's protobuf payload, undecoded, and
@@ -52,22 +54,20 @@ func DecodeRecord(payload []byte) (*Record, error) {
 // reports a history record that DecodeRecord would also reject.
 func ScanHistory(payload []byte, fn func(key, valueJSON []byte)) (isHistory bool, step int64, err error) {
 	d := decoder{b: payload}
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			break
-		}
+	d.fields(func(field, wire int) bool {
 		switch field {
 		case recordNum:
 			d.int64v(field, wire)
 		case TypeHistory:
-			if !d.want(field, wire, wireBytes) {
-				break
+			if !d.want(field, wire, protowire.Bytes) {
+				return true
 			}
 			isHistory = true
+			// Sub-decoders on the stack: d.sub's would cost an
+			// allocation a record.
 			h := decoder{b: d.bytes()}
 			if d.err != nil {
-				break
+				return true
 			}
 			step = scanHistoryFields(&h, fn)
 			if h.err != nil {
@@ -76,9 +76,10 @@ func ScanHistory(payload []byte, fn func(key, valueJSON []byte)) (isHistory bool
 		default:
 			// decodeRecord checks the wire type of the other known
 			// record types; only history records are checked here.
-			d.skip(wire)
+			return false
 		}
-	}
+		return true
+	})
 	if d.err != nil {
 		return false, 0, d.err
 	}
@@ -87,49 +88,28 @@ func ScanHistory(payload []byte, fn func(key, valueJSON []byte)) (isHistory bool
 
 func scanHistoryFields(d *decoder, fn func(key, valueJSON []byte)) (step int64) {
 	var scratch []byte
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			return step
+	d.fields(func(field, wire int) bool {
+		if field != historyItem && field != historyStep {
+			return false
 		}
-		switch field {
-		case historyItem:
-			if !d.want(field, wire, wireBytes) {
-				return step
-			}
-			it := decoder{b: d.bytes()}
-			if d.err != nil {
-				return step
-			}
-			scratch = scanItem(&it, scratch, fn)
-			if it.err != nil {
-				d.fail(it.err)
-				return step
-			}
-		case historyStep:
-			if !d.want(field, wire, wireBytes) {
-				return step
-			}
-			s := decoder{b: d.bytes()}
-			for {
-				f, w, ok := s.next()
-				if !ok {
-					break
-				}
-				if f == stepNum {
-					step = s.int64v(f, w)
-				} else {
-					s.skip(w)
-				}
-			}
-			if s.err != nil {
-				d.fail(s.err)
-				return step
-			}
-		default:
-			d.skip(wire)
+		if !d.want(field, wire, protowire.Bytes) {
+			return true
 		}
-	}
+		s := decoder{b: d.bytes()}
+		if d.err != nil {
+			return true
+		}
+		if field == historyItem {
+			scratch = scanItem(&s, scratch, fn)
+		} else if v, set := s.varintField(stepNum); set {
+			step = int64(v)
+		}
+		if s.err != nil {
+			d.fail(s.err)
+		}
+		return true
+	})
+	return step
 }
 
 // scanItem reads one HistoryItem and hands it to fn. Nested keys are
@@ -138,32 +118,27 @@ func scanItem(d *decoder, scratch []byte, fn func(key, valueJSON []byte)) []byte
 	var key, value []byte
 	nested := 0
 	scratch = scratch[:0]
-	for {
-		field, wire, ok := d.next()
-		if !ok {
-			break
+	d.fields(func(field, wire int) bool {
+		if field != itemKey && field != itemNestedKey && field != itemValueJSON {
+			return false
+		}
+		if !d.want(field, wire, protowire.Bytes) {
+			return true
 		}
 		switch field {
 		case itemKey:
-			if d.want(field, wire, wireBytes) {
-				key = d.bytes()
-			}
+			key = d.bytes()
 		case itemNestedKey:
-			if d.want(field, wire, wireBytes) {
-				if nested > 0 {
-					scratch = append(scratch, '.')
-				}
-				scratch = append(scratch, d.bytes()...)
-				nested++
+			if nested > 0 {
+				scratch = append(scratch, '.')
 			}
+			scratch = append(scratch, d.bytes()...)
+			nested++
 		case itemValueJSON:
-			if d.want(field, wire, wireBytes) {
-				value = d.bytes()
-			}
-		default:
-			d.skip(wire)
+			value = d.bytes()
 		}
-	}
+		return true
+	})
 	if d.err != nil {
 		return scratch
 	}
