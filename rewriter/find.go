@@ -515,33 +515,37 @@ func (f *finder) selector(x *ast.SelectorExpr, stack []ast.Node, fn string) {
 		f.add(s, false)
 		return
 	}
+	edits := f.wrapSite(&s, x, parent, grand, fn, wrapper, isCallWrapper)
+	f.add(s, true, edits...)
+}
+
+// wrapSite sets the action of s, the site of x, a selector that wrapper
+// (wbiCallN, wbiOAI3CallN...) instruments, and returns its edits: none
+// when an earlier run wrapped x already (ours names the wrappers, of x's
+// SDK) with the right site literal, the literal's when the site moved,
+// else the wrapper around x.
+func (f *finder) wrapSite(s *Site, x *ast.SelectorExpr, parent, grand ast.Node, fn, wrapper string, ours func(name string) bool) []edit {
 	lit := strconv.Quote(f.siteString(x.Sel.Pos(), fn))
-	// Already wrapped by an earlier run: wbiCallN(x, "site").
+	// Already wrapped by an earlier run: wrapper(x, "site").
 	if c, ok := parent.(*ast.CallExpr); ok && len(c.Args) == 2 && c.Args[0] == x {
-		if id, ok := c.Fun.(*ast.Ident); ok && isCallWrapper(id.Name) {
+		if id, ok := c.Fun.(*ast.Ident); ok && ours(id.Name) {
 			s.Kind = "method value"
 			if g, ok := grand.(*ast.CallExpr); ok && g.Fun == c {
 				s.Kind = "call"
 			}
-			if bl, ok := c.Args[1].(*ast.BasicLit); ok && bl.Kind == token.STRING {
-				if bl.Value == lit {
-					s.Action = ActionAlready
-					f.add(s, true)
-					return
-				}
+			if bl, ok := c.Args[1].(*ast.BasicLit); ok && bl.Kind == token.STRING && bl.Value != lit {
 				s.Action, s.Reason = ActionUpdated, "site moved: literal updated"
-				f.add(s, true, edit{f.off(bl.Pos()), f.off(bl.End()), lit})
-				return
+				return []edit{{f.off(bl.Pos()), f.off(bl.End()), lit}}
 			}
 			s.Action = ActionAlready
-			f.add(s, true)
-			return
+			return nil
 		}
 	}
 	s.Action = ActionRewritten
-	f.add(s, true,
-		edit{f.off(x.Pos()), f.off(x.Pos()), wrapper + "("},
-		edit{f.off(x.End()), f.off(x.End()), ", " + lit + ")"})
+	return []edit{
+		{f.off(x.Pos()), f.off(x.Pos()), wrapper + "("},
+		{f.off(x.End()), f.off(x.End()), ", " + lit + ")"},
+	}
 }
 
 // selectorSite is the site of x, the selector of a method of an SDK's

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/wbinstrument/wbinstrument/internal/testtree"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under ../golden")
@@ -59,28 +61,14 @@ func copyTree(t testing.TB, src, dst, root string) {
 // checkout path turned back into the placeholder; the vendored runtime is
 // left out (it is the runtime's source, checked separately).
 func readTree(t testing.TB, dir, root string) map[string]string {
-	out := map[string]string{}
-	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
+	t.Helper()
+	out := testtree.Read(t, dir)
+	for rel, data := range out {
+		if strings.HasPrefix(rel, "vendor/github.com/wbinstrument/") {
+			delete(out, rel)
+			continue
 		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		if fi.IsDir() {
-			if strings.HasPrefix(rel, "vendor/github.com/wbinstrument") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		out[rel] = strings.ReplaceAll(string(data), root, placeholder)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+		out[rel] = strings.ReplaceAll(data, root, placeholder)
 	}
 	return out
 }
@@ -101,11 +89,20 @@ func siteLines(dir string, rep *Report) string {
 	return b.String()
 }
 
-// goCmd runs the go command in dir and fails the test on error.
+// goCmd runs the go command in dir with GOFLAGS and GOWORK cleared, so
+// that the developer's settings do not reach the module under test.
 func goCmd(t testing.TB, dir string, args ...string) {
+	t.Helper()
+	runGo(t, dir, []string{"GOFLAGS=", "GOWORK="}, args...)
+}
+
+// runGo runs the go command in dir with env added to this process's
+// environment, and fails the test with its output on error.
+func runGo(t testing.TB, dir string, env []string, args ...string) {
+	t.Helper()
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=")
+	cmd.Env = append(os.Environ(), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go %s in %s: %v\n%s", strings.Join(args, " "), dir, err, out)
 	}
@@ -367,28 +364,9 @@ func mapValues(m map[string]string) []string {
 	return v
 }
 
+// compareTrees reports each file of want missing from got, each file got
+// has in addition, and each that differs, with its unified diff.
 func compareTrees(t *testing.T, want, got map[string]string) {
 	t.Helper()
-	var names []string
-	for n := range want {
-		names = append(names, n)
-	}
-	for n := range got {
-		if _, ok := want[n]; !ok {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		w, wok := want[n]
-		g, gok := got[n]
-		switch {
-		case !wok:
-			t.Errorf("unexpected file %s:\n%s", n, g)
-		case !gok:
-			t.Errorf("missing file %s", n)
-		case w != g:
-			t.Errorf("%s differs:\n%s", n, unifiedDiff(n, []byte(w), []byte(g)))
-		}
-	}
+	testtree.Compare(t, want, got, unifiedDiff)
 }

@@ -3,7 +3,6 @@ package rewriter
 import (
 	"fmt"
 	"go/ast"
-	"go/token"
 	"go/types"
 	"strconv"
 	"strings"
@@ -282,28 +281,8 @@ func (f *finder) oaiSelector(x *ast.SelectorExpr, sel *types.Selection, parent, 
 		f.add(s, false)
 		return true
 	}
-	lit := strconv.Quote(f.siteString(x.Sel.Pos(), fn))
-	// Already wrapped by an earlier run: wbiOAI3CallN(x, "site").
-	if c, ok := parent.(*ast.CallExpr); ok && len(c.Args) == 2 && c.Args[0] == x {
-		if id, ok := c.Fun.(*ast.Ident); ok && isOAIWrapper(id.Name) {
-			s.Kind = "method value"
-			if g, ok := grand.(*ast.CallExpr); ok && g.Fun == c {
-				s.Kind = "call"
-			}
-			if bl, ok := c.Args[1].(*ast.BasicLit); ok && bl.Kind == token.STRING && bl.Value != lit {
-				s.Action, s.Reason = ActionUpdated, "site moved: literal updated"
-				f.addOAI(s, major, edit{f.off(bl.Pos()), f.off(bl.End()), lit})
-				return true
-			}
-			s.Action = ActionAlready
-			f.addOAI(s, major)
-			return true
-		}
-	}
-	s.Action = ActionRewritten
-	f.addOAI(s, major,
-		edit{f.off(x.Pos()), f.off(x.Pos()), wrapper + "("},
-		edit{f.off(x.End()), f.off(x.End()), ", " + lit + ")"})
+	edits := f.wrapSite(&s, x, parent, grand, fn, wrapper, isOAIWrapper)
+	f.addOAI(s, major, edits...)
 	return true
 }
 

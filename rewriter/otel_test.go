@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/wbinstrument/wbinstrument/internal/modproxy"
+	"github.com/wbinstrument/wbinstrument/internal/testtree"
 )
 
 // TestReleasedRewriteOTel: a released tool's rewrite of a module that
@@ -21,9 +22,6 @@ import (
 // time, and revert gives every byte back; the same tool on a module
 // without OpenTelemetry adds no bridge.
 func TestReleasedRewriteOTel(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a module against a published runtime")
-	}
 	const v = "v0.1.0"
 	sums, bridgeSums := otelReleaseEnv(t, v)
 
@@ -71,9 +69,13 @@ func TestReleasedRewriteOTel(t *testing.T) {
 }
 
 // otelReleaseEnv is releaseEnv with the bridge published too; it returns
-// the runtime's and the bridge's go.sum lines at v.
+// the runtime's and the bridge's go.sum lines at v. The tests that call
+// it build against what it publishes: they skip with -short.
 func otelReleaseEnv(t *testing.T, v string) (map[string]string, []byte) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds a module against a published runtime")
+	}
 	sums := releaseEnv(t, v)
 	proxy := t.TempDir()
 	bridgeSums, err := modproxy.Publish(proxy, filepath.Join(replaceRoot(t), "runtime", "otelbridge"), BridgeModule, v)
@@ -92,40 +94,18 @@ func otelReleaseEnv(t *testing.T, v string) (map[string]string, []byte) {
 	return sums, bridgeSums
 }
 
-// readAll returns every file below dir, vendor/ included.
-func readAll(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err != nil || fi.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(data)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // TestReleasedRewriteOTelVendored: a vendored module that uses
 // OpenTelemetry gets the published bridge in vendor/ next to the
 // runtime, listed in modules.txt; it builds and vets with -mod=vendor,
 // `go mod vendor` run afterwards gives the same tree to the byte, a
 // second rewrite changes nothing, and revert gives every byte back.
 func TestReleasedRewriteOTelVendored(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a module against a published runtime")
-	}
 	const v = "v0.1.0"
 	otelReleaseEnv(t, v)
 	dir, _ := copyInput(t, "otel")
 	goCmdEnv(t, dir, "mod", "vendor")
 	t.Setenv("GOFLAGS", "-mod=vendor -modcacherw")
-	before := readAll(t, dir)
+	before := testtree.Read(t, dir)
 	if _, err := rewriteAt(t, dir, v); err != nil {
 		t.Fatal(err)
 	}
@@ -148,14 +128,14 @@ func TestReleasedRewriteOTelVendored(t *testing.T) {
 	if rep, err := rewriteAt(t, dir, v); err != nil || len(rep.Files) != 0 {
 		t.Fatalf("second rewrite: %v, changes %v", err, rep)
 	}
-	rewritten := readAll(t, dir)
+	rewritten := testtree.Read(t, dir)
 	goCmdEnv(t, dir, "mod", "vendor")
-	compareTrees(t, rewritten, readAll(t, dir))
+	compareTrees(t, rewritten, testtree.Read(t, dir))
 
 	if _, err := Revert(context.Background(), Options{Dir: dir, Patterns: []string{"./..."}}); err != nil {
 		t.Fatal(err)
 	}
-	compareTrees(t, before, readAll(t, dir))
+	compareTrees(t, before, testtree.Read(t, dir))
 }
 
 // TestBridgeImports: bridgeImports lists exactly what the bridge imports
@@ -194,32 +174,35 @@ func TestWantsBridgeVendored(t *testing.T) {
 	dir := t.TempDir()
 	gomod := filepath.Join(dir, "go.mod")
 	os.WriteFile(gomod, []byte("module example.com/v\n\ngo 1.23.0\n\nrequire go.opentelemetry.io/otel v1.37.0\n\nrequire go.opentelemetry.io/otel/trace v1.37.0 // indirect\n"), 0o644)
-	gosum := filepath.Join(dir, "go.sum")
+	traceHash := "go.opentelemetry.io/otel/trace v1.37.0 h1:HLdcFNbRQBE2imdSEgm/kwqmQj1Or1l/7bW6mxVK7z4=\n"
 	sum := "go.opentelemetry.io/otel v1.37.0 h1:9zhNfelUvx0KBfu/gb+ZgeAfAgtWrfHJZcAqFC228wQ=\n" +
 		"go.opentelemetry.io/otel v1.37.0/go.mod h1:ehE/umFRLnuLa/vSccNq9oS1ErUlkkK71gMcN34UG8I=\n" +
-		"go.opentelemetry.io/otel/trace v1.37.0 h1:HLdcFNbRQBE2imdSEgm/kwqmQj1Or1l/7bW6mxVK7z4=\n" +
+		traceHash +
 		"go.opentelemetry.io/otel/trace v1.37.0/go.mod h1:TlgrlQ+PtQO5XFerSPUYG0JSgGyryXewPGyayAWSBS0=\n"
-	os.WriteFile(gosum, []byte(sum), 0o644)
-	if !wantsBridge(gomod, "") {
-		t.Fatal("a module that requires OpenTelemetry does not get the bridge")
-	}
-	// Required but not built (only go.mod hashes in go.sum): the bridge
-	// would make the build ask for go.sum entries it does not have.
-	os.WriteFile(gosum, []byte(strings.Replace(sum, "go.opentelemetry.io/otel/trace v1.37.0 h1:HLdcFNbRQBE2imdSEgm/kwqmQj1Or1l/7bW6mxVK7z4=\n", "", 1)), 0o644)
-	if wantsBridge(gomod, "") {
-		t.Error("go.sum lacks otel/trace's content hash, yet the bridge")
-	}
-	os.WriteFile(gosum, []byte(sum), 0o644)
-	os.MkdirAll(filepath.Join(dir, "vendor"), 0o755)
-	mt := filepath.Join(dir, "vendor", "modules.txt")
 	all := "# go.opentelemetry.io/otel v1.37.0\n## explicit; go 1.23.0\ngo.opentelemetry.io/otel\ngo.opentelemetry.io/otel/attribute\ngo.opentelemetry.io/otel/codes\n" +
 		"# go.opentelemetry.io/otel/trace v1.37.0\n## explicit; go 1.23.0\ngo.opentelemetry.io/otel/trace\n"
-	os.WriteFile(mt, []byte(all), 0o644)
-	if !wantsBridge(gomod, "") {
-		t.Error("vendor/ has the bridge's imports, yet no bridge")
-	}
-	os.WriteFile(mt, []byte(strings.Replace(all, "go.opentelemetry.io/otel\n", "", 1)), 0o644)
-	if wantsBridge(gomod, "") {
-		t.Error("vendor/ lacks go.opentelemetry.io/otel, yet the bridge")
+	// Each step writes one file, the others staying as the steps before
+	// left them, and says whether the module then gets the bridge.
+	for i, step := range []struct {
+		file, data string
+		want       bool
+		what       string
+	}{
+		{"go.sum", sum, true, "a module that requires OpenTelemetry"},
+		// Required but not built (only go.mod hashes in go.sum): the bridge
+		// would make the build ask for go.sum entries it does not have.
+		{"go.sum", strings.Replace(sum, traceHash, "", 1), false, "go.sum lacks otel/trace's content hash"},
+		{"go.sum", sum, true, "go.sum has the content hashes again"},
+		{"vendor/modules.txt", all, true, "vendor/ has the bridge's imports"},
+		{"vendor/modules.txt", strings.Replace(all, "go.opentelemetry.io/otel\n", "", 1), false, "vendor/ lacks go.opentelemetry.io/otel"},
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(step.file))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(step.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := wantsBridge(gomod, ""); got != step.want {
+			t.Errorf("step %d, %s: wantsBridge = %v, want %v", i, step.what, got, step.want)
+		}
 	}
 }

@@ -1,10 +1,8 @@
 package rewriter
 
 import (
-	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -212,11 +210,5 @@ func TestReleasedRewriteVendored(t *testing.T) {
 // (releaseEnv's proxy and module cache).
 func goCmdEnv(t *testing.T, dir string, args ...string) {
 	t.Helper()
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("go %s in %s: %v\n%s", strings.Join(args, " "), dir, err, out.Bytes())
-	}
+	runGo(t, dir, nil, args...)
 }

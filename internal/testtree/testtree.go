@@ -1,6 +1,7 @@
-// Package testtree copies directory trees for tests that rewrite a copy
-// of a program (a testdata case, a corpus program) and must never touch
-// the original.
+// Package testtree copies, reads and compares directory trees for tests
+// that rewrite a copy of a program (a testdata case, a corpus program),
+// must never touch the original, and check what the copy holds after
+// (Copy, then Read before and after, then Compare).
 package testtree
 
 import (

@@ -3,15 +3,15 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	goopenai "github.com/sashabaranov/go-openai"
 )
 
 func main() {
 	defer wbiFinish()
-//line :12:1
+//line :11:1
+	var req goopenai.ModerationRequest
+	req.Input = "x"
 	c := wbiNewClient(goopenai.NewClientWithConfig, goopenai.DefaultConfig, "key")
-	resp, err := wbiCall1(c.Moderations, "main.go:13 main.main")(context.Background(), goopenai.ModerationRequest{Input: "x"})
-	fmt.Println(resp.ID, err)
+	_, _ = wbiCall1(c.Moderations, "main.go:14 main.main")(context.Background(), req)
 }

@@ -4,17 +4,16 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	openai "github.com/sashabaranov/go-openai"
 )
 
 func main() {
 	defer wbiFinish()
-//line :13:1
-	cfg := openai.DefaultAzureConfig(os.Getenv("AZURE_OPENAI_KEY"), "https://example.openai.azure.com/")
+//line :12:1
+	cfg := openai.DefaultAzureConfig("key", "https://example.openai.azure.com/")
 	cfg.APIVersion = "2024-02-01"
 	c := openai.NewClientWithConfig(wbiConfig(cfg))
-	resp, err := wbiCall1(c.CreateChatCompletion, "main.go:16 main.main")(context.Background(), openai.ChatCompletionRequest{Model: "gpt-4o"})
+	resp, err := wbiCall1(c.CreateChatCompletion, "main.go:15 main.main")(context.Background(), openai.ChatCompletionRequest{Model: "gpt-4o"})
 	fmt.Println(resp.ID, err)
 }

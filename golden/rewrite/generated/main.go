@@ -3,15 +3,12 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	openai "github.com/sashabaranov/go-openai"
 )
 
 func main() {
 	defer wbiFinish()
-//line :13:1
-	c := wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, os.Getenv("OPENAI_API_KEY"))
-	fmt.Println(gen(context.Background(), c))
+//line :11:1
+	_ = gen(context.TODO(), wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, "key"))
 }

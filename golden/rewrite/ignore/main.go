@@ -4,21 +4,20 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	openai "github.com/sashabaranov/go-openai"
 )
 
 func main() {
 	defer wbiFinish()
-//line :13:1
-	c := openai.NewClient(os.Getenv("OPENAI_API_KEY")) //wbinstrument:ignore
+//line :12:1
+	c := openai.NewClient("key") //wbinstrument:ignore
 	ctx := context.Background()
 	//wbinstrument:ignore
 	_, _ = c.ListModels(ctx)
-	_, _ = wbiCall0(c.ListFiles, "main.go:17 main.main")(ctx)
+	_, _ = wbiCall0(c.ListFiles, "main.go:16 main.main")(ctx)
 	_, _ = c.ListEngines(ctx) //wbinstrument:ignore
-	_, _ = wbiCall0(c.ListModels, "main.go:19 main.main")(ctx)
+	_, _ = wbiCall0(c.ListModels, "main.go:18 main.main")(ctx)
 	quiet(ctx, c)
 	fmt.Println(other(ctx, c))
 }

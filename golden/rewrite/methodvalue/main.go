@@ -3,21 +3,18 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	openai "github.com/sashabaranov/go-openai"
 )
 
 func main() {
 	defer wbiFinish()
-//line :13:1
-	c := wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, os.Getenv("OPENAI_API_KEY"))
-	create := wbiCall1(c.CreateChatCompletion, "main.go:14 main.main")
-	resp, err := create(context.Background(), openai.ChatCompletionRequest{Model: openai.GPT4oMini})
-	fmt.Println(resp.ID, err)
+//line :11:1
+	c := wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, "key")
+	create := wbiCall1(c.CreateChatCompletion, "main.go:12 main.main")
+	_, _ = create(context.Background(), openai.ChatCompletionRequest{Model: openai.GPT4oMini})
 	calls := map[string]func(context.Context, openai.EmbeddingRequestConverter) (openai.EmbeddingResponse, error){
-		"embed": wbiCall1(c.CreateEmbeddings, "main.go:18 main.main"),
+		"embed": wbiCall1(c.CreateEmbeddings, "main.go:15 main.main"),
 	}
 	_ = calls
 	_ = (*openai.Client).ListModels

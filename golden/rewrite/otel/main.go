@@ -3,8 +3,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	openai "github.com/sashabaranov/go-openai"
 	"go.opentelemetry.io/otel"
@@ -12,17 +10,10 @@ import (
 
 func main() {
 	defer wbiFinish()
-//line :14:1
+//line :12:1
 	ctx, span := otel.Tracer("example.com/otel").Start(context.Background(), "handle request")
 	defer span.End()
-	c := wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, os.Getenv("OPENAI_API_KEY"))
-	resp, err := wbiCall1(c.CreateChatCompletion, "main.go:17 main.main")(ctx, openai.ChatCompletionRequest{
-		Model:    openai.GPT4oMini,
-		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "hi"}},
-	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(resp.Choices[0].Message.Content)
+	c := wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, "key")
+	_, err := wbiCall1(c.CreateChatCompletion, "main.go:15 main.main")(ctx, openai.ChatCompletionRequest{Model: openai.GPT4oMini})
+	span.RecordError(err)
 }

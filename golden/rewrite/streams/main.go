@@ -4,17 +4,16 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	openai "github.com/sashabaranov/go-openai"
 )
 
 func main() {
 	defer wbiFinish()
-//line :13:1
-	c := wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, os.Getenv("OPENAI_API_KEY"))
+//line :12:1
 	ctx := context.Background()
-	s, err := wbiCall1(c.CreateChatCompletionStream, "main.go:15 main.main")(ctx, openai.ChatCompletionRequest{Model: openai.GPT4oMini, Stream: true})
+	c := wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, "key")
+	s, err := wbiCall1(c.CreateChatCompletionStream, "main.go:14 main.main")(ctx, openai.ChatCompletionRequest{Model: openai.GPT4oMini, Stream: true})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -27,7 +26,7 @@ func main() {
 		}
 		fmt.Print(r.Choices[0].Delta.Content)
 	}
-	cs, err := wbiCall1(c.CreateCompletionStream, "main.go:28 main.main")(ctx, openai.CompletionRequest{Model: "gpt-3.5-turbo-instruct"})
+	cs, err := wbiCall1(c.CreateCompletionStream, "main.go:27 main.main")(ctx, openai.CompletionRequest{Model: "gpt-3.5-turbo-instruct"})
 	if err == nil {
 		cs.Close()
 	}

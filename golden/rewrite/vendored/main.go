@@ -4,23 +4,16 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	openai "github.com/sashabaranov/go-openai"
 )
 
 func main() {
 	defer wbiFinish()
-//line :14:1
-	c := wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, os.Getenv("OPENAI_API_KEY"))
-	resp, err := wbiCall1(c.CreateChatCompletion, "main.go:15 main.main")(context.Background(), openai.ChatCompletionRequest{
-		Model:    openai.GPT4oMini,
-		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "hi"}},
-	})
-	if err != nil {
-		fmt.Println(err)
-		return
+//line :12:1
+	client := wbiNewClient(openai.NewClientWithConfig, openai.DefaultConfig, "key")
+	req := openai.ChatCompletionRequest{Model: openai.GPT4oMini}
+	if _, err := wbiCall1(client.CreateChatCompletion, "main.go:14 main.main")(context.Background(), req); err != nil {
+		println(err.Error())
 	}
-	fmt.Println(resp.Choices[0].Message.Content)
 }

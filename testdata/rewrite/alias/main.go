@@ -3,13 +3,13 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	goopenai "github.com/sashabaranov/go-openai"
 )
 
 func main() {
+	var req goopenai.ModerationRequest
+	req.Input = "x"
 	c := goopenai.NewClient("key")
-	resp, err := c.Moderations(context.Background(), goopenai.ModerationRequest{Input: "x"})
-	fmt.Println(resp.ID, err)
+	_, _ = c.Moderations(context.Background(), req)
 }

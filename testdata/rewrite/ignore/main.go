@@ -4,13 +4,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	openai "github.com/sashabaranov/go-openai"
 )
 
 func main() {
-	c := openai.NewClient(os.Getenv("OPENAI_API_KEY")) //wbinstrument:ignore
+	c := openai.NewClient("key") //wbinstrument:ignore
 	ctx := context.Background()
 	//wbinstrument:ignore
 	_, _ = c.ListModels(ctx)

@@ -3,17 +3,14 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	openai "github.com/sashabaranov/go-openai"
 )
 
 func main() {
-	c := openai.NewClient(os.Getenv("OPENAI_API_KEY"))
+	c := openai.NewClient("key")
 	create := c.CreateChatCompletion
-	resp, err := create(context.Background(), openai.ChatCompletionRequest{Model: openai.GPT4oMini})
-	fmt.Println(resp.ID, err)
+	_, _ = create(context.Background(), openai.ChatCompletionRequest{Model: openai.GPT4oMini})
 	calls := map[string]func(context.Context, openai.EmbeddingRequestConverter) (openai.EmbeddingResponse, error){
 		"embed": c.CreateEmbeddings,
 	}

@@ -3,13 +3,10 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	openai "github.com/sashabaranov/go-openai"
 )
 
 func main() {
-	c := openai.NewClient(os.Getenv("OPENAI_API_KEY"))
-	fmt.Println(helper(context.Background(), c))
+	_ = helper(context.Background(), openai.NewClient("key"))
 }

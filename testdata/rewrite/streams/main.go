@@ -4,14 +4,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	openai "github.com/sashabaranov/go-openai"
 )
 
 func main() {
-	c := openai.NewClient(os.Getenv("OPENAI_API_KEY"))
 	ctx := context.Background()
+	c := openai.NewClient("key")
 	s, err := c.CreateChatCompletionStream(ctx, openai.ChatCompletionRequest{Model: openai.GPT4oMini, Stream: true})
 	if err != nil {
 		fmt.Println(err)

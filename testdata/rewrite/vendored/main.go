@@ -4,21 +4,14 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	openai "github.com/sashabaranov/go-openai"
 )
 
 func main() {
-	c := openai.NewClient(os.Getenv("OPENAI_API_KEY"))
-	resp, err := c.CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{
-		Model:    openai.GPT4oMini,
-		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "hi"}},
-	})
-	if err != nil {
-		fmt.Println(err)
-		return
+	client := openai.NewClient("key")
+	req := openai.ChatCompletionRequest{Model: openai.GPT4oMini}
+	if _, err := client.CreateChatCompletion(context.Background(), req); err != nil {
+		println(err.Error())
 	}
-	fmt.Println(resp.Choices[0].Message.Content)
 }
