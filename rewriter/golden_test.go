@@ -151,22 +151,21 @@ func checkVendoredRuntime(t *testing.T, dir, root string) {
 		if !fileExists(filepath.Join(m, "vendor", "modules.txt")) {
 			continue
 		}
+		// What `go mod vendor` would copy: every non-test .go file of the
+		// runtime's packages that the glue's import needs, as the go
+		// command lists them (a package only tests import stays out).
 		want := map[string]string{}
 		src := filepath.Join(root, "runtime")
-		filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-			if err != nil {
-				return err
+		for _, dir := range runtimeDeps(t, src) {
+			ents, _ := os.ReadDir(dir)
+			for _, e := range ents {
+				if n := e.Name(); !e.IsDir() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") {
+					data, _ := os.ReadFile(filepath.Join(dir, n))
+					rel, _ := filepath.Rel(src, filepath.Join(dir, n))
+					want[filepath.ToSlash(rel)] = string(data)
+				}
 			}
-			if fi.IsDir() && p != src && (skipDir(fi.Name()) || fileExists(filepath.Join(p, "go.mod"))) {
-				return filepath.SkipDir
-			}
-			if !fi.IsDir() && strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") {
-				data, _ := os.ReadFile(p)
-				rel, _ := filepath.Rel(src, p)
-				want[filepath.ToSlash(rel)] = string(data)
-			}
-			return nil
-		})
+		}
 		got := map[string]string{}
 		vdir := vendorDir(m)
 		filepath.Walk(vdir, func(p string, fi os.FileInfo, err error) error {
@@ -182,6 +181,21 @@ func checkVendoredRuntime(t *testing.T, dir, root string) {
 		}
 		compareTrees(t, want, got)
 	}
+}
+
+// runtimeDeps lists the directories of runtimePkg and of the packages of
+// the runtime module it imports, by `go list -deps` in the runtime
+// module at src.
+func runtimeDeps(t *testing.T, src string) []string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{if eq .Module.Path \""+RuntimeModule+"\"}}{{.Dir}}{{end}}{{end}}", runtimePkg)
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", runtimePkg, err)
+	}
+	return strings.Split(strings.TrimSpace(string(out)), "\n")
 }
 
 // gofmtCleanFiles lists the .go files below dir (relative paths) that

@@ -3,9 +3,12 @@ package rewriter
 import (
 	"bytes"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -122,9 +125,15 @@ func vendorModule(modRoot string, o *Options, module, version, dir string) (chan
 		}
 		changes = append(changes, FileChange{Path: p, Old: cur, New: data})
 	}
+	// `go mod vendor` copies the packages the build imports, not every
+	// package of the module: those the generated glue's import (the
+	// runtime's wbopenai, or the bridge) reaches inside the module. A
+	// package only tests import (runtime/internal/casetest) stays out.
 	// No go.mod: `go mod vendor` leaves out those of dependencies when
 	// the main module's go line is 1.17 or later, and the rewrite raises
 	// a lower one to 1.18.
+	files := map[string][]string{} // package import path -> its files
+	imports := map[string][]string{}
 	err = filepath.Walk(src, func(path string, fi os.FileInfo, err error) error {
 		if err != nil {
 			return err
@@ -141,17 +150,51 @@ func vendorModule(modRoot string, o *Options, module, version, dir string) (chan
 		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
 			return nil
 		}
-		data, err := os.ReadFile(path)
+		rel, _ := filepath.Rel(src, path)
+		pkg := strings.TrimSuffix(module+"/"+filepath.ToSlash(filepath.Dir(rel)), "/.")
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(src, path)
-		add(rel, data)
-		pkgs[module+"/"+filepath.ToSlash(filepath.Dir(rel))] = true
+		files[pkg] = append(files[pkg], rel)
+		for _, im := range f.Imports {
+			if ip, err := strconv.Unquote(im.Path.Value); err == nil && (ip == module || strings.HasPrefix(ip, module+"/")) {
+				imports[pkg] = append(imports[pkg], ip)
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, "", "", fmt.Errorf("copying %s from %s: %v", module, src, err)
+	}
+	root := module
+	if module == RuntimeModule {
+		root = runtimePkg
+	}
+	var reach func(pkg string)
+	reach = func(pkg string) {
+		if pkgs[pkg] || files[pkg] == nil {
+			return
+		}
+		pkgs[pkg] = true
+		for _, ip := range imports[pkg] {
+			reach(ip)
+		}
+	}
+	reach(root)
+	var names []string
+	for p := range pkgs {
+		names = append(names, p)
+	}
+	sort.Strings(names) // packages in path order, each one's files as the walk found them
+	for _, pkg := range names {
+		for _, rel := range files[pkg] {
+			data, err := os.ReadFile(filepath.Join(src, rel))
+			if err != nil {
+				return nil, "", "", fmt.Errorf("copying %s from %s: %v", module, src, err)
+			}
+			add(rel, data)
+		}
 	}
 	// Files of an older copy that the current one no longer has; the
 	// bridge, below the runtime's directory, is not the runtime's.
@@ -168,11 +211,6 @@ func vendorModule(modRoot string, o *Options, module, version, dir string) (chan
 		}
 		return nil
 	})
-	var names []string
-	for p := range pkgs {
-		names = append(names, strings.TrimSuffix(p, "/."))
-	}
-	sort.Strings(names)
 	var b strings.Builder
 	if replaced {
 		fmt.Fprintf(&b, "# %s %s => %s\n## explicit; go %s\n", module, version, src, goVersion)
