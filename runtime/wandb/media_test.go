@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/online"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
@@ -283,7 +284,7 @@ func TestFilesRecordAfterFile(t *testing.T) {
 	setTableTiming(t, 50*time.Millisecond, time.Hour, 4, 1<<30)
 	var sink *checkingSink
 	old := newOnlineSink
-	newOnlineSink = func(cfg sinkConfig) (recordSink, error) {
+	newOnlineSink = func(cfg online.Config) (recordSink, error) {
 		sink = &checkingSink{filesDir: cfg.FilesDir}
 		return sink, nil
 	}

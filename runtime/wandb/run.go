@@ -8,11 +8,14 @@
 // encodes values, frames records and hands whole records to the OS.
 //
 // The file format itself (framing, record codec, reader) is package
-// wandbfile, which tools that read logs use on their own. Here: the Run and
-// its options (run.go, settings.go), the writer goroutine (queue.go,
-// writer*.go, rawrow.go, media.go, table*.go), the run directory and its
-// lock (rundir.go, runlock*.go), the environment (environment*.go), and the
-// online sender and sync (online*.go, sender*.go).
+// wandbfile, which tools that read logs use on their own; uploading to
+// W&B, live and with `wbinstrument sync`, is package online, which the
+// writer hands every record to through the recordSink seam (sink.go).
+// Here: the Run and its options (run.go, settings.go), the writer
+// goroutine (queue.go, writer*.go, rawrow.go, media.go, table*.go), the run
+// directory (rundir.go; its lock is internal/runlock), the environment
+// (environment_gather.go), the online seam (sink.go, target.go) and the
+// forwards to online.Sync for this package's callers (sync.go).
 package wandb
 
 import (
@@ -27,6 +30,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/internal/runlock"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
@@ -365,7 +369,7 @@ func (r *Run) finish(code int) error {
 	case res = <-req.result:
 		// The writer is done with the log: it is complete, or as complete
 		// as it will get, and no longer live.
-		removeRunLock(filepath.Join(r.dir, "run-"+r.id+".wandb"))
+		runlock.Remove(filepath.Join(r.dir, "run-"+r.id+".wandb"))
 	case <-grace.C:
 		err := fmt.Errorf("wandb: finish timed out after %s; %s may lack its last records and exit record", timeout, r.dir)
 		r.con.line("%v", err)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/internal/runlock"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/online"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
@@ -38,8 +40,8 @@ func (r *Run) open() error {
 		return fmt.Errorf("wandb: creating %s: %w", wandbDir, err)
 	}
 
-	online := r.opts.Mode == modeOnline && newOnlineSink != nil
-	name := runDirName(r, online)
+	streaming := r.opts.Mode == modeOnline && newOnlineSink != nil
+	name := runDirName(r, streaming)
 	r.dir = filepath.Join(wandbDir, name)
 	if err := os.Mkdir(r.dir, 0o755); err != nil {
 		return fmt.Errorf("wandb: creating run directory: %w", err)
@@ -57,9 +59,9 @@ func (r *Run) open() error {
 	w := newWriter(r, f)
 
 	var sink recordSink
-	if online {
+	if streaming {
 		stderr := r.con.w
-		sink, err = newOnlineSink(sinkConfig{
+		sink, err = newOnlineSink(online.Config{
 			RunID: r.id, Entity: r.opts.Entity, Project: r.opts.Project,
 			DisplayName: r.opts.Name, Notes: r.opts.Notes,
 			Group: r.opts.Group, JobType: r.opts.JobType, Tags: r.opts.Tags,
@@ -104,7 +106,7 @@ func (r *Run) open() error {
 		r.con.debugf("wbinstrument %s: run %s, mode %s, project %q, entity %q, online sender %v, queue %d, finish timeout %s",
 			Version, r.id, r.opts.Mode, r.opts.Project, r.opts.Entity, sink != nil, r.h.queueCap, r.opts.FinishTimeout)
 	}
-	if err := writeRunLock(logPath, r.start); err != nil {
+	if err := runlock.Write(logPath, r.start); err != nil {
 		r.con.debugf("no run lock (sync cannot tell this run is live): %v", err)
 	}
 

@@ -1,8 +1,9 @@
 package wandb
 
 import (
-	"io"
 	"time"
+
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/online"
 )
 
 // recordSink is the seam for online mode. The offline store is always
@@ -11,10 +12,8 @@ import (
 // spool: whatever the sink did not upload, `wbinstrument sync` uploads
 // later from the same file.
 //
-// Online mode plugs in from its own file (online.go) by
-// setting newOnlineSink in an init function:
-//
-//	func init() { newOnlineSink = newOnlineSender }
+// online.Sender is the one sink; tests stand in their own through
+// newOnlineSink.
 //
 // All methods are called on the writer goroutine, so a sink must not block
 // for long; it copies what it needs and does network I/O on goroutines of
@@ -33,21 +32,13 @@ type recordSink interface {
 	Finish(deadline time.Time) error
 }
 
-// sinkConfig is what a sink is given to start. APIKey lives in memory
-// only; a sink must never write it to a file or put it into a message.
-type sinkConfig struct {
-	RunID, Entity, Project string
-	DisplayName, Notes     string
-	Group, JobType         string
-	Tags                   []string
-	Config                 map[string]interface{}
-	APIKey, BaseURL        string
-	RunDir                 string // the local run directory (the spool)
-	FilesDir               string // RunDir/files
-	Start                  time.Time
-	Stderr                 io.Writer // for warnings; silent runs get io.Discard
+// newOnlineSink starts the online sender (online.Start); tests replace
+// it, or set it to nil to run online mode without one, in which case
+// online runs are written offline only and say so.
+var newOnlineSink = func(cfg online.Config) (recordSink, error) {
+	o, err := online.Start(cfg)
+	if err != nil {
+		return nil, err // not a nil *Sender in a non-nil interface
+	}
+	return o, nil
 }
-
-// newOnlineSink starts the online sender; nil until online mode is built,
-// in which case online runs are written offline only and say so.
-var newOnlineSink func(cfg sinkConfig) (recordSink, error)

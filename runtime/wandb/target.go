@@ -1,5 +1,7 @@
 package wandb
 
+import "github.com/wbinstrument/wbinstrument/runtime/wandb/online"
+
 // Settings returns the run's options as resolved from its Options and the
 // WANDB_* environment (the zero Options for a disabled run). APIKey is
 // included: keep it out of every file, log line and error.
@@ -15,7 +17,7 @@ func (r *Run) Online() bool {
 	if r == nil || r.disabled || r.w == nil {
 		return false
 	}
-	_, ok := r.w.sink.(*onlineSender)
+	_, ok := r.w.sink.(*online.Sender)
 	return ok
 }
 
@@ -30,9 +32,9 @@ func (r *Run) Target() (entity, project string, ok bool) {
 		return r.opts.Entity, r.opts.Project, true
 	}
 	if r.w != nil {
-		if o, isOnline := r.w.sink.(*onlineSender); isOnline {
-			if v, got := o.resolved.Load().([2]string); got {
-				return v[0], v[1], true
+		if o, isOnline := r.w.sink.(*online.Sender); isOnline {
+			if entity, project, ok := o.Target(); ok {
+				return entity, project, true
 			}
 		}
 	}

@@ -14,6 +14,7 @@ package wandb
 import (
 	"strings"
 
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/internal/metricdef"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
@@ -23,7 +24,7 @@ import (
 type writerMetrics struct {
 	defined map[string]bool
 	globs   []string
-	glob    map[string]definedMetric
+	glob    map[string]metricdef.Def
 }
 
 // note takes a MetricRecord the writer is about to write, as W&B's
@@ -37,16 +38,16 @@ func (wm *writerMetrics) note(m *wandbfile.MetricRecord) {
 		wm.defined[m.Name] = true
 	case m.GlobName != "":
 		if wm.glob == nil {
-			wm.glob = map[string]definedMetric{}
+			wm.glob = map[string]metricdef.Def{}
 		}
 		prev, ok := wm.glob[m.GlobName]
 		if !ok {
 			wm.globs = append(wm.globs, m.GlobName)
 		}
 		if m.Overwrite {
-			prev = definedMetric{}
+			prev = metricdef.Def{}
 		}
-		wm.glob[m.GlobName] = prev.with(m)
+		wm.glob[m.GlobName] = prev.With(m)
 	}
 }
 
@@ -72,10 +73,10 @@ func (wm *writerMetrics) expand(key string) *wandbfile.MetricRecord {
 		// not), and _control.overwrite since it is a whole definition.
 		return &wandbfile.MetricRecord{
 			Name:             key,
-			StepMetric:       m.step,
-			Options:          wandbfile.MetricOptions{StepSync: m.syncStep, Hidden: m.hidden, Defined: m.explicit},
+			StepMetric:       m.Step,
+			Options:          wandbfile.MetricOptions{StepSync: m.SyncStep, Hidden: m.Hidden, Defined: m.Explicit},
 			Summary:          &wandbfile.MetricSummary{},
-			Goal:             m.goal,
+			Goal:             m.Goal,
 			Overwrite:        true,
 			ExpandedFromGlob: true,
 		}

@@ -8,7 +8,7 @@ package wandbfile
 //   - core/internal/monitor/monitor.go: probeExecutionContext and
 //     probeResources, what W&B's own client fills in.
 //
-// The two JSON forms W&B's sender makes of it are runtime/wandb's
+// The two JSON forms W&B's sender makes of it are runtime/wandb/online's
 // (environment_json.go).
 
 import (

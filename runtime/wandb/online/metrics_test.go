@@ -1,4 +1,4 @@
-package wandb
+package online
 
 import (
 	"encoding/json"

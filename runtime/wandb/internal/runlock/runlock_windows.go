@@ -1,6 +1,6 @@
 //go:build windows
 
-package wandb
+package runlock
 
 import "syscall"
 

@@ -1,4 +1,4 @@
-package wandb
+package online
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/internal/runlock"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
@@ -169,7 +170,7 @@ func Sync(ctx context.Context, path string, opts SyncOptions) (*SyncResult, erro
 		return res, err
 	}
 	if !exited && !opts.Force {
-		if owner := liveWriter(log); owner != "" {
+		if owner := runlock.Owner(log); owner != "" {
 			res.Skipped, res.Live = true, owner
 			return res, nil
 		}

@@ -1,4 +1,4 @@
-package wandb
+package online
 
 // The two JSON forms W&B's sender makes of the run's EnvironmentRecord
 // (wandbfile/environment.go has the record), read from

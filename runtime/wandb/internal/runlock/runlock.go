@@ -1,11 +1,11 @@
-package wandb
-
-// The run lock: a small file next to the run log naming the process that
-// writes it. A log without an exit record is either a crashed run or one
-// still being written; only the lock tells them apart, so `wbinstrument
-// sync` does not complete a live run as crashed. The runtime writes it
-// when the run starts and removes it at Finish; a killed program leaves
-// it behind, naming a process that no longer exists.
+// Package runlock is the run lock: a small file next to the run log
+// naming the process that writes it. A log without an exit record is
+// either a crashed run or one still being written; only the lock tells
+// them apart, so `wbinstrument sync` does not complete a live run as
+// crashed. The live writer (package wandb) writes it when the run starts
+// and removes it at Finish; a killed program leaves it behind, naming a
+// process that no longer exists. Sync (package online) asks Owner.
+package runlock
 
 import (
 	"encoding/json"
@@ -16,10 +16,10 @@ import (
 	"time"
 )
 
-// lockSuffix follows the log's name: run-<id>.wandb.lock. `wandb sync`
+// Suffix follows the log's name: run-<id>.wandb.lock. `wandb sync`
 // and SyncTargets look for run-*.wandb only, so they never take it for a
 // log.
-const lockSuffix = ".lock"
+const Suffix = ".lock"
 
 // runLock is the content of the lock file.
 type runLock struct {
@@ -33,31 +33,31 @@ type runLock struct {
 	ProcStart string `json:"proc_start,omitempty"`
 }
 
-// writeRunLock creates the lock of the log at logPath. It is best effort:
+// Write creates the lock of the log at logPath. It is best effort:
 // without it sync cannot tell a live run, which it then treats as a
 // crashed one, as before the lock existed.
-func writeRunLock(logPath string, started time.Time) error {
+func Write(logPath string, started time.Time) error {
 	host, _ := os.Hostname()
 	pid := os.Getpid()
 	b, err := json.Marshal(runLock{PID: pid, Host: host, Started: started.UTC(), ProcStart: procStart(pid)})
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(logPath+lockSuffix, append(b, '\n'), 0o644)
+	return os.WriteFile(logPath+Suffix, append(b, '\n'), 0o644)
 }
 
-// removeRunLock deletes the lock once the log is complete.
-func removeRunLock(logPath string) {
-	os.Remove(logPath + lockSuffix)
+// Remove deletes the lock once the log is complete.
+func Remove(logPath string) {
+	os.Remove(logPath + Suffix)
 }
 
-// liveWriter returns a description of the process still writing the log
+// Owner returns a description of the process still writing the log
 // at logPath, or "" when none is: there is no lock, it is unreadable, or
 // it names a process of this machine that has ended (or whose pid now
 // belongs to another process). A lock from another machine cannot be
 // checked and counts as live: the run may sit on a shared disk.
-func liveWriter(logPath string) string {
-	b, err := os.ReadFile(logPath + lockSuffix)
+func Owner(logPath string) string {
+	b, err := os.ReadFile(logPath + Suffix)
 	if err != nil {
 		return ""
 	}

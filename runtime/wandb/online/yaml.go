@@ -1,4 +1,4 @@
-package wandb
+package online
 
 // config.yaml as W&B's sender writes it at the end of a run
 // (core/internal/stream/sender.go, uploadConfigFile): the run config as

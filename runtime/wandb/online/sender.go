@@ -1,4 +1,4 @@
-package wandb
+package online
 
 import (
 	"context"
@@ -14,8 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 )
-
-func init() { newOnlineSink = newOnlineSender }
 
 // onlineTuning holds the online sender's timing and memory knobs; tests
 // shorten them.
@@ -59,9 +57,26 @@ func tuningFromEnv(t onlineTuning, getenv func(string) string) onlineTuning {
 	return t
 }
 
-// onlineSender is the recordSink of online runs. The writer goroutine
-// hands it a copy of every record's bytes (cheap, never blocking); its own
-// goroutine decodes them and feeds the uploader in batches. Memory is
+// Config is what a Sender is given to start: the run as its Options
+// name it, where its directory is, and where warnings go. APIKey lives in
+// memory only; the sender never writes it to a file or puts it into a
+// message.
+type Config struct {
+	RunID, Entity, Project string
+	DisplayName, Notes     string
+	Group, JobType         string
+	Tags                   []string
+	Config                 map[string]interface{}
+	APIKey, BaseURL        string
+	RunDir                 string // the local run directory (the spool)
+	FilesDir               string // RunDir/files
+	Start                  time.Time
+	Stderr                 io.Writer // for warnings; silent runs get io.Discard
+}
+
+// Sender streams one live run to W&B: package wandb's writer plugs it in
+// as the run's record sink. The writer goroutine hands it a copy of every
+// record's bytes (cheap, never blocking); its own goroutine decodes them and feeds the uploader in batches. Memory is
 // bounded: when the server falls so far behind that maxPending bytes wait
 // in the inbox, records are not kept until it drains. The run log holds
 // every record anyway and is the spool: once the upload catches up, the
@@ -69,8 +84,8 @@ func tuningFromEnv(t onlineTuning, getenv func(string) string) onlineTuning {
 // order, while the program runs, and Finish does the same for what is
 // left. What Finish cannot upload before its deadline stays in the run
 // directory, without a .synced marker, for `wbinstrument sync`.
-type onlineSender struct {
-	cfg     sinkConfig
+type Sender struct {
+	cfg     Config
 	logPath string
 	api     *apiClient
 	u       *uploader
@@ -105,7 +120,10 @@ type rawRecord struct {
 	payload []byte
 }
 
-func newOnlineSender(cfg sinkConfig) (recordSink, error) {
+// Start checks the API base URL and key and starts the sender's
+// goroutine. The run's log must exist at RunDir/run-<RunID>.wandb before
+// the first Record: the sender reads back from it what it did not keep.
+func Start(cfg Config) (*Sender, error) {
 	api, err := newAPIClient(cfg.BaseURL, cfg.APIKey)
 	if err != nil {
 		return nil, err
@@ -118,7 +136,7 @@ func newOnlineSender(cfg sinkConfig) (recordSink, error) {
 		cfg.Stderr = io.Discard
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	o := &onlineSender{
+	o := &Sender{
 		cfg:     cfg,
 		logPath: filepath.Join(cfg.RunDir, "run-"+cfg.RunID+".wandb"),
 		api:     api,
@@ -137,7 +155,7 @@ func newOnlineSender(cfg sinkConfig) (recordSink, error) {
 
 // StartLine names where the run goes. The entity may only be known after
 // the first upsert, so without one the line names the server and project.
-func (o *onlineSender) StartLine() string {
+func (o *Sender) StartLine() string {
 	if o.cfg.Entity != "" && o.cfg.Project != "" {
 		return fmt.Sprintf("wandb: streaming run %s to %s; local copy in %s", o.cfg.RunID,
 			RunURL(o.api.base, o.cfg.Entity, o.cfg.Project, o.cfg.RunID), o.cfg.RunDir)
@@ -168,9 +186,19 @@ func appURL(baseURL string) string {
 	return strings.TrimRight(u.String(), "/")
 }
 
+// Target returns the entity and project W&B filed the run under, once
+// the first upsert was answered (a run that names none gets the key
+// owner's defaults).
+func (o *Sender) Target() (entity, project string, ok bool) {
+	if v, got := o.resolved.Load().([2]string); got {
+		return v[0], v[1], true
+	}
+	return "", "", false
+}
+
 // Record keeps a copy of one record for the sender goroutine. It runs on
 // the writer goroutine, so it only copies and never waits.
-func (o *onlineSender) Record(num int64, payload []byte) {
+func (o *Sender) Record(num int64, payload []byte) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.fatal != nil || o.finishing {
@@ -193,7 +221,7 @@ func (o *onlineSender) Record(num int64, payload []byte) {
 // take moves the inbox to the caller, with the num of the last record
 // the writer handed over. The records' bytes stay counted in inboxBytes
 // until release.
-func (o *onlineSender) take() ([]rawRecord, int64) {
+func (o *Sender) take() ([]rawRecord, int64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	in := o.inbox
@@ -202,7 +230,7 @@ func (o *onlineSender) take() ([]rawRecord, int64) {
 }
 
 // release returns the memory of records the sender is done with.
-func (o *onlineSender) release(bytes int) {
+func (o *Sender) release(bytes int) {
 	o.mu.Lock()
 	o.inboxBytes -= bytes
 	o.mu.Unlock()
@@ -212,7 +240,7 @@ func (o *onlineSender) release(bytes int) {
 // deadline. The run log is closed by now, so records the inbox could not
 // hold are read back from it. On success the log gets its .synced marker;
 // otherwise the error says how to finish the upload later.
-func (o *onlineSender) Finish(deadline time.Time) error {
+func (o *Sender) Finish(deadline time.Time) error {
 	o.mu.Lock()
 	if o.finishing {
 		o.mu.Unlock()
@@ -233,7 +261,7 @@ func (o *onlineSender) Finish(deadline time.Time) error {
 	return o.result
 }
 
-func (o *onlineSender) loop() {
+func (o *Sender) loop() {
 	defer close(o.done)
 	tick := time.NewTicker(o.tune.flushEvery)
 	defer tick.Stop()
@@ -281,7 +309,7 @@ func (o *onlineSender) loop() {
 }
 
 // finishUpload runs on the sender goroutine once the log is closed.
-func (o *onlineSender) finishUpload() error {
+func (o *Sender) finishUpload() error {
 	o.mu.Lock()
 	fatal := o.fatal
 	o.mu.Unlock()

@@ -1,4 +1,4 @@
-package wandb
+package online
 
 // The run log as the online sender's spool: records the inbox had no
 // room for are read back from the log, in order, as soon as the upload
@@ -79,7 +79,7 @@ func (s *spoolReader) close() {
 // it goes to the last record, uploading each full batch on the way, and
 // a record the log lacks too (its disk write failed) is skipped and
 // reported, so the run is not marked synced.
-func (o *onlineSender) advance(final bool) error {
+func (o *Sender) advance(final bool) error {
 	in, last := o.take()
 	held := append(o.held, in...)
 	released, i := 0, 0
@@ -147,7 +147,7 @@ func (o *onlineSender) advance(final bool) error {
 }
 
 // feedRaw decodes a kept record into the uploader.
-func (o *onlineSender) feedRaw(r rawRecord) {
+func (o *Sender) feedRaw(r rawRecord) {
 	o.fedNum = r.num
 	if rec, err := wandbfile.DecodeRecord(r.payload); err == nil { // cannot fail for records the writer encoded
 		o.u.add(rec)
@@ -156,7 +156,7 @@ func (o *onlineSender) feedRaw(r rawRecord) {
 
 // drop discards everything kept, after a final API error: nothing more
 // is sent, and the log has it all for sync.
-func (o *onlineSender) drop() {
+func (o *Sender) drop() {
 	in, _ := o.take()
 	n := 0
 	for _, r := range in {

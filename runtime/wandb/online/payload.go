@@ -1,4 +1,4 @@
-package wandb
+package online
 
 // The W&B API payloads the sender builds: pure functions from run data to
 // request bodies, kept apart from the HTTP code so they can be checked

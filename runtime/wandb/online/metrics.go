@@ -1,4 +1,4 @@
-package wandb
+package online
 
 // Metric definitions in the uploaded run config. W&B keeps a run's
 // define_metric calls in its config, under _wandb.value.m, as a list of
@@ -29,36 +29,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/internal/metricdef"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
-
-// definedMetric is W&B's definedMetric, less the summary settings, which
-// the MetricRecords this package reads never carry.
-type definedMetric struct {
-	syncStep bool
-	step     string
-	hidden   bool
-	explicit bool // named in a MetricRecord, not matched by a glob
-	goal     int32
-}
-
-// with applies a record to a definition, as definedMetric.With does:
-// flags only ever turn on, a step or goal replaces the old one, and a
-// record naming the metric makes it explicit.
-func (m definedMetric) with(r *wandbfile.MetricRecord) definedMetric {
-	m.syncStep = m.syncStep || r.Options.StepSync
-	m.hidden = m.hidden || r.Options.Hidden
-	if r.StepMetric != "" {
-		m.step = r.StepMetric
-	}
-	if r.Goal == 1 || r.Goal == 2 {
-		m.goal = r.Goal
-	}
-	if r.Name != "" {
-		m.explicit = true
-	}
-	return m
-}
 
 // runMetrics tracks a run's metric definitions for the config. Names keep
 // the order they were defined in, so the list is stable between upserts
@@ -66,14 +39,14 @@ func (m definedMetric) with(r *wandbfile.MetricRecord) definedMetric {
 // other by index within one list).
 type runMetrics struct {
 	seen    bool // a MetricRecord arrived: the config carries _wandb.m
-	defined map[string]definedMetric
+	defined map[string]metricdef.Def
 	order   []string
-	globs   map[string]definedMetric
+	globs   map[string]metricdef.Def
 	globOrd []string
 }
 
 func newRunMetrics() *runMetrics {
-	return &runMetrics{defined: map[string]definedMetric{}, globs: map[string]definedMetric{}}
+	return &runMetrics{defined: map[string]metricdef.Def{}, globs: map[string]metricdef.Def{}}
 }
 
 // process takes a MetricRecord, as MetricHandler.ProcessRecord does.
@@ -82,9 +55,9 @@ func newRunMetrics() *runMetrics {
 func (rm *runMetrics) process(r *wandbfile.MetricRecord) {
 	// _control.overwrite replaces the definition instead of updating it
 	// (MetricHandler.ProcessRecord).
-	prev := func(m map[string]definedMetric, key string) definedMetric {
+	prev := func(m map[string]metricdef.Def, key string) metricdef.Def {
 		if r.Overwrite {
-			return definedMetric{}
+			return metricdef.Def{}
 		}
 		return m[key]
 	}
@@ -93,12 +66,12 @@ func (rm *runMetrics) process(r *wandbfile.MetricRecord) {
 		if _, ok := rm.defined[r.Name]; !ok {
 			rm.order = append(rm.order, r.Name)
 		}
-		rm.defined[r.Name] = prev(rm.defined, r.Name).with(r)
+		rm.defined[r.Name] = prev(rm.defined, r.Name).With(r)
 	case r.GlobName != "":
 		if _, ok := rm.globs[r.GlobName]; !ok {
 			rm.globOrd = append(rm.globOrd, r.GlobName)
 		}
-		rm.globs[r.GlobName] = prev(rm.globs, r.GlobName).with(r)
+		rm.globs[r.GlobName] = prev(rm.globs, r.GlobName).With(r)
 	case r.StepMetric != "":
 		// An explicit x axis alone: W&B records nothing for it.
 	default:
@@ -129,9 +102,9 @@ func (rm *runMetrics) expand(h *wandbfile.HistoryRecord) bool {
 		for _, g := range rm.globOrd {
 			if strings.HasPrefix(key, strings.TrimSuffix(g, "*")) {
 				m := rm.globs[g]
-				rec := &wandbfile.MetricRecord{Name: key, StepMetric: m.step, Goal: m.goal,
-					Options: wandbfile.MetricOptions{StepSync: m.syncStep, Hidden: m.hidden}}
-				rm.defined[key] = definedMetric{}.with(rec)
+				rec := &wandbfile.MetricRecord{Name: key, StepMetric: m.Step, Goal: m.Goal,
+					Options: wandbfile.MetricOptions{StepSync: m.SyncStep, Hidden: m.Hidden}}
+				rm.defined[key] = metricdef.Def{}.With(rec)
 				rm.order = append(rm.order, key)
 				added = true
 				break
@@ -163,27 +136,27 @@ type configEntry struct {
 func (rm *runMetrics) configData() []configEntry {
 	out := []configEntry{}
 	index := map[string]int{}
-	var add func(name string, m definedMetric)
-	add = func(name string, m definedMetric) {
+	var add func(name string, m metricdef.Def)
+	add = func(name string, m metricdef.Def) {
 		if _, done := index[name]; done {
 			return
 		}
 		i := len(out)
 		index[name] = i
 		out = append(out, configEntry{})
-		e := configEntry{Name: name, Options: []int64{}, Summary: []int64{}, Goal: m.goal}
-		if m.syncStep {
+		e := configEntry{Name: name, Options: []int64{}, Summary: []int64{}, Goal: m.Goal}
+		if m.SyncStep {
 			e.Options = append(e.Options, 1)
 		}
-		if m.hidden {
+		if m.Hidden {
 			e.Options = append(e.Options, 2)
 		}
-		if m.explicit {
+		if m.Explicit {
 			e.Options = append(e.Options, 3)
 		}
-		if m.step != "" {
-			add(m.step, rm.defined[m.step])
-			e.StepIndex = int32(index[m.step] + 1)
+		if m.Step != "" {
+			add(m.Step, rm.defined[m.Step])
+			e.StepIndex = int32(index[m.Step] + 1)
 		}
 		out[i] = e
 	}
