@@ -12,7 +12,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/online"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
@@ -92,7 +92,7 @@ func TestFaultKill9(t *testing.T) {
 
 	wb := fakewandb.New(wandbKey)
 	defer wb.Close()
-	res, serr := wandb.Sync(context.Background(), runDir, wandb.SyncOptions{APIKey: wandbKey, BaseURL: wb.URL(),
+	res, serr := online.Sync(context.Background(), runDir, online.SyncOptions{APIKey: wandbKey, BaseURL: wb.URL(),
 		RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, GiveUp: 20 * time.Second})
 	if serr != nil && ce == nil {
 		t.Fatalf("sync: %v", serr)

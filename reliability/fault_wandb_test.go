@@ -14,6 +14,7 @@ import (
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/online"
 	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
@@ -186,15 +187,15 @@ func TestFaultWandbServer(t *testing.T) {
 			synced := "live"
 			if tc.recover == nil {
 				log := mustGlob(t, filepath.Join(runDir, "*.wandb"))[0]
-				if wandb.Synced(log) {
+				if online.Synced(log) {
 					t.Errorf("the run is marked synced although the server never had it (%d rows there)", len(onServer))
 				}
-				res, err := wandb.Sync(context.Background(), runDir, wandb.SyncOptions{APIKey: wandbKey, BaseURL: wb.URL(),
+				res, err := online.Sync(context.Background(), runDir, online.SyncOptions{APIKey: wandbKey, BaseURL: wb.URL(),
 					RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, GiveUp: 20 * time.Second})
 				if err != nil {
 					t.Fatalf("sync after the fault: %v", err)
 				}
-				again, err := wandb.Sync(context.Background(), runDir, wandb.SyncOptions{APIKey: wandbKey, BaseURL: wb.URL()})
+				again, err := online.Sync(context.Background(), runDir, online.SyncOptions{APIKey: wandbKey, BaseURL: wb.URL()})
 				if err != nil || !again.Skipped {
 					t.Errorf("second sync: skipped=%v err=%v, want skipped", again != nil && again.Skipped, err)
 				}

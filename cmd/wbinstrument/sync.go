@@ -15,7 +15,7 @@ import (
 	"github.com/wbinstrument/wbinstrument/internal/cost"
 	"github.com/wbinstrument/wbinstrument/internal/tokens"
 	"github.com/wbinstrument/wbinstrument/runtime/prices"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/online"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
@@ -76,7 +76,7 @@ Flags:
 		fmt.Fprintln(stderr, "wbinstrument sync: no API key: set WANDB_API_KEY (find it at https://wandb.ai/authorize)")
 		return 1
 	}
-	targets, err := wandb.SyncTargets(fs.Args())
+	targets, err := online.SyncTargets(fs.Args())
 	if err != nil {
 		fmt.Fprintln(stderr, "wbinstrument sync:", err)
 		return 1
@@ -95,7 +95,7 @@ Flags:
 	failed := 0
 	for _, log := range targets {
 		name := displayPath(log)
-		opts := wandb.SyncOptions{
+		opts := online.SyncOptions{
 			APIKey: key, BaseURL: os.Getenv("WANDB_BASE_URL"),
 			Entity: *entity, Project: *project,
 			DefaultEntity: os.Getenv("WANDB_ENTITY"), DefaultProject: os.Getenv("WANDB_PROJECT"),
@@ -105,12 +105,12 @@ Flags:
 		if !*quiet {
 			opts.Progress = progressPrinter(stderr, name)
 		}
-		res, err := wandb.Sync(ctx, log, opts)
+		res, err := online.Sync(ctx, log, opts)
 		switch {
 		case err != nil:
 			failed++
 			fmt.Fprintf(stderr, "wbinstrument sync: %v\n", err)
-			var ue *wandb.UploadError
+			var ue *online.UploadError
 			if errors.As(err, &ue) && ue.Unauthorized() {
 				// Every other run would be refused the same way.
 				fmt.Fprintf(stderr, "wbinstrument sync: stopping: W&B refused the API key; %d run(s) not tried\n", len(targets)-failed)

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/online"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
@@ -19,7 +19,7 @@ import (
 // uploaded to. The spool records what Weave acknowledged, so each span
 // goes once however often sync runs. res is the run's sync result; for
 // a run skipped as already synced, the project is the one its log names.
-func syncSpans(ctx context.Context, log string, res *wandb.SyncResult, key, entityFlag, projectFlag string, stdout io.Writer) error {
+func syncSpans(ctx context.Context, log string, res *online.SyncResult, key, entityFlag, projectFlag string, stdout io.Writer) error {
 	dir := filepath.Dir(log)
 	switch strings.ToLower(strings.TrimSpace(os.Getenv("WBINSTRUMENT_WEAVE"))) {
 	case "false", "0", "no", "off":

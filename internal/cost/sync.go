@@ -33,7 +33,7 @@ type SyncPricer struct {
 	modelKeys []string
 }
 
-// Edit is a wandb.SyncOptions.Edit: it prices history rows and updates
+// Edit is a online.SyncOptions.Edit: it prices history rows and updates
 // summary records, and returns the records to send before a row.
 func (p *SyncPricer) Edit(rec *wandbfile.Record) []*wandbfile.Record {
 	switch {

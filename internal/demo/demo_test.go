@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/online"
 )
 
 // TestEndToEnd does what `wbinstrument demo` does and checks the promise:
@@ -101,7 +101,7 @@ func TestEndToEnd(t *testing.T) {
 	// not the server expands globs, the environment, and the files.
 	wb := fakewandb.New("demo-sync-key-0123456789")
 	defer wb.Close()
-	sr, err := wandb.Sync(ctx, res.RunDir, wandb.SyncOptions{APIKey: "demo-sync-key-0123456789", BaseURL: wb.URL()})
+	sr, err := online.Sync(ctx, res.RunDir, online.SyncOptions{APIKey: "demo-sync-key-0123456789", BaseURL: wb.URL()})
 	if err != nil {
 		t.Fatalf("sync: %v", err)
 	}

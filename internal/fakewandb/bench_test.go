@@ -7,6 +7,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/online"
 )
 
 // BenchmarkSync measures the upload path (read the log, build rows, send
@@ -35,7 +36,7 @@ func BenchmarkSync(b *testing.B) {
 	defer srv.Close()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		res, err := wandb.Sync(context.Background(), r.Dir(), wandb.SyncOptions{APIKey: key, BaseURL: srv.URL(), Force: true})
+		res, err := online.Sync(context.Background(), r.Dir(), online.SyncOptions{APIKey: key, BaseURL: srv.URL(), Force: true})
 		if err != nil || res.Rows != n {
 			b.Fatalf("Sync: %+v, %v", res, err)
 		}

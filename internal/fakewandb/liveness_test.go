@@ -14,6 +14,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/online"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
@@ -75,8 +76,8 @@ func TestSyncSkipsLiveRunThenSyncsItKilled(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	opts := wandb.SyncOptions{APIKey: key, BaseURL: srv.URL(), RetryBase: time.Millisecond, RetryMax: 10 * time.Millisecond}
-	res, err := wandb.Sync(context.Background(), runDir, opts)
+	opts := online.SyncOptions{APIKey: key, BaseURL: srv.URL(), RetryBase: time.Millisecond, RetryMax: 10 * time.Millisecond}
+	res, err := online.Sync(context.Background(), runDir, opts)
 	if err != nil {
 		t.Fatalf("Sync of a live run: %v", err)
 	}
@@ -98,7 +99,7 @@ func TestSyncSkipsLiveRunThenSyncsItKilled(t *testing.T) {
 	if len(locks) != 1 {
 		t.Fatalf("a killed program left locks %v, want its one lock", locks)
 	}
-	res, err = wandb.Sync(context.Background(), runDir, opts)
+	res, err = online.Sync(context.Background(), runDir, opts)
 	if err != nil {
 		t.Fatalf("Sync of the killed run: %v", err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/online"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb/wandbfile"
 )
 
@@ -304,7 +305,7 @@ func TestOnlineServerDownThenSync(t *testing.T) {
 
 	srv.Down(false)
 	var progress []string
-	res, err := wandb.Sync(context.Background(), r.Dir(), wandb.SyncOptions{
+	res, err := online.Sync(context.Background(), r.Dir(), online.SyncOptions{
 		APIKey: key, BaseURL: srv.URL(), RetryBase: time.Millisecond, RetryMax: 10 * time.Millisecond,
 		Progress: func(sent, total int) { progress = append(progress, fmt.Sprintf("%d/%d", sent, total)) },
 	})
@@ -319,7 +320,7 @@ func TestOnlineServerDownThenSync(t *testing.T) {
 	}
 	checkRun(t, srv, fakewandb.DefaultEntity, "proj", r.ID(), 50, 0)
 	before := len(srv.Requests())
-	res, err = wandb.Sync(context.Background(), r.Dir(), wandb.SyncOptions{APIKey: key, BaseURL: srv.URL()})
+	res, err = online.Sync(context.Background(), r.Dir(), online.SyncOptions{APIKey: key, BaseURL: srv.URL()})
 	if err != nil || !res.Skipped {
 		t.Errorf("second Sync: %+v, %v; want skipped", res, err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	"github.com/wbinstrument/wbinstrument/runtime/wandb/online"
 )
 
 // logCalls writes a run the way wbopenai does: the usage glob, rows with
@@ -83,7 +84,7 @@ func trickyRun(t *testing.T, mode string) (*fakewandb.Server, *wandb.Run) {
 // syncRun syncs the offline run in dir to srv, with short retries.
 func syncRun(t *testing.T, srv *fakewandb.Server, dir string) {
 	t.Helper()
-	if _, err := wandb.Sync(context.Background(), dir, wandb.SyncOptions{
+	if _, err := online.Sync(context.Background(), dir, online.SyncOptions{
 		APIKey: key, BaseURL: srv.URL(), RetryBase: time.Millisecond, RetryMax: 10 * time.Millisecond,
 	}); err != nil {
 		t.Fatalf("Sync: %v", err)

@@ -10,7 +10,7 @@ import (
 	"github.com/wbinstrument/wbinstrument/internal/fakeopenai"
 	"github.com/wbinstrument/wbinstrument/internal/fakewandb"
 	"github.com/wbinstrument/wbinstrument/internal/fakeweave"
-	"github.com/wbinstrument/wbinstrument/runtime/wandb"
+	wandbonline "github.com/wbinstrument/wbinstrument/runtime/wandb/online"
 	"github.com/wbinstrument/wbinstrument/runtime/wbopenai"
 )
 
@@ -120,7 +120,7 @@ func TestSpansOffline(t *testing.T) {
 	if st, err := os.Stat(spool); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("spool %s: %v", spool, err)
 	}
-	res, err := wandb.Sync(context.Background(), run, wandb.SyncOptions{APIKey: wandbKey, BaseURL: wb.URL()})
+	res, err := wandbonline.Sync(context.Background(), run, wandbonline.SyncOptions{APIKey: wandbKey, BaseURL: wb.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}

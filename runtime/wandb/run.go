@@ -14,8 +14,7 @@
 // Here: the Run and its options (run.go, settings.go), the writer
 // goroutine (queue.go, writer*.go, rawrow.go, media.go, table*.go), the run
 // directory (rundir.go; its lock is internal/runlock), the environment
-// (environment_gather.go), the online seam (sink.go, target.go) and the
-// forwards to online.Sync for this package's callers (sync.go).
+// (environment_gather.go) and the online seam (sink.go, target.go).
 package wandb
 
 import (

@@ -23,6 +23,6 @@
 //     W&B's own client makes them; each file names its W&B source.
 //
 // Package wandb (the live run) imports this package, never the reverse:
-// it plugs a Sender in as its record sink and forwards Sync and its types
-// for existing callers. The log format is package wandbfile.
+// it plugs a Sender in as its record sink. `wbinstrument sync` calls Sync
+// here directly. The log format is package wandbfile.
 package online
