@@ -71,9 +71,7 @@ type index struct {
 	// perms holds, per sort key, the call indices in ascending order
 	// (ties by call order), so a page in either direction is a walk;
 	// each is sorted the first time it is asked for (perm).
-	perms map[string]*lazyPerm
-	// byStart is perm("time"); the timeline scans it.
-	byStart    []int32
+	perms      map[string]*lazyPerm
 	minT, maxT float64
 	lanes      int32
 	apiTypes   []string          // per call, for the models page
@@ -235,8 +233,9 @@ type lazyPerm struct {
 	p    []int32
 }
 
-// buildPerms sets up the sort orders and sorts the one by start time,
-// which the timeline and the default page use.
+// buildPerms sets up the sort orders, none sorted yet; assignLanes, right
+// after, sorts the one by start time, which the timeline and the default
+// page use too.
 func (ix *index) buildPerms() {
 	rank := func(t *strTable, id int32) uint64 { return uint64(t.rank[id]) }
 	key := map[string]func(e *entry) uint64{
@@ -257,7 +256,6 @@ func (ix *index) buildPerms() {
 	for _, name := range sortKeys {
 		ix.perms[name] = &lazyPerm{key: key[name]}
 	}
-	ix.byStart = ix.perm("time")
 }
 
 // perm returns the calls in the order of sort key name (nil for an
@@ -349,7 +347,7 @@ func radixOrder(keys []uint64) []int32 {
 func (ix *index) assignLanes() {
 	var busy endHeap // lanes in use, by end time
 	var free laneHeap
-	for _, i := range ix.byStart {
+	for _, i := range ix.perm("time") {
 		e := &ix.entries[i]
 		for busy.Len() > 0 && busy[0].end <= e.start {
 			heap.Push(&free, heap.Pop(&busy).(laneEnd).lane)
@@ -524,7 +522,7 @@ func (ix *index) match(f Filter) ([]bool, int, error) {
 func (ix *index) page(f Filter, sortKey string, desc bool, offset, limit int) (total int, out []int32, err error) {
 	perm := ix.perm(sortKey)
 	if perm == nil {
-		perm = ix.byStart
+		perm = ix.perm("time")
 	}
 	n := len(perm)
 	at := func(k int) int32 {

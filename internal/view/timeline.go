@@ -72,7 +72,7 @@ func (s *Snapshot) timeline(f Filter, from, to float64, max int) (*Timeline, err
 	}
 	var in []int32
 	span := to - from
-	for _, i := range ix.byStart {
+	for _, i := range ix.perm("time") {
 		e := &ix.entries[i]
 		if e.start > to {
 			break
