@@ -132,7 +132,8 @@ func vendorModule(modRoot string, o *Options, module, version, dir string) (chan
 	// No go.mod: `go mod vendor` leaves out those of dependencies when
 	// the main module's go line is 1.17 or later, and the rewrite raises
 	// a lower one to 1.18.
-	files := map[string][]string{} // package import path -> its files
+	files := map[string][]string{}  // package import path -> its files
+	contents := map[string][]byte{} // file (relative to src) -> its bytes
 	imports := map[string][]string{}
 	err = filepath.Walk(src, func(path string, fi os.FileInfo, err error) error {
 		if err != nil {
@@ -152,11 +153,16 @@ func vendorModule(modRoot string, o *Options, module, version, dir string) (chan
 		}
 		rel, _ := filepath.Rel(src, path)
 		pkg := strings.TrimSuffix(module+"/"+filepath.ToSlash(filepath.Dir(rel)), "/.")
-		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, data, parser.ImportsOnly)
 		if err != nil {
 			return err
 		}
 		files[pkg] = append(files[pkg], rel)
+		contents[rel] = data
 		for _, im := range f.Imports {
 			if ip, err := strconv.Unquote(im.Path.Value); err == nil && (ip == module || strings.HasPrefix(ip, module+"/")) {
 				imports[pkg] = append(imports[pkg], ip)
@@ -189,11 +195,7 @@ func vendorModule(modRoot string, o *Options, module, version, dir string) (chan
 	sort.Strings(names) // packages in path order, each one's files as the walk found them
 	for _, pkg := range names {
 		for _, rel := range files[pkg] {
-			data, err := os.ReadFile(filepath.Join(src, rel))
-			if err != nil {
-				return nil, "", "", fmt.Errorf("copying %s from %s: %v", module, src, err)
-			}
-			add(rel, data)
+			add(rel, contents[rel])
 		}
 	}
 	// Files of an older copy that the current one no longer has; the
